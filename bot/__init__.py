@@ -1,0 +1,1 @@
+"""Bot Microsoft Teams du Comité en gouvernement ouvert."""

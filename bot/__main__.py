@@ -1,0 +1,212 @@
+"""Command line: `python -m bot [run | db upgrade | members … | audit verify | package | …]`.
+
+Messages come from the same catalogues as the bot's (French by default, `--lang en`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+from pathlib import Path
+
+from bot.locale import Catalogues, Translator
+from bot.settings import ConfigurationError, Settings, load_settings
+
+Command = Callable[[argparse.Namespace, Settings, Translator], Coroutine[Any, Any, int]]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot")
+    parser.add_argument("--lang", choices=["fr-CA", "en"], help="language of the messages")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="start the bot")
+    db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="apply the migrations")
+    members = sub.add_parser("members", help="registry").add_subparsers(
+        dest="action", required=True
+    )
+    imported = members.add_parser("import", help="load a roster CSV (all rows or none)")
+    imported.add_argument("file", type=Path)
+    imported.add_argument("--by", default="cli", help="who is importing (for the audit log)")
+    members.add_parser("list", help="print the registry")
+    audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
+    audit.add_parser("verify", help="check the hash chain")
+    package = sub.add_parser("package", help="write the Teams app zip")
+    package.add_argument("--out", type=Path, default=Path("dist/committee-bot.zip"))
+    return parser
+
+
+async def _run(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    from aiohttp import web
+
+    from bot.app import build_app
+
+    runner = web.AppRunner(build_app(settings), handle_signals=True)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    print(tr.t("cli.listening", host=settings.host, port=settings.port), flush=True)
+    if settings.local_mode:
+        print(tr.t("cli.local_mode"), flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+async def _db_upgrade(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    from bot.storage.database import Database
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        print(tr.t("cli.db_upgraded", revision=await database.current_revision()))
+    finally:
+        await database.dispose()
+    return 0
+
+
+async def _members_import(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    from bot.services.members import MemberDirectory
+    from bot.storage.database import Database
+    from bot.storage.repositories import AuditLog, MemberRepository
+
+    if not args.file.is_file():
+        print(tr.t("cli.file_missing", path=args.file), file=sys.stderr)
+        return 2
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        directory = MemberDirectory(database, MemberRepository(), AuditLog())
+        outcome = await directory.import_roster(args.file, args.by)
+    finally:
+        await database.dispose()
+    if outcome.report is None:
+        for problem in outcome.problems:
+            detail = tr.t(problem.message, **problem.params)
+            print(tr.t("cli.roster_problem", line=problem.line, detail=detail), file=sys.stderr)
+        print(tr.t("cli.roster_rejected", count=len(outcome.problems)), file=sys.stderr)
+        return 1
+    report = outcome.report
+    print(
+        tr.t(
+            "cli.roster_imported",
+            added=report.added,
+            updated=report.updated,
+            unchanged=report.unchanged,
+        )
+    )
+    return 0
+
+
+async def _members_list(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    from bot.services.members import MemberDirectory
+    from bot.storage.database import Database
+    from bot.storage.repositories import AuditLog, MemberRepository
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        members = await MemberDirectory(database, MemberRepository(), AuditLog()).all()
+    finally:
+        await database.dispose()
+    if not members:
+        print(tr.t("cli.no_members"))
+        return 0
+    headers = [
+        tr.t(f"column.{name}")
+        for name in ("name", "email", "organisation", "seat", "role", "status", "mandate")
+    ]
+    rows = [
+        [
+            m.display_name,
+            m.email,
+            m.organisation,
+            tr.t(f"seat.{m.seat.value}"),
+            tr.t(f"role.{m.role.value}"),
+            tr.t("status.active") if m.active else tr.t("status.inactive"),
+            f"{m.mandate_starts_on or '…'} → {m.mandate_ends_on or '…'}",
+        ]
+        for m in members
+    ]
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+    for row in [headers, *rows]:
+        print(
+            "  ".join(
+                str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)
+            ).rstrip()
+        )
+    return 0
+
+
+async def _audit_verify(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    from bot.domain.audit import verify
+    from bot.storage.database import Database
+    from bot.storage.repositories import AuditLog
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        async with database.transaction() as conn:
+            entries = await AuditLog().entries(conn)
+    finally:
+        await database.dispose()
+    breaks = verify(entries)
+    for found in breaks:
+        print(tr.t(f"audit.break.{found.reason}", seq=found.seq), file=sys.stderr)
+    if breaks:
+        print(tr.t("audit.broken", count=len(breaks)), file=sys.stderr)
+        return 1
+    head = entries[-1].hash if entries else "-"
+    print(tr.t("audit.intact", count=len(entries), head=head))
+    return 0
+
+
+async def _package(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    from bot.packaging import PackagingError, write_package
+
+    try:
+        write_package(settings.microsoft_app_id, args.out)
+    except PackagingError as error:
+        print(tr.t(error.message_key), file=sys.stderr)
+        return 2
+    print(tr.t("cli.packaged", path=args.out))
+    return 0
+
+
+COMMANDS: dict[tuple[str, str | None], Command] = {
+    ("run", None): _run,
+    ("db", "upgrade"): _db_upgrade,
+    ("members", "import"): _members_import,
+    ("members", "list"): _members_list,
+    ("audit", "verify"): _audit_verify,
+    ("package", None): _package,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
+        return 2
+    tr = Catalogues().for_locale(args.lang or settings.default_locale, settings.default_locale)
+    command = COMMANDS[(args.command or "run", getattr(args, "action", None))]
+    try:
+        return asyncio.run(command(args, settings, tr))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The composition root: builds every collaborator once and hands it to whoever needs it.
+
+No module-level state: `build_app(settings)` returns an aiohttp application whose
+`cleanup_ctx` opens the database, the HTTP session and the scheduler at start and closes
+them at stop. Tests build as many independent apps as they like.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+
+from bot.locale import Catalogues
+from bot.scheduling.jobs import RecurringJob, build_scheduler
+from bot.services.members import MemberDirectory
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.repositories import AuditLog, MemberRepository
+from bot.teams.wiring import TeamsTransport, build_transport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Components:
+    settings: Settings
+    database: Database
+    catalogues: Catalogues
+    directory: MemberDirectory
+    transport: TeamsTransport
+
+
+SETTINGS = web.AppKey("settings", Settings)
+COMPONENTS = web.AppKey("components", Components)
+
+
+def build_app(settings: Settings) -> web.Application:
+    # aiohttp's own limit sits above ours so the endpoint can answer 413 itself.
+    app = web.Application(client_max_size=settings.max_request_bytes * 2)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_lifetime)
+    app.router.add_post("/api/messages", _messages)
+    app.router.add_get("/healthz", _healthz)
+    return app
+
+
+async def _lifetime(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    database = Database(settings.database_url)
+    await database.upgrade()
+    session = aiohttp.ClientSession()
+    catalogues = Catalogues()
+    members = MemberRepository()
+    audit = AuditLog()
+    directory = MemberDirectory(database, members, audit)
+    transport = build_transport(settings, database, session, catalogues, directory)
+    await transport.authenticator.warm_up()
+
+    async def forget_old_deliveries() -> None:
+        async with database.transaction() as conn:
+            await transport.endpoint.forget_old(conn)
+
+    scheduler = build_scheduler(
+        [RecurringJob("forget-old-deliveries", 6 * 3600, forget_old_deliveries)],
+        settings.timezone,
+    )
+    app[COMPONENTS] = Components(settings, database, catalogues, directory, transport)
+    scheduler.start()
+    mode = (
+        "local mode (no MicrosoftAppId): unsigned activities, loopback only"
+        if settings.local_mode
+        else "authenticated mode: every activity's JWT is validated"
+    )
+    log.info("Committee bot ready on %s:%s, %s", settings.host, settings.port, mode)
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
+        await session.close()
+        await database.dispose()
+
+
+async def _messages(request: web.Request) -> web.StreamResponse:
+    return await request.app[COMPONENTS].transport.endpoint.handle(request)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    if await request.app[COMPONENTS].database.ping():
+        return web.json_response({"status": "ok"})
+    return web.json_response({"status": "database unavailable"}, status=503)

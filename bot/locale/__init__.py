@@ -1,0 +1,79 @@
+"""The message catalogues: gettext `.po` files for fr-CA (the default) and en.
+
+Message ids are stable keys (`welcome.title`), not French sentences, so that both
+catalogues are translations of the same ids and a test can demand that each id has a
+non-empty text in both. The `.po` files are compiled in memory at start-up, so there is
+no build step and no stale `.mo` file to forget.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+CATALOGUE_DIR = Path(__file__).parent
+DOMAIN = "messages"
+FRENCH = "fr-CA"
+ENGLISH = "en"
+# Folder name for each supported locale (gettext wants underscores).
+_FOLDERS = {FRENCH: "fr_CA", ENGLISH: "en"}
+
+
+def catalogue_path(locale: str) -> Path:
+    return CATALOGUE_DIR / _FOLDERS[locale] / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def pick_locale(requested: str | None, default: str = FRENCH) -> str:
+    """French unless the person's Teams client asks for English (or another non-French locale
+    we do not carry, in which case the committee's default language applies)."""
+    if requested:
+        lowered = requested.lower()
+        if lowered.startswith("en"):
+            return ENGLISH
+        if lowered.startswith("fr"):
+            return FRENCH
+    return default
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Looks up a message in one language; `t("key", name=…)` formats with str.format."""
+
+    locale: str
+    _catalogue: gettext.NullTranslations
+
+    def t(self, key: str, /, **params: object) -> str:
+        text = self._catalogue.gettext(key)
+        return text.format(**params) if params else text
+
+    @property
+    def is_french(self) -> bool:
+        return self.locale == FRENCH
+
+
+class Catalogues:
+    """Both languages, loaded once by the composition root."""
+
+    def __init__(self, directory: Path = CATALOGUE_DIR) -> None:
+        self._translators: dict[str, Translator] = {}
+        for locale, folder in _FOLDERS.items():
+            path = directory / folder / "LC_MESSAGES" / f"{DOMAIN}.po"
+            with path.open("rb") as handle:
+                catalog = read_po(handle, locale=folder)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            self._translators[locale] = Translator(locale, gettext.GNUTranslations(buffer))
+
+    def for_locale(self, requested: str | None, default: str = FRENCH) -> Translator:
+        return self._translators[pick_locale(requested, default)]
+
+    @property
+    def all(self) -> Mapping[str, Translator]:
+        return self._translators

@@ -1,0 +1,1 @@
+"""APScheduler wiring: the clock that drives the bot's own initiatives."""

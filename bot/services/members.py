@@ -1,0 +1,125 @@
+"""Finding the member behind a Teams identity, and loading the roster."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.domain.audit import AuditEvent
+from bot.domain.members import Member, RosterProblem, parse_roster
+from bot.storage.database import Database
+from bot.storage.repositories import AuditLog, ImportReport, MemberRepository
+
+# Asks Teams for the e-mail / UPN of the person writing (Bot Connector's member lookup).
+EmailLookup = Callable[[], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class RosterImport:
+    report: ImportReport | None
+    problems: list[RosterProblem]
+
+
+class MemberDirectory:
+    def __init__(self, database: Database, members: MemberRepository, audit: AuditLog) -> None:
+        self._db = database
+        self._members = members
+        self._audit = audit
+
+    async def identify(
+        self, aad_object_id: str | None, teams_user_id: str, lookup_email: EmailLookup
+    ) -> Member | None:
+        """The registered member writing, by aadObjectId, else by the e-mail Teams reports.
+
+        The identity is the activity's `from`; the e-mail comes from Teams' own roster, never
+        from anything the person typed or a card carried.
+        """
+        if not aad_object_id:
+            return None
+        async with self._db.transaction() as conn:
+            member = await self._members.by_aad_object_id(conn, aad_object_id)
+        if member is not None:
+            return member
+        email = await lookup_email()
+        if not email:
+            return None
+        async with self._db.transaction() as conn:
+            member = await self._members.by_email(conn, email)
+            if (
+                member is None
+                or member.id is None
+                or member.aad_object_id not in (None, aad_object_id.lower())
+            ):
+                return None
+            await self._members.link_teams_identity(conn, member.id, aad_object_id, teams_user_id)
+            await self._audit.append(
+                conn,
+                AuditEvent(
+                    member.email,
+                    "member.linked",
+                    "member",
+                    str(member.id),
+                    {"aad_object_id": aad_object_id.lower()},
+                ),
+            )
+        return member.with_teams_identity(aad_object_id.lower(), teams_user_id)
+
+    async def remember_contact(self, member: Member, teams_user_id: str, locale: str) -> None:
+        if member.id is None:
+            return
+        if member.teams_user_id == teams_user_id and member.preferred_locale == locale:
+            return
+        async with self._db.transaction() as conn:
+            await self._members.remember_contact(conn, member.id, teams_user_id, locale)
+
+    async def secretariat(self) -> list[Member]:
+        async with self._db.transaction() as conn:
+            return await self._members.secretariat(conn)
+
+    async def all(self) -> list[Member]:
+        async with self._db.transaction() as conn:
+            return await self._members.all(conn)
+
+    async def import_roster(self, path: Path, actor: str) -> RosterImport:
+        """All rows or none: any bad row is reported with its line and nothing is written."""
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            return RosterImport(None, [RosterProblem(1, "roster.not_utf8", {})])
+        reader = csv.DictReader(io.StringIO(text), delimiter=_sniff_delimiter(text))
+        rows = ((reader.line_num, row) for row in reader)
+        parsed = parse_roster(reader.fieldnames, _materialise(rows))
+        if parsed.problems:
+            return RosterImport(None, parsed.problems)
+        async with self._db.transaction() as conn:
+            report = await self._members.import_roster(conn, parsed.members)
+            if report.added or report.updated:
+                await self._audit.append(
+                    conn,
+                    AuditEvent(
+                        actor,
+                        "roster.imported",
+                        "roster",
+                        path.name,
+                        {
+                            "added": report.added,
+                            "updated": report.updated,
+                            "unchanged": report.unchanged,
+                        },
+                    ),
+                )
+        return RosterImport(report, [])
+
+
+def _materialise(rows: object) -> list[tuple[int, dict[str, str | None]]]:
+    # DictReader's line_num is only right while iterating: capture it row by row.
+    return [(line, dict(row)) for line, row in rows]  # type: ignore[attr-defined]
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Spreadsheets set to French write semicolons; accept both."""
+    first = text.splitlines()[0] if text else ""
+    return ";" if first.count(";") > first.count(",") else ","

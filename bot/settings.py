@@ -1,0 +1,149 @@
+"""Settings, read from the environment and `.env`.
+
+Names follow the Teams conventions (`MicrosoftAppId`, …) so an Azure Bot resource's
+configuration can be pasted as is. Every URL that reaches Microsoft is a setting whose
+default is Microsoft's, so the tests can point the bot at loopback servers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("fr-CA", "en")
+
+
+class ConfigurationError(Exception):
+    """One clear line naming the variable that is wrong or missing."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # Azure Bot registration. An empty app id means local mode (no JWT validation).
+    microsoft_app_id: str = Field("", alias="MicrosoftAppId")
+    microsoft_app_password: SecretStr = Field(SecretStr(""), alias="MicrosoftAppPassword")
+    microsoft_app_type: Literal["SingleTenant", "MultiTenant"] = Field(
+        "SingleTenant", alias="MicrosoftAppType"
+    )
+    microsoft_app_tenant_id: str = Field("", alias="MicrosoftAppTenantId")
+
+    database_url: str = Field("sqlite+aiosqlite:///./data/committee.db", alias="DATABASE_URL")
+    host: str = Field("127.0.0.1", alias="BOT_HOST")
+    port: int = Field(3978, alias="BOT_PORT", ge=1, le=65535)
+    default_locale: Literal["fr-CA", "en"] = Field("fr-CA", alias="BOT_DEFAULT_LOCALE")
+    timezone: str = Field("America/Toronto", alias="BOT_TIMEZONE")
+    committee_contact: str = Field("", alias="COMMITTEE_CONTACT")
+
+    # Bot Framework endpoints: Microsoft's by default, loopback in the tests.
+    openid_metadata_url: str = Field(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        alias="BOT_OPENID_METADATA_URL",
+    )
+    token_issuer: str = Field("https://api.botframework.com", alias="BOT_TOKEN_ISSUER")
+    login_url: str = Field("", alias="BOT_LOGIN_URL")
+    oauth_scope: str = Field("https://api.botframework.com/.default", alias="BOT_OAUTH_SCOPE")
+    graph_base_url: str = Field("https://graph.microsoft.com/v1.0", alias="GRAPH_BASE_URL")
+
+    max_request_bytes: int = Field(256 * 1024, alias="BOT_MAX_REQUEST_BYTES", ge=4096)
+    reminder_poll_seconds: int = Field(60, alias="BOT_REMINDER_POLL_SECONDS", ge=1)
+    confidentiality_reminder_days: list[int] = Field(
+        default_factory=lambda: [3, 7], alias="CONFIDENTIALITY_REMINDER_DAYS"
+    )
+    confidentiality_escalation_days: int = Field(14, alias="CONFIDENTIALITY_ESCALATION_DAYS", ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+    @field_validator("confidentiality_reminder_days")
+    @classmethod
+    def _positive_days(cls, value: list[int]) -> list[int]:
+        if any(day < 1 for day in value):
+            raise ValueError("each day must be 1 or more")
+        return sorted(set(value))
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Settings:
+        if self.microsoft_app_id and not self.microsoft_app_password.get_secret_value():
+            raise ValueError("MicrosoftAppPassword is required when MicrosoftAppId is set")
+        if (
+            self.microsoft_app_id
+            and self.microsoft_app_type == "SingleTenant"
+            and not self.microsoft_app_tenant_id
+        ):
+            raise ValueError("MicrosoftAppTenantId is required for a SingleTenant bot")
+        if not self.microsoft_app_id and not _is_loopback(self.host):
+            # Local mode accepts unsigned activities: it must never be reachable from outside.
+            raise ValueError(
+                f"BOT_HOST={self.host} is not a loopback address; local mode (no MicrosoftAppId) "
+                "listens on 127.0.0.1 only"
+            )
+        return self
+
+    @property
+    def local_mode(self) -> bool:
+        return not self.microsoft_app_id
+
+    @property
+    def token_url(self) -> str:
+        if self.login_url:
+            return self.login_url
+        tenant = (
+            self.microsoft_app_tenant_id
+            if self.microsoft_app_type == "SingleTenant"
+            else "botframework.com"
+        )
+        return f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if self.database_url.startswith("sqlite+aiosqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite+aiosqlite:///"))
+        return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning pydantic's report into one line that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        fields = Settings.model_fields
+        variable = fields[location].alias if location in fields else location
+        prefix = f"{variable}: " if variable else ""
+        raise ConfigurationError(f"Configuration error: {prefix}{message}") from None

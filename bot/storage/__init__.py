@@ -1,0 +1,1 @@
+"""Tables, the database engine, repositories and Alembic migrations."""

@@ -1,0 +1,365 @@
+"""Repositories: each takes the transaction's connection, so callers decide what commits together."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain import audit as audit_rules
+from bot.domain.members import Member, Role, SeatCategory, normalise_email
+from bot.storage import tables
+from bot.storage.database import from_db, to_db, utcnow
+
+# Any constant: PostgreSQL's advisory lock that makes audit appends take turns.
+_AUDIT_LOCK_ID = 7_303_117
+
+
+def _member_from_row(row: RowMapping) -> Member:
+    return Member(
+        id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        organisation=row["organisation"],
+        seat=SeatCategory(row["seat"]),
+        role=Role(row["role"]),
+        active=bool(row["active"]),
+        aad_object_id=row["aad_object_id"],
+        teams_user_id=row["teams_user_id"],
+        preferred_locale=row["preferred_locale"],
+        mandate_starts_on=row["mandate_starts_on"],
+        mandate_ends_on=row["mandate_ends_on"],
+    )
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int
+    updated: int
+    unchanged: int
+
+
+class MemberRepository:
+    async def all(self, conn: AsyncConnection) -> list[Member]:
+        result = await conn.execute(
+            select(tables.members).order_by(tables.members.c.display_name, tables.members.c.id)
+        )
+        return [_member_from_row(row) for row in result.mappings()]
+
+    async def get(self, conn: AsyncConnection, member_id: int) -> Member | None:
+        row = (
+            (await conn.execute(select(tables.members).where(tables.members.c.id == member_id)))
+            .mappings()
+            .first()
+        )
+        return _member_from_row(row) if row else None
+
+    async def by_aad_object_id(self, conn: AsyncConnection, aad_object_id: str) -> Member | None:
+        row = (
+            (
+                await conn.execute(
+                    select(tables.members).where(
+                        tables.members.c.aad_object_id == aad_object_id.lower()
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _member_from_row(row) if row else None
+
+    async def by_email(self, conn: AsyncConnection, email: str) -> Member | None:
+        row = (
+            (
+                await conn.execute(
+                    select(tables.members).where(tables.members.c.email == normalise_email(email))
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _member_from_row(row) if row else None
+
+    async def secretariat(self, conn: AsyncConnection) -> list[Member]:
+        return [m for m in await self.all(conn) if m.is_secretariat and m.active]
+
+    async def link_teams_identity(
+        self, conn: AsyncConnection, member_id: int, aad_object_id: str, teams_user_id: str | None
+    ) -> None:
+        await conn.execute(
+            update(tables.members)
+            .where(tables.members.c.id == member_id)
+            .values(
+                aad_object_id=aad_object_id.lower(),
+                teams_user_id=teams_user_id,
+                updated_at=to_db(utcnow()),
+            )
+        )
+
+    async def remember_contact(
+        self, conn: AsyncConnection, member_id: int, teams_user_id: str, locale: str
+    ) -> None:
+        await conn.execute(
+            update(tables.members)
+            .where(
+                and_(
+                    tables.members.c.id == member_id,
+                    or_(
+                        tables.members.c.teams_user_id.is_(None),
+                        tables.members.c.teams_user_id != teams_user_id,
+                        tables.members.c.preferred_locale.is_(None),
+                        tables.members.c.preferred_locale != locale,
+                    ),
+                )
+            )
+            .values(
+                teams_user_id=teams_user_id, preferred_locale=locale, updated_at=to_db(utcnow())
+            )
+        )
+
+    async def import_roster(self, conn: AsyncConnection, roster: Sequence[Member]) -> ImportReport:
+        """Upsert by e-mail. Running the same file twice changes nothing the second time."""
+        added = updated = unchanged = 0
+        now = to_db(utcnow())
+        for member in roster:
+            current = await self.by_email(conn, member.email)
+            values: dict[str, Any] = {
+                "display_name": member.display_name,
+                "organisation": member.organisation,
+                "seat": member.seat.value,
+                "role": member.role.value,
+                "active": member.active,
+                "mandate_starts_on": member.mandate_starts_on,
+                "mandate_ends_on": member.mandate_ends_on,
+            }
+            if member.aad_object_id:
+                values["aad_object_id"] = member.aad_object_id
+            if current is None:
+                await conn.execute(
+                    insert(tables.members).values(
+                        email=member.email, created_at=now, updated_at=now, **values
+                    )
+                )
+                added += 1
+                continue
+            before = {
+                "display_name": current.display_name,
+                "organisation": current.organisation,
+                "seat": current.seat.value,
+                "role": current.role.value,
+                "active": current.active,
+                "mandate_starts_on": current.mandate_starts_on,
+                "mandate_ends_on": current.mandate_ends_on,
+                "aad_object_id": current.aad_object_id,
+            }
+            if all(before.get(key) == value for key, value in values.items()):
+                unchanged += 1
+                continue
+            await conn.execute(
+                update(tables.members)
+                .where(tables.members.c.id == current.id)
+                .values(updated_at=now, **values)
+            )
+            updated += 1
+        return ImportReport(added, updated, unchanged)
+
+
+class AuditLog:
+    """Append-only. There is deliberately no update or delete here."""
+
+    async def append(
+        self, conn: AsyncConnection, event: audit_rules.AuditEvent, at: datetime | None = None
+    ) -> audit_rules.AuditEntry:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _AUDIT_LOCK_ID})
+        last = await self.last(conn)
+        entry = audit_rules.chain(last, at or utcnow(), event)
+        await conn.execute(
+            insert(tables.audit_log).values(
+                seq=entry.seq,
+                occurred_at=to_db(entry.occurred_at),
+                actor=entry.actor,
+                action=entry.action,
+                object_type=entry.object_type,
+                object_id=entry.object_id,
+                details=audit_rules.canonical_details(entry.details),
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
+            )
+        )
+        return entry
+
+    async def last(self, conn: AsyncConnection) -> audit_rules.AuditEntry | None:
+        row = (
+            (
+                await conn.execute(
+                    select(tables.audit_log).order_by(tables.audit_log.c.seq.desc()).limit(1)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _audit_from_row(row) if row else None
+
+    async def entries(self, conn: AsyncConnection) -> list[audit_rules.AuditEntry]:
+        result = await conn.execute(select(tables.audit_log).order_by(tables.audit_log.c.seq))
+        return [_audit_from_row(row) for row in result.mappings()]
+
+
+def _audit_from_row(row: RowMapping) -> audit_rules.AuditEntry:
+    return audit_rules.AuditEntry(
+        seq=row["seq"],
+        occurred_at=from_db(row["occurred_at"]),
+        actor=row["actor"],
+        action=row["action"],
+        object_type=row["object_type"],
+        object_id=row["object_id"],
+        details=json.loads(row["details"]),
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+class ConversationReferences:
+    async def save(
+        self,
+        conn: AsyncConnection,
+        conversation_id: str,
+        scope: str,
+        reference: dict[str, Any],
+        member_id: int | None,
+    ) -> None:
+        document = json.dumps(reference, sort_keys=True)
+        existing = (
+            await conn.execute(
+                select(
+                    tables.conversation_references.c.reference,
+                    tables.conversation_references.c.member_id,
+                ).where(tables.conversation_references.c.conversation_id == conversation_id)
+            )
+        ).first()
+        now = to_db(utcnow())
+        if existing is None:
+            await conn.execute(
+                insert(tables.conversation_references).values(
+                    conversation_id=conversation_id,
+                    member_id=member_id,
+                    scope=scope,
+                    reference=document,
+                    updated_at=now,
+                )
+            )
+        elif existing.reference != document or existing.member_id != member_id:
+            await conn.execute(
+                update(tables.conversation_references)
+                .where(tables.conversation_references.c.conversation_id == conversation_id)
+                .values(reference=document, member_id=member_id, scope=scope, updated_at=now)
+            )
+
+    async def personal_for(self, conn: AsyncConnection, member_id: int) -> dict[str, Any] | None:
+        row = (
+            await conn.execute(
+                select(tables.conversation_references.c.reference)
+                .where(
+                    and_(
+                        tables.conversation_references.c.member_id == member_id,
+                        tables.conversation_references.c.scope == "personal",
+                    )
+                )
+                .order_by(tables.conversation_references.c.updated_at.desc())
+                .limit(1)
+            )
+        ).first()
+        return json.loads(row.reference) if row else None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the first sight of an activity key tells: process it, wait, or replay."""
+
+    kind: str  # "new", "in_progress" or "done"
+    status: int | None = None
+    response: Any = None
+
+
+class ProcessedActivities:
+    """Remembers which activities were handled, and what an invoke answered."""
+
+    async def claim(
+        self, conn: AsyncConnection, activity_key: str, *, abandoned_after: timedelta
+    ) -> Claim:
+        table = tables.processed_activities
+        now = utcnow()
+        try:
+            async with conn.begin_nested():
+                await conn.execute(
+                    insert(table).values(activity_key=activity_key, received_at=to_db(now))
+                )
+        except IntegrityError:
+            row = (
+                await conn.execute(
+                    select(table.c.status, table.c.response, table.c.received_at).where(
+                        table.c.activity_key == activity_key
+                    )
+                )
+            ).one()
+            if row.status is not None:
+                response = json.loads(row.response) if row.response else None
+                return Claim("done", int(row.status), response)
+            if from_db(row.received_at) > now - abandoned_after:
+                return Claim("in_progress")
+            # Claimed long ago and never answered: the process died. Take it over.
+            await conn.execute(
+                update(table)
+                .where(table.c.activity_key == activity_key)
+                .values(received_at=to_db(now))
+            )
+        return Claim("new")
+
+    async def first_time(self, conn: AsyncConnection, key: str) -> bool:
+        """Records a one-time event (a welcome); True only for the caller that recorded it."""
+        try:
+            async with conn.begin_nested():
+                await conn.execute(
+                    insert(tables.processed_activities).values(
+                        activity_key=key, received_at=to_db(utcnow()), status=200
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def release(self, conn: AsyncConnection, activity_key: str) -> None:
+        await conn.execute(
+            delete(tables.processed_activities).where(
+                tables.processed_activities.c.activity_key == activity_key
+            )
+        )
+
+    async def record_response(
+        self, conn: AsyncConnection, activity_key: str, status: int, body: Any
+    ) -> None:
+        await conn.execute(
+            update(tables.processed_activities)
+            .where(tables.processed_activities.c.activity_key == activity_key)
+            .values(status=status, response=json.dumps(body) if body is not None else None)
+        )
+
+    async def forget_before(self, conn: AsyncConnection, moment: datetime) -> int:
+        result = await conn.execute(
+            delete(tables.processed_activities).where(
+                tables.processed_activities.c.received_at < to_db(moment)
+            )
+        )
+        return int(result.rowcount or 0)
+
+
+async def count(conn: AsyncConnection, table: Any) -> int:
+    return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())

@@ -1,0 +1,128 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations create exactly this."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("organisation", String(300), nullable=False),
+    Column("seat", String(40), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("aad_object_id", String(36), unique=True),
+    Column("teams_user_id", String(200)),
+    Column("preferred_locale", String(10)),
+    Column("mandate_starts_on", Date),
+    Column("mandate_ends_on", Date),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# Append-only: the repository never updates or deletes, and `audit verify` checks the chain.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("object_type", String(100), nullable=False),
+    Column("object_id", String(200), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# botbuilder's conversation and user state, as JSON documents with an e-tag.
+bot_state = Table(
+    "bot_state",
+    metadata,
+    Column("key", String(500), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("etag", String(40), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# Where to reach a person (personal chat) or a channel without them writing first.
+conversation_references = Table(
+    "conversation_references",
+    metadata,
+    Column("conversation_id", String(500), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id")),
+    Column("scope", String(20), nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# One row per activity already handled: Teams retries and must not get a second effect.
+processed_activities = Table(
+    "processed_activities",
+    metadata,
+    Column("activity_key", String(700), primary_key=True),
+    Column("received_at", DateTime, nullable=False),
+    Column("status", Integer),
+    Column("response", Text),
+)
+
+commitment_versions = Table(
+    "commitment_versions",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("text_fr", Text, nullable=False),
+    Column("text_en", Text, nullable=False),
+    Column("sha256_fr", String(64), nullable=False),
+    Column("sha256_en", String(64), nullable=False),
+    Column("published_by", String(320), nullable=False),
+    Column("published_at", DateTime, nullable=False),
+)
+
+acceptances = Table(
+    "acceptances",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("version", Integer, ForeignKey("commitment_versions.number"), nullable=False),
+    # The mandate the acceptance belongs to: a renewed mandate asks again.
+    Column("mandate_key", String(10), nullable=False),
+    Column("text_sha256", String(64), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("accepted_at", DateTime, nullable=False),
+    Column("activity_id", String(300), nullable=False),
+    UniqueConstraint("member_id", "version", "mandate_key", name="uq_acceptance_once"),
+)
+
+# Reminders and other proactive messages, written before they are due so a restart loses none.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dedupe_key", String(300), nullable=False, unique=True),
+    Column("kind", String(60), nullable=False),
+    Column("member_id", Integer, ForeignKey("members.id")),
+    Column("payload", Text, nullable=False),
+    Column("due_at", DateTime, nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    Column("outcome", String(20)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+)
