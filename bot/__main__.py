@@ -10,8 +10,8 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from bot.locale import Catalogues, Translator
 from bot.settings import ConfigurationError, Settings, load_settings

@@ -1,0 +1,129 @@
+"""What a member, the secretariat and a stranger see when they talk to the bot."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from bot.storage import tables
+from tests.conftest import MEMBER, OUTSIDER, SECRETARIAT, RunningBot
+from tests.support import activities
+from tests.support.connector import TeamsUser
+
+
+def _who(user: TeamsUser, **extra: object) -> dict:
+    return {"user_id": user.id, "aad_object_id": user.aad_object_id, **extra}
+
+
+def _texts(card: dict) -> list[str]:
+    found: list[str] = []
+    for element in card.get("body", []):
+        if element.get("type") == "TextBlock":
+            found.append(element["text"])
+        for fact in element.get("facts", []):
+            found.extend([fact["title"], fact["value"]])
+    return found
+
+
+async def test_installing_greets_the_member_once_in_french(bot: RunningBot) -> None:
+    install = activities.installed(bot.connector.service_url, **_who(MEMBER))
+    responses = await asyncio.gather(*(bot.post(a) for a in install))
+    assert [r.status for r in responses] == [200, 200]
+    await bot.connector.wait_for_replies(1)
+    await asyncio.sleep(0.2)
+    cards = bot.connector.cards()
+    assert len(cards) == 1, "conversationUpdate and installationUpdate must give one welcome"
+    assert "Bonjour Amélie Côté, bienvenue!" in _texts(cards[0])
+    assert cards[0]["actions"][0] == {"type": "Action.Execute", "title": "Voir l’aide", "verb": "help"}
+
+
+async def test_an_english_client_is_greeted_in_english(bot: RunningBot) -> None:
+    for activity in activities.installed(bot.connector.service_url, **_who(MEMBER, locale="en-US")):
+        await bot.post(activity)
+    await bot.connector.wait_for_replies(1)
+    assert "Hello Amélie Côté, welcome!" in _texts(bot.connector.cards()[0])
+
+
+async def test_a_client_without_locale_gets_french(bot: RunningBot) -> None:
+    await bot.post(activities.message(bot.connector.service_url, "help", **_who(MEMBER, locale=None)))
+    await bot.connector.wait_for_replies(1)
+    assert _texts(bot.connector.cards()[0])[0] == "Ce que je peux faire"
+
+
+async def test_a_stranger_is_refused_politely_and_told_whom_to_contact(bot: RunningBot) -> None:
+    await bot.post(activities.message(bot.connector.service_url, "aide", **_who(OUTSIDER)))
+    await bot.connector.wait_for_replies(1)
+    text = "\n".join(_texts(bot.connector.cards()[0]))
+    assert "réservé aux membres inscrits" in text
+    assert "Camille Tremblay (camille.tremblay@sct.example.org)" in text
+    # Learns nothing about the committee: no member names, no commands.
+    assert "Amélie" not in text and "confidentialité" not in text.lower().replace("confidentialite", "")
+
+
+async def test_a_stranger_pressing_a_card_button_gets_the_refusal(bot: RunningBot) -> None:
+    response = await bot.post(activities.card_action(bot.connector.service_url, "help", **_who(OUTSIDER, locale="en-US")))
+    body = await response.json()
+    assert "Reserved for committee members" in _texts(body["value"])
+
+
+async def test_help_shows_secretariat_commands_only_to_the_secretariat(bot: RunningBot) -> None:
+    await bot.post(activities.message(bot.connector.service_url, "Aide", **_who(MEMBER)))
+    await bot.post(activities.message(bot.connector.service_url, "AIDE", **_who(SECRETARIAT)))
+    await bot.connector.wait_for_replies(2)
+    member_card = bot.connector.cards(f"personal-{MEMBER.id}")[0]
+    secretariat_card = bot.connector.cards(f"personal-{SECRETARIAT.id}")[0]
+    assert "confidentialité statut" not in _texts(member_card)
+    assert "Votre rôle\u00a0: membre du comité. Écrivez l’une de ces commandes\u00a0:" in _texts(member_card)
+    assert "confidentialité statut" in _texts(secretariat_card)
+
+
+async def test_a_channel_mention_is_understood(bot: RunningBot) -> None:
+    activity = activities.message(
+        bot.connector.service_url,
+        "<at>Comité</at> help",
+        **_who(MEMBER, conversation_id="19:channel@thread.tacv2", conversation_type="channel", locale="en-CA"),
+    )
+    await bot.post(activity)
+    await bot.connector.wait_for_replies(1)
+    assert _texts(bot.connector.cards()[0])[0] == "What I can do"
+
+
+async def test_an_unknown_message_says_so_and_shows_help(bot: RunningBot) -> None:
+    await bot.post(activities.message(bot.connector.service_url, "bonjour?", **_who(MEMBER)))
+    replies = await bot.connector.wait_for_replies(2)
+    assert replies[0]["text"].startswith("Je n’ai pas compris")
+    assert replies[1]["attachments"][0]["content"]["body"][0]["text"] == "Ce que je peux faire"
+
+
+async def test_a_member_is_recognised_by_email_on_first_contact_and_linked(bot: RunningBot) -> None:
+    # The roster has no aadObjectId: Teams' member lookup gives the e-mail, then the id is kept.
+    await bot.post(activities.message(bot.connector.service_url, "aide", **_who(MEMBER)))
+    await bot.connector.wait_for_replies(1)
+    lookups = [c for c in bot.connector.calls if c.method == "GET" and c.path.endswith(f"/members/{MEMBER.id}")]
+    assert len(lookups) == 1
+    async with bot.database.transaction() as conn:
+        row = (await conn.execute(select(tables.members).where(tables.members.c.email == MEMBER.email))).mappings().one()
+        references = (await conn.execute(select(tables.conversation_references))).mappings().all()
+    assert row["aad_object_id"] == MEMBER.aad_object_id
+    assert row["preferred_locale"] == "fr-CA"
+    assert [r["member_id"] for r in references] == [row["id"]]
+    bot.connector.clear()
+    await bot.post(activities.message(bot.connector.service_url, "aide", **_who(MEMBER)))
+    await bot.connector.wait_for_replies(1)
+    assert not [c for c in bot.connector.calls if c.method == "GET"], "second contact needs no lookup"
+
+
+async def test_the_card_button_round_trip_replaces_the_card(bot: RunningBot) -> None:
+    response = await bot.post(activities.card_action(bot.connector.service_url, "help", **_who(SECRETARIAT, locale="en-US")))
+    assert response.status == 200
+    body = await response.json()
+    assert body["statusCode"] == 200
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert _texts(body["value"])[0] == "What I can do"
+
+
+async def test_an_unknown_button_gets_a_clear_message_not_an_error(bot: RunningBot) -> None:
+    response = await bot.post(activities.card_action(bot.connector.service_url, "no-such-verb", **_who(MEMBER)))
+    assert response.status == 200
+    assert "Ce bouton n’est plus valide" in "\n".join(_texts((await response.json())["value"]))
