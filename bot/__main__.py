@@ -35,6 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     members.add_parser("list", help="print the registry")
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
     audit.add_parser("verify", help="check the hash chain")
+    conf = sub.add_parser("confidentiality", help="confidentiality commitment")
+    conf_actions = conf.add_subparsers(dest="action", required=True)
+    publish = conf_actions.add_parser("publish", help="publish a new version (French, English)")
+    publish.add_argument("text_fr", type=Path)
+    publish.add_argument("text_en", type=Path)
+    publish.add_argument("--by", required=True, help="e-mail of the secretariat member publishing")
+    report = conf_actions.add_parser("report", help="who has accepted the current version")
+    report.add_argument("--csv", type=Path, required=True, dest="csv_path")
     package = sub.add_parser("package", help="write the Teams app zip")
     package.add_argument("--out", type=Path, default=Path("dist/committee-bot.zip"))
     return parser
@@ -179,12 +187,75 @@ async def _package(args: argparse.Namespace, settings: Settings, tr: Translator)
     return 0
 
 
+async def _confidentiality_publish(
+    args: argparse.Namespace, settings: Settings, tr: Translator
+) -> int:
+    from bot.app import build_services
+    from bot.domain.confidentiality import CommitmentTextError
+    from bot.services.confidentiality import PublishConflict
+    from bot.storage.database import Database
+
+    for path in (args.text_fr, args.text_en):
+        if not path.is_file():
+            print(tr.t("cli.file_missing", path=path), file=sys.stderr)
+            return 2
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        service = build_services(settings, database).confidentiality
+        version = await service.publish(
+            args.text_fr.read_text(encoding="utf-8-sig"),
+            args.text_en.read_text(encoding="utf-8-sig"),
+            args.by,
+        )
+    except CommitmentTextError as error:
+        language = tr.t("language.fr") if error.language == "fr-CA" else tr.t("language.en")
+        print(tr.t(error.message, language=language), file=sys.stderr)
+        return 1
+    except PublishConflict:
+        print(tr.t("confidentiality.error.conflict"), file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+    print(
+        tr.t(
+            "cli.published",
+            number=version.number,
+            sha_fr=version.sha256_fr,
+            sha_en=version.sha256_en,
+        )
+    )
+    return 0
+
+
+async def _confidentiality_report(
+    args: argparse.Namespace, settings: Settings, tr: Translator
+) -> int:
+    from bot.app import build_services
+    from bot.storage.database import Database
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        service = build_services(settings, database).confidentiality
+        _, rows = await service.status_rows()
+        report = await service.csv_report(tr)
+    finally:
+        await database.dispose()
+    args.csv_path.write_bytes(report)
+    pending = sum(1 for row in rows if row.pending)
+    print(tr.t("cli.report_written", path=args.csv_path, pending=pending, total=len(rows)))
+    return 0
+
+
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("run", None): _run,
     ("db", "upgrade"): _db_upgrade,
     ("members", "import"): _members_import,
     ("members", "list"): _members_list,
     ("audit", "verify"): _audit_verify,
+    ("confidentiality", "publish"): _confidentiality_publish,
+    ("confidentiality", "report"): _confidentiality_report,
     ("package", None): _package,
 }
 

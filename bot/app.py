@@ -16,9 +16,13 @@ from aiohttp import web
 
 from bot.locale import Catalogues
 from bot.scheduling.jobs import RecurringJob, build_scheduler
+from bot.services.confidentiality import ConfidentialityService
 from bot.services.members import MemberDirectory
+from bot.services.outbox import OutboxDispatcher
 from bot.settings import Settings
+from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database
+from bot.storage.outbox import Outbox
 from bot.storage.repositories import AuditLog, MemberRepository
 from bot.teams.wiring import TeamsTransport, build_transport
 
@@ -31,7 +35,38 @@ class Components:
     database: Database
     catalogues: Catalogues
     directory: MemberDirectory
+    confidentiality: ConfidentialityService
+    dispatcher: OutboxDispatcher
     transport: TeamsTransport
+
+
+@dataclass(frozen=True)
+class Services:
+    """The use cases, shared by the bot and the command line."""
+
+    directory: MemberDirectory
+    confidentiality: ConfidentialityService
+    dispatcher: OutboxDispatcher
+
+
+def build_services(settings: Settings, database: Database) -> Services:
+    members = MemberRepository()
+    audit = AuditLog()
+    outbox = Outbox()
+    return Services(
+        directory=MemberDirectory(database, members, audit),
+        confidentiality=ConfidentialityService(
+            database,
+            CommitmentRepository(),
+            members,
+            audit,
+            outbox,
+            settings.confidentiality_reminder_days,
+            settings.confidentiality_escalation_days,
+            settings.zone,
+        ),
+        dispatcher=OutboxDispatcher(database, outbox),
+    )
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -54,21 +89,36 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     await database.upgrade()
     session = aiohttp.ClientSession()
     catalogues = Catalogues()
-    members = MemberRepository()
-    audit = AuditLog()
-    directory = MemberDirectory(database, members, audit)
-    transport = build_transport(settings, database, session, catalogues, directory)
+    services = build_services(settings, database)
+    directory, confidentiality, dispatcher = (
+        services.directory,
+        services.confidentiality,
+        services.dispatcher,
+    )
+    transport = build_transport(
+        settings, database, session, catalogues, directory, confidentiality, dispatcher
+    )
     await transport.authenticator.warm_up()
 
     async def forget_old_deliveries() -> None:
         async with database.transaction() as conn:
             await transport.endpoint.forget_old(conn)
 
+    async def follow_up() -> None:
+        # New members and renewed mandates are found here; then whatever is due goes out.
+        await confidentiality.plan_follow_ups()
+        await dispatcher.dispatch_due()
+
     scheduler = build_scheduler(
-        [RecurringJob("forget-old-deliveries", 6 * 3600, forget_old_deliveries)],
+        [
+            RecurringJob("follow-up", settings.reminder_poll_seconds, follow_up),
+            RecurringJob("forget-old-deliveries", 6 * 3600, forget_old_deliveries),
+        ],
         settings.timezone,
     )
-    app[COMPONENTS] = Components(settings, database, catalogues, directory, transport)
+    app[COMPONENTS] = Components(
+        settings, database, catalogues, directory, confidentiality, dispatcher, transport
+    )
     scheduler.start()
     mode = (
         "local mode (no MicrosoftAppId): unsigned activities, loopback only"
@@ -80,6 +130,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         scheduler.shutdown(wait=False)
+        await dispatcher.drain()
         await session.close()
         await database.dispose()
 

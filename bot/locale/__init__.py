@@ -12,8 +12,11 @@ import gettext
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -77,3 +80,9 @@ class Catalogues:
     @property
     def all(self) -> Mapping[str, Translator]:
         return self._translators
+
+
+def format_moment(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
+    """A date and time as people write it in that language, in the committee's time zone
+    ("23 novembre 2026 à 10 h 15", "November 23, 2026 at 10:15 AM")."""
+    return format_datetime(moment, tr.t("format.datetime"), tzinfo=zone, locale=_FOLDERS[tr.locale])

@@ -235,7 +235,8 @@ class ConversationReferences:
         scope: str,
         reference: dict[str, Any],
         member_id: int | None,
-    ) -> None:
+    ) -> bool:
+        """Keeps the latest reference; True when this conversation was not known before."""
         document = json.dumps(reference, sort_keys=True)
         existing = (
             await conn.execute(
@@ -247,21 +248,28 @@ class ConversationReferences:
         ).first()
         now = to_db(utcnow())
         if existing is None:
-            await conn.execute(
-                insert(tables.conversation_references).values(
-                    conversation_id=conversation_id,
-                    member_id=member_id,
-                    scope=scope,
-                    reference=document,
-                    updated_at=now,
-                )
-            )
-        elif existing.reference != document or existing.member_id != member_id:
+            try:
+                # Teams delivers install activities together: both may try to insert.
+                async with conn.begin_nested():
+                    await conn.execute(
+                        insert(tables.conversation_references).values(
+                            conversation_id=conversation_id,
+                            member_id=member_id,
+                            scope=scope,
+                            reference=document,
+                            updated_at=now,
+                        )
+                    )
+            except IntegrityError:
+                return False
+            return True
+        if existing.reference != document or existing.member_id != member_id:
             await conn.execute(
                 update(tables.conversation_references)
                 .where(tables.conversation_references.c.conversation_id == conversation_id)
                 .values(reference=document, member_id=member_id, scope=scope, updated_at=now)
             )
+        return False
 
     async def personal_for(self, conn: AsyncConnection, member_id: int) -> dict[str, Any] | None:
         row = (

@@ -56,6 +56,10 @@ class Turn:
 
 
 CommandHandler = Callable[[Turn], Awaitable[None]]
+# Another invoke (file consent…): answers with its own InvokeResponse.
+InvokeHandler = Callable[[Turn], Awaitable[InvokeResponse]]
+# Called when a member's personal chat becomes known: what waited for them can go out.
+ReachableHook = Callable[[Member], Awaitable[None]]
 # An Action.Execute handler returns the card that replaces the one the person clicked.
 ActionHandler = Callable[[Turn, Mapping[str, Any]], Awaitable[Card]]
 
@@ -91,6 +95,8 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         self._once = once
         self._commands: dict[str, CommandHandler] = {"help": self._help}
         self._actions: dict[str, ActionHandler] = {"help": self._help_action}
+        self._invokes: dict[str, InvokeHandler] = {}
+        self._reachable_hooks: list[ReachableHook] = []
 
     def add_command(self, key: str, handler: CommandHandler) -> None:
         if not any(c.key == key for c in commands.COMMANDS):
@@ -99,6 +105,12 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
 
     def add_action(self, verb: str, handler: ActionHandler) -> None:
         self._actions[verb] = handler
+
+    def add_invoke(self, name: str, handler: InvokeHandler) -> None:
+        self._invokes[name] = handler
+
+    def on_reachable(self, hook: ReachableHook) -> None:
+        self._reachable_hooks.append(hook)
 
     # --- turn plumbing -------------------------------------------------------------------
 
@@ -131,13 +143,16 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         scope = activity.conversation.conversation_type or "personal"
         reference = TurnContext.get_conversation_reference(activity).serialize()
         async with self._db.transaction() as conn:
-            await self._references.save(
+            is_new = await self._references.save(
                 conn,
                 activity.conversation.id,
                 scope,
                 reference,
                 member.id if scope == "personal" else None,
             )
+        if is_new and scope == "personal":
+            for hook in self._reachable_hooks:
+                await hook(member)
 
     async def refuse(self, context: TurnContext, tr: Translator) -> Card:
         contacts = await self._directory.secretariat()
@@ -217,7 +232,15 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         # Not on_adaptive_card_invoke: with the aiohttp CloudAdapter it serialises the body
         # twice and Teams gets a 500.
-        if turn_context.activity.name != "adaptiveCard/action":
+        name = turn_context.activity.name
+        if name in self._invokes:
+            member = await self.identify(turn_context)
+            tr = self.translator(turn_context, member)
+            if member is None:
+                await turn_context.send_activity(as_message(await self.refuse(turn_context, tr)))
+                return InvokeResponse(status=200)
+            return await self._invokes[name](Turn(turn_context, tr, member))
+        if name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         verb, data = _action_of(turn_context.activity.value)
         member = await self.identify(turn_context)

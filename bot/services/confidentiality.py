@@ -1,0 +1,277 @@
+"""Publishing the commitment, recording acceptances, following up, reporting."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain import confidentiality as rules
+from bot.domain.audit import AuditEvent
+from bot.domain.confidentiality import Acceptance, CommitmentVersion, Refusal, StatusRow
+from bot.domain.members import Member
+from bot.locale import Translator, format_moment
+from bot.storage.confidentiality import CommitmentRepository
+from bot.storage.database import Database, utcnow
+from bot.storage.outbox import Outbox, OutboxMessage
+from bot.storage.repositories import AuditLog, MemberRepository
+
+KIND_PREFIX = "confidentiality."
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    current: CommitmentVersion | None
+    accepted: Acceptance | None  # of the current version, in this mandate
+
+    @property
+    def pending(self) -> bool:
+        return self.current is not None and self.accepted is None
+
+
+@dataclass(frozen=True)
+class AcceptOutcome:
+    """`accepted` now, `already` (a double click or a retry), or `refused` with the reason."""
+
+    kind: str
+    current: CommitmentVersion | None
+    acceptance: Acceptance | None = None
+    refusal: Refusal | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A planned message that still has a reason to go out."""
+
+    stage: rules.Stage
+    member: Member
+    version: CommitmentVersion
+    days: int
+
+
+class PublishConflict(Exception):
+    """Someone published at the same moment; nothing was written, try again."""
+
+
+class ConfidentialityService:
+    def __init__(
+        self,
+        database: Database,
+        commitments: CommitmentRepository,
+        members: MemberRepository,
+        audit: AuditLog,
+        outbox: Outbox,
+        reminder_days: list[int],
+        escalation_days: int,
+        zone: ZoneInfo,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = database
+        self._commitments = commitments
+        self._members = members
+        self._audit = audit
+        self._outbox = outbox
+        self._reminder_days = reminder_days
+        self._escalation_days = escalation_days
+        self._zone = zone
+        self._clock = clock
+
+    def _today(self) -> date:
+        return self._clock().astimezone(self._zone).date()
+
+    async def current(self) -> CommitmentVersion | None:
+        async with self._db.transaction() as conn:
+            return await self._commitments.current(conn)
+
+    async def publish(self, text_fr: str, text_en: str, by: str) -> CommitmentVersion:
+        """A new version; raises CommitmentTextError for an empty, oversized or unchanged text."""
+        try:
+            async with self._db.transaction() as conn:
+                latest = await self._commitments.current(conn)
+                version = rules.next_version(latest, text_fr, text_en, by, self._clock())
+                await self._commitments.add_version(conn, version)
+                await self._audit.append(
+                    conn,
+                    AuditEvent(
+                        by,
+                        "confidentiality.published",
+                        "commitment_version",
+                        str(version.number),
+                        {"sha256_fr": version.sha256_fr, "sha256_en": version.sha256_en},
+                    ),
+                    at=version.published_at,
+                )
+        except IntegrityError as error:
+            raise PublishConflict from error
+        await self.plan_follow_ups()
+        return version
+
+    async def status_of(self, member: Member) -> MemberStatus:
+        async with self._db.transaction() as conn:
+            return await self._status_of(conn, member)
+
+    async def _status_of(self, conn: AsyncConnection, member: Member) -> MemberStatus:
+        current = await self._commitments.current(conn)
+        if current is None or member.id is None:
+            return MemberStatus(current, None)
+        accepted = await self._commitments.find(
+            conn, member.id, current.number, rules.mandate_key(member)
+        )
+        return MemberStatus(current, accepted)
+
+    async def has_accepted_current(self, member: Member) -> bool:
+        """The gate the documents and meetings features ask before showing confidential material."""
+        async with self._db.transaction() as conn:
+            current = await self._commitments.current(conn)
+            mine = await self._commitments.acceptances(conn, member.id) if member.id else []
+        return rules.has_accepted_current(member, current, mine)
+
+    async def accept(
+        self, member: Member, version_shown: int | None, language: str, activity_id: str
+    ) -> AcceptOutcome:
+        async with self._db.transaction() as conn:
+            # Read the member again: the card may be older than their mandate's end.
+            fresh = await self._members.get(conn, member.id) if member.id else None
+            current = await self._commitments.current(conn)
+            if fresh is None:
+                return AcceptOutcome("refused", current, refusal=Refusal.NOT_SERVING)
+            refusal = rules.why_not_accept(fresh, self._today(), current, version_shown)
+            if refusal is not None or current is None or fresh.id is None:
+                return AcceptOutcome("refused", current, refusal=refusal)
+            acceptance = Acceptance(
+                member_id=fresh.id,
+                version=current.number,
+                mandate_key=rules.mandate_key(fresh),
+                text_sha256=current.fingerprint_in(language),
+                language=language,
+                accepted_at=self._clock(),
+                activity_id=activity_id,
+            )
+            if not await self._commitments.record(conn, acceptance):
+                existing = await self._commitments.find(
+                    conn, fresh.id, current.number, acceptance.mandate_key
+                )
+                return AcceptOutcome("already", current, acceptance=existing)
+            await self._audit.append(
+                conn,
+                AuditEvent(
+                    fresh.email,
+                    "confidentiality.accepted",
+                    "commitment_version",
+                    str(current.number),
+                    {
+                        "member_id": fresh.id,
+                        "language": language,
+                        "text_sha256": acceptance.text_sha256,
+                        "activity_id": activity_id,
+                        "mandate": acceptance.mandate_key,
+                    },
+                ),
+                at=acceptance.accepted_at,
+            )
+        return AcceptOutcome("accepted", current, acceptance=acceptance)
+
+    async def status_rows(self) -> tuple[CommitmentVersion | None, list[StatusRow]]:
+        async with self._db.transaction() as conn:
+            current = await self._commitments.current(conn)
+            members = await self._members.all(conn)
+            acceptances = await self._commitments.acceptances(conn)
+        return current, rules.status_table(members, current, acceptances, self._today())
+
+    async def csv_report(self, tr: Translator) -> bytes:
+        current, rows = await self.status_rows()
+        return render_csv(tr, current, rows, self._zone)
+
+    # --- follow-ups (the card at once, reminders, then the secretariat) --------------------
+
+    async def plan_follow_ups(self) -> int:
+        """Plan what every pending member should receive; planning twice plans nothing more."""
+        planned = 0
+        now = self._clock()
+        async with self._db.transaction() as conn:
+            current = await self._commitments.current(conn)
+            if current is None:
+                return 0
+            members = await self._members.all(conn)
+            acceptances = await self._commitments.acceptances(conn)
+            for row in rules.status_table(members, current, acceptances, self._today()):
+                if not row.pending or row.member.id is None:
+                    continue
+                mandate = rules.mandate_key(row.member)
+                plan = rules.follow_up_plan(now, self._reminder_days, self._escalation_days)
+                for step in plan:
+                    key = (
+                        f"confidentiality:v{current.number}:m{row.member.id}:{mandate}:{step.name}"
+                    )
+                    payload = {"version": current.number, "mandate": mandate, "days": step.days}
+                    planned += await self._outbox.plan(
+                        conn,
+                        key,
+                        KIND_PREFIX + step.stage.value,
+                        row.member.id,
+                        payload,
+                        step.due_at,
+                    )
+        return planned
+
+    async def follow_up_for(self, conn: AsyncConnection, message: OutboxMessage) -> FollowUp | None:
+        """None when the reason is gone: accepted, superseded, mandate over or renewed."""
+        if message.member_id is None:
+            return None
+        member = await self._members.get(conn, message.member_id)
+        current = await self._commitments.current(conn)
+        if member is None or current is None or member.id is None:
+            return None
+        if current.number != message.payload.get("version"):
+            return None
+        if rules.mandate_key(member) != message.payload.get("mandate") or not member.is_serving(
+            self._today()
+        ):
+            return None
+        if await self._commitments.find(conn, member.id, current.number, rules.mandate_key(member)):
+            return None
+        stage = rules.Stage(message.kind.removeprefix(KIND_PREFIX))
+        return FollowUp(stage, member, current, int(message.payload.get("days", 0)))
+
+    async def secretariat(self, conn: AsyncConnection) -> list[Member]:
+        return await self._members.secretariat(conn)
+
+
+def render_csv(
+    tr: Translator, current: CommitmentVersion | None, rows: list[StatusRow], zone: ZoneInfo
+) -> bytes:
+    """UTF-8 with a BOM, so spreadsheet software shows « é » and not « Ã© »."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if tr.is_french else ",", lineterminator="\r\n")
+    writer.writerow(
+        [
+            tr.t("column.name"),
+            tr.t("column.email"),
+            tr.t("column.organisation"),
+            tr.t("column.status"),
+            tr.t("column.version_accepted"),
+            tr.t("column.accepted_on"),
+            tr.t("column.current_version"),
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row.member.display_name,
+                row.member.email,
+                row.member.organisation,
+                tr.t("confidentiality.pending")
+                if row.pending
+                else tr.t("confidentiality.accepted"),
+                str(row.latest.version) if row.latest else "",
+                format_moment(tr, row.latest.accepted_at, zone) if row.latest else "",
+                str(current.number) if current else "",
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,122 @@
+"""Commitment versions (never edited or deleted) and acceptances."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.confidentiality import Acceptance, CommitmentVersion
+from bot.storage import tables
+from bot.storage.database import from_db, to_db
+
+
+def _version(row: RowMapping) -> CommitmentVersion:
+    return CommitmentVersion(
+        number=row["number"],
+        text_fr=row["text_fr"],
+        text_en=row["text_en"],
+        sha256_fr=row["sha256_fr"],
+        sha256_en=row["sha256_en"],
+        published_by=row["published_by"],
+        published_at=from_db(row["published_at"]),
+    )
+
+
+def _acceptance(row: RowMapping) -> Acceptance:
+    return Acceptance(
+        member_id=row["member_id"],
+        version=row["version"],
+        mandate_key=row["mandate_key"],
+        text_sha256=row["text_sha256"],
+        language=row["language"],
+        accepted_at=from_db(row["accepted_at"]),
+        activity_id=row["activity_id"],
+    )
+
+
+class CommitmentRepository:
+    async def current(self, conn: AsyncConnection) -> CommitmentVersion | None:
+        row = (
+            (
+                await conn.execute(
+                    select(tables.commitment_versions)
+                    .order_by(tables.commitment_versions.c.number.desc())
+                    .limit(1)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _version(row) if row else None
+
+    async def versions(self, conn: AsyncConnection) -> list[CommitmentVersion]:
+        result = await conn.execute(
+            select(tables.commitment_versions).order_by(tables.commitment_versions.c.number)
+        )
+        return [_version(row) for row in result.mappings()]
+
+    async def add_version(self, conn: AsyncConnection, version: CommitmentVersion) -> None:
+        """Raises IntegrityError if another publication took this number first."""
+        await conn.execute(
+            insert(tables.commitment_versions).values(
+                number=version.number,
+                text_fr=version.text_fr,
+                text_en=version.text_en,
+                sha256_fr=version.sha256_fr,
+                sha256_en=version.sha256_en,
+                published_by=version.published_by,
+                published_at=to_db(version.published_at),
+            )
+        )
+
+    async def acceptances(
+        self, conn: AsyncConnection, member_id: int | None = None
+    ) -> list[Acceptance]:
+        query = select(tables.acceptances).order_by(tables.acceptances.c.accepted_at)
+        if member_id is not None:
+            query = query.where(tables.acceptances.c.member_id == member_id)
+        return [_acceptance(row) for row in (await conn.execute(query)).mappings()]
+
+    async def find(
+        self, conn: AsyncConnection, member_id: int, version: int, mandate_key: str
+    ) -> Acceptance | None:
+        row = (
+            (
+                await conn.execute(
+                    select(tables.acceptances).where(
+                        tables.acceptances.c.member_id == member_id,
+                        tables.acceptances.c.version == version,
+                        tables.acceptances.c.mandate_key == mandate_key,
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _acceptance(row) if row else None
+
+    async def record(self, conn: AsyncConnection, acceptance: Acceptance) -> bool:
+        """False when this member already accepted this version in this mandate."""
+        try:
+            async with conn.begin_nested():
+                await conn.execute(
+                    insert(tables.acceptances).values(
+                        member_id=acceptance.member_id,
+                        version=acceptance.version,
+                        mandate_key=acceptance.mandate_key,
+                        text_sha256=acceptance.text_sha256,
+                        language=acceptance.language,
+                        accepted_at=to_db(acceptance.accepted_at),
+                        activity_id=acceptance.activity_id,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def count(self, conn: AsyncConnection) -> int:
+        return int(
+            (await conn.execute(select(func.count()).select_from(tables.acceptances))).scalar_one()
+        )

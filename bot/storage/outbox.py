@@ -1,0 +1,123 @@
+"""Messages the bot sends on its own, written down before they are due.
+
+A row is planned once (its `dedupe_key` is unique), claimed by one process at a time
+(PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write lock of BEGIN IMMEDIATE), and marked
+sent in the same transaction as the send: a crash before the commit leaves it due again,
+a second process never sees it while it is being sent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage import tables
+from bot.storage.database import from_db, to_db, utcnow
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    dedupe_key: str
+    kind: str
+    member_id: int | None
+    payload: dict[str, Any]
+    due_at: datetime
+    attempts: int
+
+
+class Outbox:
+    async def plan(
+        self,
+        conn: AsyncConnection,
+        dedupe_key: str,
+        kind: str,
+        member_id: int | None,
+        payload: dict[str, Any],
+        due_at: datetime,
+    ) -> bool:
+        """True if planned now; False if a message with this key was already planned."""
+        try:
+            async with conn.begin_nested():
+                await conn.execute(
+                    insert(tables.outbox).values(
+                        dedupe_key=dedupe_key,
+                        kind=kind,
+                        member_id=member_id,
+                        payload=json.dumps(payload, sort_keys=True),
+                        due_at=to_db(due_at),
+                        created_at=to_db(utcnow()),
+                        attempts=0,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def claim_next_due(self, conn: AsyncConnection, now: datetime) -> OutboxMessage | None:
+        """The oldest due message, locked for this transaction."""
+        query = (
+            select(tables.outbox)
+            .where(tables.outbox.c.sent_at.is_(None), tables.outbox.c.due_at <= to_db(now))
+            .order_by(tables.outbox.c.due_at, tables.outbox.c.id)
+            .limit(1)
+        )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        row = (await conn.execute(query)).mappings().first()
+        if row is None:
+            return None
+        return OutboxMessage(
+            id=row["id"],
+            dedupe_key=row["dedupe_key"],
+            kind=row["kind"],
+            member_id=row["member_id"],
+            payload=json.loads(row["payload"]),
+            due_at=from_db(row["due_at"]),
+            attempts=row["attempts"],
+        )
+
+    async def mark(self, conn: AsyncConnection, message_id: int, outcome: str) -> None:
+        """`sent`, or `skipped` when the reason for the message has gone (the member accepted)."""
+        await conn.execute(
+            update(tables.outbox)
+            .where(tables.outbox.c.id == message_id)
+            .values(sent_at=to_db(utcnow()), outcome=outcome)
+        )
+
+    async def postpone(
+        self, conn: AsyncConnection, message_id: int, until: datetime, error: str
+    ) -> None:
+        await conn.execute(
+            update(tables.outbox)
+            .where(tables.outbox.c.id == message_id)
+            .values(
+                due_at=to_db(until), attempts=tables.outbox.c.attempts + 1, last_error=error[:2000]
+            )
+        )
+
+    async def pending_keys(self, conn: AsyncConnection) -> list[str]:
+        result = await conn.execute(
+            select(tables.outbox.c.dedupe_key).where(tables.outbox.c.sent_at.is_(None))
+        )
+        return [row.dedupe_key for row in result]
+
+    async def expedite(self, conn: AsyncConnection, member_id: int, now: datetime) -> int:
+        """Make due now what was postponed for lack of a way to reach this member."""
+        result = await conn.execute(
+            update(tables.outbox)
+            .where(
+                tables.outbox.c.member_id == member_id,
+                tables.outbox.c.sent_at.is_(None),
+                tables.outbox.c.attempts > 0,
+                tables.outbox.c.due_at > to_db(now),
+            )
+            .values(due_at=to_db(now))
+        )
+        return int(result.rowcount or 0)

@@ -1,0 +1,239 @@
+"""Cards of the confidentiality commitment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.confidentiality import Acceptance, CommitmentVersion, StatusRow
+from bot.domain.members import Member
+from bot.locale import Translator, format_moment
+from bot.teams.cards import Card, card, execute, facts, paragraph, title
+
+ACCEPT = "confidentiality.accept"
+VIEW = "confidentiality.view"
+PUBLISH = "confidentiality.publish"
+EXPORT = "confidentiality.export"
+
+
+def _text_blocks(text: str) -> list[dict[str, Any]]:
+    # One TextBlock a paragraph keeps the published layout; Teams renders simple markdown.
+    return [paragraph(part) for part in text.split("\n\n") if part.strip()]
+
+
+def commitment(
+    tr: Translator,
+    version: CommitmentVersion,
+    accepted: Acceptance | None,
+    zone: ZoneInfo,
+    *,
+    notice: str | None = None,
+) -> Card:
+    """The whole text in the reader's language, with the button or the date it was accepted."""
+    body: list[dict[str, Any]] = [title(tr.t("confidentiality.title", number=version.number))]
+    if notice:
+        body.append(paragraph(notice, color="Attention", weight="Bolder"))
+    body += _text_blocks(version.text_in(tr.locale))
+    if accepted is not None:
+        body.append(accepted_line(tr, accepted, zone))
+        return card(body)
+    body.append(paragraph(tr.t("confidentiality.please_accept"), isSubtle=True))
+    return card(
+        body, [execute(tr.t("confidentiality.accept_button"), ACCEPT, version=version.number)]
+    )
+
+
+def accepted_line(tr: Translator, accepted: Acceptance, zone: ZoneInfo) -> dict[str, Any]:
+    when = format_moment(tr, accepted.accepted_at, zone)
+    return paragraph(
+        tr.t("confidentiality.accepted_on", when=when, number=accepted.version),
+        color="Good",
+        weight="Bolder",
+    )
+
+
+def accepted(
+    tr: Translator, version: CommitmentVersion, acceptance: Acceptance, zone: ZoneInfo
+) -> Card:
+    """What replaces the card in place once the member has pressed the button."""
+    return card(
+        [
+            title(tr.t("confidentiality.title", number=version.number)),
+            accepted_line(tr, acceptance, zone),
+            paragraph(tr.t("confidentiality.thanks")),
+            paragraph(
+                tr.t("confidentiality.fingerprint", sha=acceptance.text_sha256),
+                isSubtle=True,
+                size="Small",
+            ),
+        ]
+    )
+
+
+def in_channel(tr: Translator, version: CommitmentVersion, viewer_ids: Sequence[str]) -> Card:
+    """In a channel everyone sees the same card: Teams refreshes it per viewer (their own status)."""
+    result = card(
+        [
+            title(tr.t("confidentiality.title", number=version.number)),
+            *_text_blocks(version.text_in(tr.locale)),
+        ],
+        [execute(tr.t("confidentiality.my_status_button"), VIEW)],
+    )
+    if viewer_ids:
+        result["refresh"] = {
+            "action": execute(tr.t("confidentiality.my_status_button"), VIEW),
+            "userIds": list(viewer_ids)[:60],
+        }
+    return result
+
+
+def nothing_published(tr: Translator) -> Card:
+    return card(
+        [title(tr.t("confidentiality.heading")), paragraph(tr.t("confidentiality.none_yet"))]
+    )
+
+
+def refused(tr: Translator, message_key: str) -> Card:
+    return card([title(tr.t("confidentiality.heading")), paragraph(tr.t(message_key))])
+
+
+def reminder(tr: Translator, version: CommitmentVersion, days: int, zone: ZoneInfo) -> Card:
+    result = commitment(
+        tr, version, None, zone, notice=tr.t("confidentiality.reminder_notice", days=days)
+    )
+    return result
+
+
+def escalation(tr: Translator, version: CommitmentVersion, member: Member, days: int) -> Card:
+    return card(
+        [
+            title(tr.t("confidentiality.escalation_title")),
+            paragraph(
+                tr.t(
+                    "confidentiality.escalation_body",
+                    name=member.display_name,
+                    organisation=member.organisation,
+                    number=version.number,
+                    days=days,
+                )
+            ),
+        ]
+    )
+
+
+def gate(tr: Translator) -> Card:
+    """Shown instead of confidential material to a member who has not accepted yet."""
+    return card(
+        [title(tr.t("confidentiality.gate_title")), paragraph(tr.t("confidentiality.gate_body"))],
+        [execute(tr.t("confidentiality.open_button"), VIEW)],
+    )
+
+
+def status_table(
+    tr: Translator, version: CommitmentVersion | None, rows: Sequence[StatusRow], zone: ZoneInfo
+) -> Card:
+    pending = sum(1 for r in rows if r.pending)
+    body: list[dict[str, Any]] = [title(tr.t("confidentiality.status_title"))]
+    if version is None:
+        body.append(paragraph(tr.t("confidentiality.none_yet")))
+        return card(body)
+    body.append(
+        paragraph(
+            tr.t(
+                "confidentiality.status_summary",
+                number=version.number,
+                pending=pending,
+                total=len(rows),
+            )
+        )
+    )
+
+    def cell(text: str, **style: Any) -> dict[str, Any]:
+        return {"type": "TableCell", "items": [paragraph(text, **style)]}
+
+    header = {
+        "type": "TableRow",
+        "style": "emphasis",
+        "cells": [
+            cell(tr.t(key), weight="Bolder")
+            for key in (
+                "column.member",
+                "column.organisation",
+                "column.version_accepted",
+                "column.accepted_on",
+            )
+        ],
+    }
+    lines = []
+    for row in rows:
+        status = (
+            tr.t("confidentiality.pending")
+            if row.pending
+            else str(row.latest.version if row.latest else "")
+        )
+        if row.pending and row.latest is not None:
+            status = tr.t("confidentiality.pending_was", number=row.latest.version)
+        lines.append(
+            {
+                "type": "TableRow",
+                "cells": [
+                    cell(row.member.display_name, color="Attention" if row.pending else "Default"),
+                    cell(row.member.organisation),
+                    cell(status),
+                    cell(format_moment(tr, row.latest.accepted_at, zone) if row.latest else "—"),
+                ],
+            }
+        )
+    body.append(
+        {
+            "type": "Table",
+            "firstRowAsHeader": True,
+            "gridStyle": "accent",
+            "columns": [{"width": 3}, {"width": 3}, {"width": 2}, {"width": 3}],
+            "rows": [header, *lines],
+        }
+    )
+    return card(body, [execute(tr.t("confidentiality.export_button"), EXPORT)])
+
+
+def publish_form(
+    tr: Translator, *, error: str | None = None, text_fr: str = "", text_en: str = ""
+) -> Card:
+    body: list[dict[str, Any]] = [
+        title(tr.t("confidentiality.publish_title")),
+        paragraph(tr.t("confidentiality.publish_intro")),
+    ]
+    if error:
+        body.append(paragraph(error, color="Attention", weight="Bolder"))
+    body += [
+        {
+            "type": "Input.Text",
+            "id": "text_fr",
+            "label": tr.t("confidentiality.text_fr_label"),
+            "isMultiline": True,
+            "value": text_fr,
+            "isRequired": True,
+            "errorMessage": tr.t("confidentiality.error.empty_field"),
+        },
+        {
+            "type": "Input.Text",
+            "id": "text_en",
+            "label": tr.t("confidentiality.text_en_label"),
+            "isMultiline": True,
+            "value": text_en,
+            "isRequired": True,
+            "errorMessage": tr.t("confidentiality.error.empty_field"),
+        },
+    ]
+    return card(body, [execute(tr.t("confidentiality.publish_button"), PUBLISH)])
+
+
+def published(tr: Translator, version: CommitmentVersion, pending: int) -> Card:
+    return card(
+        [
+            title(tr.t("confidentiality.published_title", number=version.number)),
+            paragraph(tr.t("confidentiality.published_body", pending=pending)),
+            facts([("SHA-256 (fr)", version.sha256_fr), ("SHA-256 (en)", version.sha256_en)]),
+        ]
+    )
