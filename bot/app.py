@@ -8,8 +8,9 @@ them at stop. Tests build as many independent apps as they like.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import aiohttp
 from aiohttp import web
@@ -21,7 +22,7 @@ from bot.services.members import MemberDirectory
 from bot.services.outbox import OutboxDispatcher
 from bot.settings import Settings
 from bot.storage.confidentiality import CommitmentRepository
-from bot.storage.database import Database
+from bot.storage.database import Database, utcnow
 from bot.storage.outbox import Outbox
 from bot.storage.repositories import AuditLog, MemberRepository
 from bot.teams.wiring import TeamsTransport, build_transport
@@ -49,7 +50,9 @@ class Services:
     dispatcher: OutboxDispatcher
 
 
-def build_services(settings: Settings, database: Database) -> Services:
+def build_services(
+    settings: Settings, database: Database, clock: Callable[[], datetime] = utcnow
+) -> Services:
     members = MemberRepository()
     audit = AuditLog()
     outbox = Outbox()
@@ -64,19 +67,24 @@ def build_services(settings: Settings, database: Database) -> Services:
             settings.confidentiality_reminder_days,
             settings.confidentiality_escalation_days,
             settings.zone,
+            clock,
         ),
-        dispatcher=OutboxDispatcher(database, outbox),
+        dispatcher=OutboxDispatcher(database, outbox, clock),
     )
 
 
 SETTINGS = web.AppKey("settings", Settings)
+Clock = Callable[[], datetime]
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 COMPONENTS = web.AppKey("components", Components)
 
 
-def build_app(settings: Settings) -> web.Application:
+def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web.Application:
+    """`clock` is the time the committee's rules read (tests move it forward by days)."""
     # aiohttp's own limit sits above ours so the endpoint can answer 413 itself.
     app = web.Application(client_max_size=settings.max_request_bytes * 2)
     app[SETTINGS] = settings
+    app[CLOCK] = clock
     app.cleanup_ctx.append(_lifetime)
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
@@ -89,7 +97,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     await database.upgrade()
     session = aiohttp.ClientSession()
     catalogues = Catalogues()
-    services = build_services(settings, database)
+    services = build_services(settings, database, app[CLOCK])
     directory, confidentiality, dispatcher = (
         services.directory,
         services.confidentiality,

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from bot.app import COMPONENTS, build_app
+from bot.app import COMPONENTS, Components, build_app
 from bot.settings import Settings, load_settings
 from bot.storage.database import Database
 from tests.support.connector import LoopbackConnector, TeamsUser
@@ -28,9 +29,21 @@ TENANT_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 ROOT = Path(__file__).resolve().parent.parent
 
 # The committee used by most tests (the same people as playground/roster.csv).
-SECRETARIAT = TeamsUser("29:camille", "00000000-0000-0000-0000-0000000000a0", "Camille Tremblay", "camille.tremblay@sct.example.org")
-MEMBER = TeamsUser("29:amelie", "00000000-0000-0000-0000-0000000000a2", "Amélie Côté", "amelie.cote@transparence.example.org")
-OUTSIDER = TeamsUser("29:olivier", "00000000-0000-0000-0000-0000000000a5", "Olivier Roy", "olivier.roy@example.org")
+SECRETARIAT = TeamsUser(
+    "29:camille",
+    "00000000-0000-0000-0000-0000000000a0",
+    "Camille Tremblay",
+    "camille.tremblay@sct.example.org",
+)
+MEMBER = TeamsUser(
+    "29:amelie",
+    "00000000-0000-0000-0000-0000000000a2",
+    "Amélie Côté",
+    "amelie.cote@transparence.example.org",
+)
+OUTSIDER = TeamsUser(
+    "29:olivier", "00000000-0000-0000-0000-0000000000a5", "Olivier Roy", "olivier.roy@example.org"
+)
 ROSTER = ROOT / "playground" / "roster.csv"
 
 
@@ -38,7 +51,9 @@ ROSTER = ROOT / "playground" / "roster.csv"
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Settings come only from what a test sets: no developer `.env`, no stray variables."""
     for name in list(os.environ):
-        if name.startswith(("Microsoft", "BOT_", "DATABASE_URL", "CONFIDENTIALITY_", "GRAPH_", "COMMITTEE_")):
+        if name.startswith(
+            ("Microsoft", "BOT_", "DATABASE_URL", "CONFIDENTIALITY_", "GRAPH_", "COMMITTEE_")
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -53,7 +68,9 @@ def postgres_base_url() -> Iterator[str | None]:
 
 async def _new_postgres_database(base_url: str) -> str:
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(base_url.replace("postgresql+asyncpg", "postgresql") + "/postgres")
+    admin = await asyncpg.connect(
+        base_url.replace("postgresql+asyncpg", "postgresql") + "/postgres"
+    )
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -62,7 +79,9 @@ async def _new_postgres_database(base_url: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_base_url: str | None) -> str:
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_base_url: str | None
+) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'committee.db'}"
     if postgres_base_url is None:
@@ -112,6 +131,19 @@ def signed_settings(connector: LoopbackConnector, database_url: str, **extra: An
     )
 
 
+class MovableClock:
+    """The committee's clock in tests: real time, until a test moves it forward."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
 @dataclass
 class RunningBot:
     """The bot on a real loopback port, and a way to post activities to it."""
@@ -120,14 +152,19 @@ class RunningBot:
     app: web.Application
     connector: LoopbackConnector
     session: aiohttp.ClientSession
+    clock: MovableClock
 
-    async def post(self, activity: dict[str, Any], *, token: str | None | bool = True, **kwargs: Any) -> aiohttp.ClientResponse:
+    async def post(
+        self, activity: dict[str, Any], *, token: str | bool | None = True, **kwargs: Any
+    ) -> aiohttp.ClientResponse:
         headers = dict(kwargs.pop("headers", {}))
         if token is True:
             headers["Authorization"] = f"Bearer {self.connector.sign(activity)}"
         elif isinstance(token, str):
             headers["Authorization"] = token
-        response = await self.session.post(self.url + "/api/messages", json=activity, headers=headers, **kwargs)
+        response = await self.session.post(
+            self.url + "/api/messages", json=activity, headers=headers, **kwargs
+        )
         await response.read()
         return response
 
@@ -135,10 +172,17 @@ class RunningBot:
     def database(self) -> Database:
         return self.app[COMPONENTS].database
 
+    @property
+    def components(self) -> Components:
+        return self.app[COMPONENTS]
+
 
 @asynccontextmanager
-async def serve(settings: Settings, connector: LoopbackConnector) -> AsyncIterator[RunningBot]:
-    app = build_app(settings)
+async def serve(
+    settings: Settings, connector: LoopbackConnector, clock: MovableClock | None = None
+) -> AsyncIterator[RunningBot]:
+    clock = clock or MovableClock()
+    app = build_app(settings, clock)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()
@@ -146,7 +190,7 @@ async def serve(settings: Settings, connector: LoopbackConnector) -> AsyncIterat
     await site.start()
     async with aiohttp.ClientSession() as session:
         try:
-            yield RunningBot(f"http://127.0.0.1:{port}", app, connector, session)
+            yield RunningBot(f"http://127.0.0.1:{port}", app, connector, session, clock)
         finally:
             await runner.cleanup()
 

@@ -35,7 +35,11 @@ async def test_installing_greets_the_member_once_in_french(bot: RunningBot) -> N
     cards = bot.connector.cards()
     assert len(cards) == 1, "conversationUpdate and installationUpdate must give one welcome"
     assert "Bonjour Amélie Côté, bienvenue!" in _texts(cards[0])
-    assert cards[0]["actions"][0] == {"type": "Action.Execute", "title": "Voir l’aide", "verb": "help"}
+    assert cards[0]["actions"][0] == {
+        "type": "Action.Execute",
+        "title": "Voir l’aide",
+        "verb": "help",
+    }
 
 
 async def test_an_english_client_is_greeted_in_english(bot: RunningBot) -> None:
@@ -46,7 +50,9 @@ async def test_an_english_client_is_greeted_in_english(bot: RunningBot) -> None:
 
 
 async def test_a_client_without_locale_gets_french(bot: RunningBot) -> None:
-    await bot.post(activities.message(bot.connector.service_url, "help", **_who(MEMBER, locale=None)))
+    await bot.post(
+        activities.message(bot.connector.service_url, "help", **_who(MEMBER, locale=None))
+    )
     await bot.connector.wait_for_replies(1)
     assert _texts(bot.connector.cards()[0])[0] == "Ce que je peux faire"
 
@@ -58,11 +64,15 @@ async def test_a_stranger_is_refused_politely_and_told_whom_to_contact(bot: Runn
     assert "réservé aux membres inscrits" in text
     assert "Camille Tremblay (camille.tremblay@sct.example.org)" in text
     # Learns nothing about the committee: no member names, no commands.
-    assert "Amélie" not in text and "confidentialité" not in text.lower().replace("confidentialite", "")
+    assert "Amélie" not in text and "confidentialité" not in text.lower().replace(
+        "confidentialite", ""
+    )
 
 
 async def test_a_stranger_pressing_a_card_button_gets_the_refusal(bot: RunningBot) -> None:
-    response = await bot.post(activities.card_action(bot.connector.service_url, "help", **_who(OUTSIDER, locale="en-US")))
+    response = await bot.post(
+        activities.card_action(bot.connector.service_url, "help", **_who(OUTSIDER, locale="en-US"))
+    )
     body = await response.json()
     assert "Reserved for committee members" in _texts(body["value"])
 
@@ -74,7 +84,9 @@ async def test_help_shows_secretariat_commands_only_to_the_secretariat(bot: Runn
     member_card = bot.connector.cards(f"personal-{MEMBER.id}")[0]
     secretariat_card = bot.connector.cards(f"personal-{SECRETARIAT.id}")[0]
     assert "confidentialité statut" not in _texts(member_card)
-    assert "Votre rôle\u00a0: membre du comité. Écrivez l’une de ces commandes\u00a0:" in _texts(member_card)
+    assert "Votre rôle\u00a0: membre du comité. Écrivez l’une de ces commandes\u00a0:" in _texts(
+        member_card
+    )
     assert "confidentialité statut" in _texts(secretariat_card)
 
 
@@ -82,7 +94,12 @@ async def test_a_channel_mention_is_understood(bot: RunningBot) -> None:
     activity = activities.message(
         bot.connector.service_url,
         "<at>Comité</at> help",
-        **_who(MEMBER, conversation_id="19:channel@thread.tacv2", conversation_type="channel", locale="en-CA"),
+        **_who(
+            MEMBER,
+            conversation_id="19:channel@thread.tacv2",
+            conversation_type="channel",
+            locale="en-CA",
+        ),
     )
     await bot.post(activity)
     await bot.connector.wait_for_replies(1)
@@ -100,10 +117,22 @@ async def test_a_member_is_recognised_by_email_on_first_contact_and_linked(bot: 
     # The roster has no aadObjectId: Teams' member lookup gives the e-mail, then the id is kept.
     await bot.post(activities.message(bot.connector.service_url, "aide", **_who(MEMBER)))
     await bot.connector.wait_for_replies(1)
-    lookups = [c for c in bot.connector.calls if c.method == "GET" and c.path.endswith(f"/members/{MEMBER.id}")]
+    lookups = [
+        c
+        for c in bot.connector.calls
+        if c.method == "GET" and c.path.endswith(f"/members/{MEMBER.id}")
+    ]
     assert len(lookups) == 1
     async with bot.database.transaction() as conn:
-        row = (await conn.execute(select(tables.members).where(tables.members.c.email == MEMBER.email))).mappings().one()
+        row = (
+            (
+                await conn.execute(
+                    select(tables.members).where(tables.members.c.email == MEMBER.email)
+                )
+            )
+            .mappings()
+            .one()
+        )
         references = (await conn.execute(select(tables.conversation_references))).mappings().all()
     assert row["aad_object_id"] == MEMBER.aad_object_id
     assert row["preferred_locale"] == "fr-CA"
@@ -111,11 +140,17 @@ async def test_a_member_is_recognised_by_email_on_first_contact_and_linked(bot: 
     bot.connector.clear()
     await bot.post(activities.message(bot.connector.service_url, "aide", **_who(MEMBER)))
     await bot.connector.wait_for_replies(1)
-    assert not [c for c in bot.connector.calls if c.method == "GET"], "second contact needs no lookup"
+    assert not [c for c in bot.connector.calls if c.method == "GET"], (
+        "second contact needs no lookup"
+    )
 
 
 async def test_the_card_button_round_trip_replaces_the_card(bot: RunningBot) -> None:
-    response = await bot.post(activities.card_action(bot.connector.service_url, "help", **_who(SECRETARIAT, locale="en-US")))
+    response = await bot.post(
+        activities.card_action(
+            bot.connector.service_url, "help", **_who(SECRETARIAT, locale="en-US")
+        )
+    )
     assert response.status == 200
     body = await response.json()
     assert body["statusCode"] == 200
@@ -124,6 +159,8 @@ async def test_the_card_button_round_trip_replaces_the_card(bot: RunningBot) -> 
 
 
 async def test_an_unknown_button_gets_a_clear_message_not_an_error(bot: RunningBot) -> None:
-    response = await bot.post(activities.card_action(bot.connector.service_url, "no-such-verb", **_who(MEMBER)))
+    response = await bot.post(
+        activities.card_action(bot.connector.service_url, "no-such-verb", **_who(MEMBER))
+    )
     assert response.status == 200
     assert "Ce bouton n’est plus valide" in "\n".join(_texts((await response.json())["value"]))

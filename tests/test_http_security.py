@@ -13,7 +13,9 @@ from tests.support.connector import OUTBOUND_TOKEN, LoopbackConnector
 
 
 def _hello(bot: RunningBot, text: str = "aide") -> dict:
-    return activities.message(bot.connector.service_url, text, user_id=MEMBER.id, aad_object_id=MEMBER.aad_object_id)
+    return activities.message(
+        bot.connector.service_url, text, user_id=MEMBER.id, aad_object_id=MEMBER.aad_object_id
+    )
 
 
 async def test_a_signed_message_is_answered_with_the_bots_own_token(bot: RunningBot) -> None:
@@ -38,8 +40,12 @@ REJECTIONS = {
     "not a jwt": lambda bot, a: "Bearer not-a-jwt",
     "expired": lambda bot, a: "Bearer " + _expired(bot, a),
     "wrong audience": lambda bot, a: "Bearer " + bot.connector.sign(a, aud="another-bot"),
-    "wrong issuer": lambda bot, a: "Bearer " + bot.connector.sign(a, iss="https://sts.windows.net/evil/"),
-    "service url mismatch": lambda bot, a: "Bearer " + bot.connector.sign(a, serviceurl="https://evil.example/"),
+    "wrong issuer": lambda bot, a: (
+        "Bearer " + bot.connector.sign(a, iss="https://sts.windows.net/evil/")
+    ),
+    "service url mismatch": lambda bot, a: (
+        "Bearer " + bot.connector.sign(a, serviceurl="https://evil.example/")
+    ),
     "no service url claim": lambda bot, a: "Bearer " + bot.connector.sign(a, serviceurl=None),
     "unknown key id": lambda bot, a: "Bearer " + bot.connector.sign(a, _kid="unknown-key"),
     "bad signature": lambda bot, a: "Bearer " + bot.connector.sign(a, _wrong_key=True),
@@ -47,7 +53,9 @@ REJECTIONS = {
 
 
 @pytest.mark.parametrize("case", sorted(REJECTIONS))
-async def test_every_bad_token_is_refused_with_401_and_nothing_happens(bot: RunningBot, case: str) -> None:
+async def test_every_bad_token_is_refused_with_401_and_nothing_happens(
+    bot: RunningBot, case: str
+) -> None:
     activity = _hello(bot)
     header = REJECTIONS[case](bot, activity)
     response = await bot.post(activity, token=header if header else False)
@@ -56,7 +64,9 @@ async def test_every_bad_token_is_refused_with_401_and_nothing_happens(bot: Runn
     assert bot.connector.replies() == []
 
 
-async def test_a_key_endorsed_for_another_channel_is_refused(connector: LoopbackConnector, sqlite_url: str) -> None:
+async def test_a_key_endorsed_for_another_channel_is_refused(
+    connector: LoopbackConnector, sqlite_url: str
+) -> None:
     connector.endorsements = ["webchat"]
     await import_roster(sqlite_url)
     async with serve(signed_settings(connector, sqlite_url), connector) as bot:
@@ -66,7 +76,9 @@ async def test_a_key_endorsed_for_another_channel_is_refused(connector: Loopback
 
 
 async def test_malformed_json_is_400(bot: RunningBot) -> None:
-    response = await bot.session.post(bot.url + "/api/messages", data=b"{not json", headers={"Content-Type": "application/json"})
+    response = await bot.session.post(
+        bot.url + "/api/messages", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status == 400
     assert (await response.json())["error"]["code"] == "bad_json"
 
@@ -95,7 +107,9 @@ async def test_a_retried_message_is_processed_once(bot: RunningBot) -> None:
 
 
 async def test_a_retried_invoke_gets_the_same_answer_once(bot: RunningBot) -> None:
-    activity = activities.card_action(bot.connector.service_url, "help", user_id=MEMBER.id, aad_object_id=MEMBER.aad_object_id)
+    activity = activities.card_action(
+        bot.connector.service_url, "help", user_id=MEMBER.id, aad_object_id=MEMBER.aad_object_id
+    )
     first, second = await asyncio.gather(bot.post(activity), bot.post(activity))
     assert first.status == second.status == 200
     assert await first.json() == await second.json()

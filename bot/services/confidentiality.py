@@ -239,6 +239,29 @@ class ConfidentialityService:
         stage = rules.Stage(message.kind.removeprefix(KIND_PREFIX))
         return FollowUp(stage, member, current, int(message.payload.get("days", 0)))
 
+    async def escalations_due_with(
+        self, conn: AsyncConnection, first: OutboxMessage
+    ) -> tuple[list[FollowUp], list[OutboxMessage]]:
+        """All escalations due now, to go out as one list: the follow-ups still relevant, and
+        the other outbox messages that list covers (to be marked with the first)."""
+        others = [
+            m
+            for m in await self._outbox.due_of_kind(conn, first.kind, self._clock())
+            if m.id != first.id
+        ]
+        follow_ups = []
+        for message in [first, *others]:
+            follow_up = await self.follow_up_for(conn, message)
+            if follow_up is not None:
+                follow_ups.append(follow_up)
+        return follow_ups, others
+
+    async def mark_covered(
+        self, conn: AsyncConnection, messages: list[OutboxMessage], outcome: str
+    ) -> None:
+        for message in messages:
+            await self._outbox.mark(conn, message.id, outcome)
+
     async def secretariat(self, conn: AsyncConnection) -> list[Member]:
         return await self._members.secretariat(conn)
 

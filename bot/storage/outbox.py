@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,6 +31,18 @@ class OutboxMessage:
     payload: dict[str, Any]
     due_at: datetime
     attempts: int
+
+
+def _message(row: RowMapping) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        dedupe_key=row["dedupe_key"],
+        kind=row["kind"],
+        member_id=row["member_id"],
+        payload=json.loads(row["payload"]),
+        due_at=from_db(row["due_at"]),
+        attempts=row["attempts"],
+    )
 
 
 class Outbox:
@@ -71,17 +84,24 @@ class Outbox:
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         row = (await conn.execute(query)).mappings().first()
-        if row is None:
-            return None
-        return OutboxMessage(
-            id=row["id"],
-            dedupe_key=row["dedupe_key"],
-            kind=row["kind"],
-            member_id=row["member_id"],
-            payload=json.loads(row["payload"]),
-            due_at=from_db(row["due_at"]),
-            attempts=row["attempts"],
+        return _message(row) if row else None
+
+    async def due_of_kind(
+        self, conn: AsyncConnection, kind: str, now: datetime
+    ) -> list[OutboxMessage]:
+        """Every unsent message of this kind that is due, locked like claim_next_due."""
+        query = (
+            select(tables.outbox)
+            .where(
+                tables.outbox.c.kind == kind,
+                tables.outbox.c.sent_at.is_(None),
+                tables.outbox.c.due_at <= to_db(now),
+            )
+            .order_by(tables.outbox.c.due_at, tables.outbox.c.id)
         )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [_message(row) for row in (await conn.execute(query)).mappings()]
 
     async def mark(self, conn: AsyncConnection, message_id: int, outcome: str) -> None:
         """`sent`, or `skipped` when the reason for the message has gone (the member accepted)."""

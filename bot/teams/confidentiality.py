@@ -57,6 +57,7 @@ class ConfidentialityDialogs:
         bot.add_action(cards.VIEW, self.view)
         bot.add_action(cards.PUBLISH, self.publish)
         bot.add_action(cards.EXPORT, self.export)
+        bot.add_action(cards.TABLE, self.table)
         bot.add_invoke("fileConsent/invoke", self.upload_report)
         for stage in Stage:
             dispatcher.register(f"confidentiality.{stage.value}", self.deliver_follow_up)
@@ -114,6 +115,12 @@ class ConfidentialityDialogs:
             return
         current, rows = await self._service.status_rows()
         await turn.send_card(cards.status_table(turn.tr, current, rows, self._zone))
+
+    async def table(self, turn: Turn, _data: Mapping[str, Any]) -> Card:
+        if not turn.member.is_secretariat:
+            return cards.refused(turn.tr, "secretariat.only")
+        current, rows = await self._service.status_rows()
+        return cards.status_table(turn.tr, current, rows, self._zone)
 
     async def show_publish_form(self, turn: Turn) -> None:
         if not _is_personal(turn):
@@ -205,19 +212,7 @@ class ConfidentialityDialogs:
         if follow_up is None:
             return SKIPPED
         if follow_up.stage is Stage.ESCALATION:
-            recipients = await self._service.secretariat(conn)
-            delivered = 0
-            for person in recipients:
-                tr = self._catalogues.for_locale(person.preferred_locale, self._default_locale)
-                card = cards.escalation(tr, follow_up.version, follow_up.member, follow_up.days)
-                try:
-                    await self._messenger.send(conn, person, as_message(card))
-                    delivered += 1
-                except Undeliverable:
-                    continue
-            if not delivered:
-                raise Undeliverable("no secretariat member can be reached yet")
-            return SENT
+            return await self._escalate(conn, message)
         member = follow_up.member
         tr = self._catalogues.for_locale(member.preferred_locale, self._default_locale)
         if follow_up.stage is Stage.REMINDER:
@@ -225,6 +220,27 @@ class ConfidentialityDialogs:
         else:
             card = cards.commitment(tr, follow_up.version, None, self._zone)
         await self._messenger.send(conn, member, as_message(card))
+        return SENT
+
+    async def _escalate(self, conn: AsyncConnection, first: OutboxMessage) -> str:
+        """One card to each secretariat member listing everyone overdue, not one per person."""
+        overdue, covered = await self._service.escalations_due_with(conn, first)
+        if not overdue:
+            return SKIPPED
+        delivered = 0
+        for person in await self._service.secretariat(conn):
+            tr = self._catalogues.for_locale(person.preferred_locale, self._default_locale)
+            card = cards.escalation(
+                tr, overdue[0].version, [f.member for f in overdue], overdue[0].days
+            )
+            try:
+                await self._messenger.send(conn, person, as_message(card))
+                delivered += 1
+            except Undeliverable:
+                continue
+        if not delivered:
+            raise Undeliverable("no secretariat member can be reached yet")
+        await self._service.mark_covered(conn, covered, SENT)
         return SENT
 
     async def _service_members_with_teams_ids(self) -> list[str]:

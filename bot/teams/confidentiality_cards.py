@@ -15,6 +15,7 @@ ACCEPT = "confidentiality.accept"
 VIEW = "confidentiality.view"
 PUBLISH = "confidentiality.publish"
 EXPORT = "confidentiality.export"
+TABLE = "confidentiality.table"
 
 
 def _text_blocks(text: str) -> list[dict[str, Any]]:
@@ -105,20 +106,24 @@ def reminder(tr: Translator, version: CommitmentVersion, days: int, zone: ZoneIn
     return result
 
 
-def escalation(tr: Translator, version: CommitmentVersion, member: Member, days: int) -> Card:
+def escalation(
+    tr: Translator, version: CommitmentVersion, overdue: Sequence[Member], days: int
+) -> Card:
+    lines = "\n".join(f"- {m.display_name} ({m.organisation})" for m in overdue)
     return card(
         [
             title(tr.t("confidentiality.escalation_title")),
             paragraph(
                 tr.t(
                     "confidentiality.escalation_body",
-                    name=member.display_name,
-                    organisation=member.organisation,
                     number=version.number,
                     days=days,
+                    count=len(overdue),
                 )
             ),
-        ]
+            paragraph(lines),
+        ],
+        [execute(tr.t("confidentiality.see_table_button"), TABLE)],
     )
 
 

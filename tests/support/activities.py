@@ -49,7 +49,9 @@ def message(service_url: str, text: str, **who: Any) -> dict[str, Any]:
     return activity
 
 
-def card_action(service_url: str, verb: str, data: dict[str, Any] | None = None, **who: Any) -> dict[str, Any]:
+def card_action(
+    service_url: str, verb: str, data: dict[str, Any] | None = None, **who: Any
+) -> dict[str, Any]:
     activity = _base("invoke", service_url, **who)
     activity["name"] = "adaptiveCard/action"
     activity["value"] = {

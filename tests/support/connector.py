@@ -50,6 +50,8 @@ class LoopbackConnector:
     users: dict[str, TeamsUser] = field(default_factory=dict)
     calls: list[RecordedCall] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    upload_headers: dict[str, dict[str, str]] = field(default_factory=dict)
     endorsements: list[str] = field(default_factory=lambda: ["msteams"])
     base_url: str = ""
 
@@ -72,6 +74,7 @@ class LoopbackConnector:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
+        app.router.add_put("/upload/{name}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -97,7 +100,11 @@ class LoopbackConnector:
 
     async def _metadata(self, request: web.Request) -> web.Response:
         return web.json_response(
-            {"issuer": ISSUER, "jwks_uri": self.base_url + "/keys", "id_token_signing_alg_values_supported": ["RS256"]}
+            {
+                "issuer": ISSUER,
+                "jwks_uri": self.base_url + "/keys",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
         )
 
     async def _keys(self, request: web.Request) -> web.Response:
@@ -110,10 +117,14 @@ class LoopbackConnector:
         self.token_requests.append({k: str(v) for k, v in form.items()})
         if form.get("client_id") != self.app_id or form.get("client_secret") != self.app_password:
             return web.json_response({"error": "invalid_client"}, status=401)
-        return web.json_response({"token_type": "Bearer", "expires_in": 3600, "access_token": OUTBOUND_TOKEN})
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 3600, "access_token": OUTBOUND_TOKEN}
+        )
 
     def _record(self, request: web.Request, body: Any) -> None:
-        self.calls.append(RecordedCall(request.method, request.path, request.headers.get("Authorization"), body))
+        self.calls.append(
+            RecordedCall(request.method, request.path, request.headers.get("Authorization"), body)
+        )
         self._arrivals.set()
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -126,17 +137,28 @@ class LoopbackConnector:
         self._record(request, body)
         return web.json_response({"id": request.match_info["aid"]})
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Stands for the OneDrive upload session Teams hands out after a file consent."""
+        body = await request.read()
+        self.uploads[request.match_info["name"]] = body
+        self.upload_headers[request.match_info["name"]] = dict(request.headers)
+        return web.json_response({"id": "uploaded"}, status=201)
+
     async def _create_conversation(self, request: web.Request) -> web.Response:
         body = await request.json()
         self._record(request, body)
         member = (body.get("members") or [{}])[0]
-        return web.json_response({"id": f"personal-{member.get('id', 'unknown')}", "activityId": None})
+        return web.json_response(
+            {"id": f"personal-{member.get('id', 'unknown')}", "activityId": None}
+        )
 
     async def _member(self, request: web.Request) -> web.Response:
         self._record(request, None)
         user = self.users.get(request.match_info["mid"])
         if user is None:
-            return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
+            return web.json_response(
+                {"error": {"code": "MemberNotFoundInConversation"}}, status=404
+            )
         return web.json_response(
             {
                 "id": user.id,
@@ -194,7 +216,9 @@ class LoopbackConnector:
         while len(self.replies()) < count:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
-                raise AssertionError(f"expected {count} replies, got {len(self.replies())}: {self.replies()}")
+                raise AssertionError(
+                    f"expected {count} replies, got {len(self.replies())}: {self.replies()}"
+                )
             self._arrivals.clear()
             try:
                 await asyncio.wait_for(self._arrivals.wait(), remaining)

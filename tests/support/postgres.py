@@ -56,9 +56,29 @@ def postgres_server() -> Iterator[str | None]:
     if as_root:
         # initdb refuses to run as root: hand the folder to the postgres account.
         shutil.chown(folder, "postgres", "postgres")
-    run(str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+    run(
+        str(binaries / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+    )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    run(str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start")
+    run(
+        str(binaries / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-l",
+        str(folder / "log"),
+        "-w",
+        "start",
+    )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -70,7 +90,15 @@ def postgres_server() -> Iterator[str | None]:
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}"
     finally:
         subprocess.run(
-            [*(["runuser", "-u", "postgres", "--"] if as_root else []), str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            [
+                *(["runuser", "-u", "postgres", "--"] if as_root else []),
+                str(binaries / "pg_ctl"),
+                "-D",
+                str(data),
+                "-m",
+                "immediate",
+                "stop",
+            ],
             capture_output=True,
         )
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,451 @@
+"""The confidentiality commitment, as members and the secretariat live it, through signed Teams
+traffic on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.domain.confidentiality import fingerprint, normalise_text
+from bot.storage import tables
+from tests.conftest import (
+    MEMBER,
+    OUTSIDER,
+    ROSTER,
+    SECRETARIAT,
+    RunningBot,
+    import_roster,
+    serve,
+    signed_settings,
+)
+from tests.support import activities
+from tests.support.connector import LoopbackConnector, TeamsUser
+
+TEXT_FR = (
+    "Je m’engage à ne pas divulguer ni utiliser les renseignements obtenus dans le cadre des "
+    "travaux du comité.\n\nJ’agis avec discrétion et je déclare « tout conflit d’intérêts », direct ou indirect."
+)
+TEXT_EN = (
+    "I undertake not to disclose or use information obtained through the committee’s work.\n\n"
+    "I act with discretion and declare any “conflict of interest”, direct or indirect."
+)
+
+
+def _roster_with(folder: Path, who: str, mandate: str, replacement: str) -> Path:
+    """The demo roster with one person's mandate dates changed."""
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    changed = [
+        line.replace(mandate, replacement) if line.startswith(who) else line for line in lines
+    ]
+    path = folder / f"{who}-{replacement[:10]}.csv"
+    path.write_text("\n".join(changed) + "\n", encoding="utf-8")
+    return path
+
+
+def _who(user: TeamsUser, **extra: Any) -> dict[str, Any]:
+    return {"user_id": user.id, "aad_object_id": user.aad_object_id, **extra}
+
+
+def _texts(card: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "TextBlock":
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card.get("body", []))
+    return found
+
+
+async def _invoke(
+    bot: RunningBot, user: TeamsUser, verb: str, data: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    activity = activities.card_action(bot.connector.service_url, verb, data, **_who(user, **extra))
+    response = await bot.post(activity)
+    assert response.status == 200
+    body = await response.json()
+    return body["value"]
+
+
+async def _say(bot: RunningBot, user: TeamsUser, text: str, **extra: Any) -> None:
+    response = await bot.post(
+        activities.message(bot.connector.service_url, text, **_who(user, **extra))
+    )
+    assert response.status == 200
+
+
+async def _publish(
+    bot: RunningBot, text_fr: str = TEXT_FR, text_en: str = TEXT_EN
+) -> dict[str, Any]:
+    return await _invoke(
+        bot, SECRETARIAT, "confidentiality.publish", {"text_fr": text_fr, "text_en": text_en}
+    )
+
+
+async def _acceptances(bot: RunningBot) -> list[dict[str, Any]]:
+    async with bot.database.transaction() as conn:
+        return [dict(r) for r in (await conn.execute(select(tables.acceptances))).mappings()]
+
+
+async def _open_chat(bot: RunningBot, user: TeamsUser, locale: str = "fr-CA") -> None:
+    """The member installs the bot: from then on it can write to them."""
+    for activity in activities.installed(bot.connector.service_url, **_who(user, locale=locale)):
+        await bot.post(activity)
+    await bot.components.dispatcher.drain()
+
+
+async def test_publish_then_the_member_gets_the_card_and_accepts_it(bot: RunningBot) -> None:
+    await _open_chat(bot, MEMBER)
+    bot.connector.clear()
+    published = await _publish(bot)
+    assert _texts(published)[0] == "Version 1 publiée"
+    await bot.components.dispatcher.dispatch_due()
+
+    member_cards = bot.connector.cards(f"personal-{MEMBER.id}")
+    assert len(member_cards) == 1
+    card = member_cards[0]
+    assert "« tout conflit d’intérêts »" in "\n".join(_texts(card))
+    accept = card["actions"][0]
+    assert (accept["title"], accept["verb"], accept["data"]) == (
+        "J’ai lu et j’accepte",
+        "confidentiality.accept",
+        {"version": 1},
+    )
+
+    replaced = await _invoke(bot, MEMBER, accept["verb"], accept["data"])
+    line = _texts(replaced)[1]
+    assert line.startswith("Accepté le ") and line.endswith(" — version 1")
+
+    [row] = await _acceptances(bot)
+    assert row["version"] == 1
+    assert row["language"] == "fr-CA"
+    assert row["text_sha256"] == fingerprint(normalise_text(TEXT_FR))
+    assert row["activity_id"]
+    async with bot.database.transaction() as conn:
+        actions = [r.action for r in await conn.execute(select(tables.audit_log.c.action))]
+    assert actions[-1] == "confidentiality.accepted"
+
+    # Nothing more goes out once accepted: the reminders are dropped, not sent.
+    bot.connector.clear()
+    bot.clock.advance(days=15)
+    report = await bot.components.dispatcher.dispatch_due()
+    assert report.skipped == 3, "her reminders at 3 and 7 days and the escalation are dropped"
+    assert bot.connector.cards(f"personal-{MEMBER.id}") == []
+
+
+async def test_an_english_member_reads_and_accepts_the_english_text(bot: RunningBot) -> None:
+    await _publish(bot)
+    card = await _invoke(bot, MEMBER, "confidentiality.view", locale="en-US")
+    assert "I undertake not to disclose" in "\n".join(_texts(card))
+    assert card["actions"][0]["title"] == "I have read and accept"
+    replaced = await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1}, locale="en-US")
+    assert _texts(replaced)[1].startswith("Accepted on ")
+    [row] = await _acceptances(bot)
+    assert (row["language"], row["text_sha256"]) == ("en", fingerprint(normalise_text(TEXT_EN)))
+
+
+async def test_double_click_and_retried_invoke_record_once_with_the_same_answer(
+    bot: RunningBot,
+) -> None:
+    await _publish(bot)
+    retried = activities.card_action(
+        bot.connector.service_url, "confidentiality.accept", {"version": 1}, **_who(MEMBER)
+    )
+    double = activities.card_action(
+        bot.connector.service_url, "confidentiality.accept", {"version": 1}, **_who(MEMBER)
+    )
+    answers = await asyncio.gather(bot.post(retried), bot.post(retried), bot.post(double))
+    bodies = [await a.json() for a in answers]
+    assert len(await _acceptances(bot)) == 1
+    assert bodies[0] == bodies[1] == bodies[2]
+
+
+async def test_accepting_from_an_old_card_records_nothing_and_shows_the_current_text(
+    bot: RunningBot,
+) -> None:
+    await _publish(bot)
+    await _publish(bot, TEXT_FR + "\n\nVersion révisée.", TEXT_EN + "\n\nRevised version.")
+    card = await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1})
+    text = "\n".join(_texts(card))
+    assert "rien n’a été enregistré" in text and "version 2" in text
+    assert "Version révisée." in text
+    assert card["actions"][0]["data"] == {"version": 2}
+    assert await _acceptances(bot) == []
+
+
+async def test_a_non_member_pressing_the_button_is_refused_and_nothing_is_recorded(
+    bot: RunningBot,
+) -> None:
+    await _publish(bot)
+    card = await _invoke(bot, OUTSIDER, "confidentiality.accept", {"version": 1})
+    assert "Accès réservé aux membres du comité" in _texts(card)
+    assert await _acceptances(bot) == []
+
+
+async def test_a_member_whose_mandate_ended_is_refused(
+    connector: LoopbackConnector, tmp_path: Path, sqlite_url: str
+) -> None:
+    ended = _roster_with(tmp_path, "amelie", "2025-09-01,2027-08-31", "2023-09-01,2025-08-31")
+    await import_roster(sqlite_url, ended)
+    async with serve(signed_settings(connector, sqlite_url), connector) as bot:
+        await _publish(bot)
+        card = await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1})
+        assert "Seuls les membres dont le mandat est en cours" in "\n".join(_texts(card))
+        assert await _acceptances(bot) == []
+
+
+async def test_the_identity_is_the_activitys_never_the_cards(bot: RunningBot) -> None:
+    await _publish(bot)
+    forged = {
+        "version": 1,
+        "member_id": 1,
+        "aadObjectId": SECRETARIAT.aad_object_id,
+        "email": SECRETARIAT.email,
+    }
+    await _invoke(bot, MEMBER, "confidentiality.accept", forged)
+    async with bot.database.transaction() as conn:
+        member_id = (
+            await conn.execute(
+                select(tables.members.c.id).where(tables.members.c.email == MEMBER.email)
+            )
+        ).scalar_one()
+    [row] = await _acceptances(bot)
+    assert row["member_id"] == member_id
+
+
+async def test_reminders_after_3_and_7_days_then_the_secretariat_after_14(bot: RunningBot) -> None:
+    await _open_chat(bot, SECRETARIAT)
+    await _open_chat(bot, MEMBER)
+    await _say(bot, SECRETARIAT, "aide")
+    await _publish(bot)
+    # The secretariat accepts at once; the member does not.
+    await _invoke(bot, SECRETARIAT, "confidentiality.accept", {"version": 1})
+    dispatcher = bot.components.dispatcher
+    await dispatcher.dispatch_due()
+    bot.connector.clear()
+
+    member_chat, secretariat_chat = f"personal-{MEMBER.id}", f"personal-{SECRETARIAT.id}"
+    published_at = bot.clock.now
+    for days, expected in ((2, 0), (3, 1), (6, 1), (7, 2), (13, 2)):
+        bot.clock.now = published_at + timedelta(days=days, minutes=1)
+        await dispatcher.dispatch_due()
+        assert len(bot.connector.cards(member_chat)) == expected, f"day {days}"
+    reminder = bot.connector.cards(member_chat)[0]
+    assert (
+        _texts(reminder)[1] == "Rappel\u00a0: l’engagement attend votre acceptation depuis 3 jours."
+    )
+    assert reminder["actions"][0]["verb"] == "confidentiality.accept"
+    assert bot.connector.cards(secretariat_chat) == []
+    bot.clock.now = published_at + timedelta(days=14, minutes=1)
+    await dispatcher.dispatch_due()
+    [escalation] = bot.connector.cards(secretariat_chat)
+    assert (
+        _texts(escalation)[1]
+        == "4 membre(s) n’ont toujours pas accepté la version 1 de l’engagement, 14 jours après l’envoi\u00a0:"
+    )
+    assert "- Amélie Côté (Coalition pour la transparence (exemple))" in _texts(escalation)[
+        2
+    ].split("\n")
+    table = await _invoke(bot, SECRETARIAT, escalation["actions"][0]["verb"])
+    assert _texts(table)[0] == "Suivi de l’engagement de confidentialité"
+    # Sent once: later ticks send nothing more.
+    bot.clock.now = published_at + timedelta(days=20)
+    await dispatcher.dispatch_due()
+    assert len(bot.connector.cards(secretariat_chat)) == 1
+    assert len(bot.connector.cards(member_chat)) == 2
+
+
+async def test_a_member_who_installs_later_gets_the_card_at_once(bot: RunningBot) -> None:
+    await _publish(bot)
+    await bot.components.dispatcher.drain()
+    await bot.components.dispatcher.dispatch_due()
+    assert bot.connector.cards(f"personal-{MEMBER.id}") == [], "she has not opened a chat yet"
+    await _open_chat(bot, MEMBER)
+    cards = bot.connector.cards(f"personal-{MEMBER.id}")
+    titles = [_texts(c)[0] for c in cards]
+    assert titles == ["Comité en gouvernement ouvert", "Engagement de confidentialité — version 1"]
+
+
+async def test_planned_follow_ups_survive_a_restart_and_go_out_once(
+    connector: LoopbackConnector, database_url: str
+) -> None:
+    await import_roster(database_url)
+    settings = signed_settings(connector, database_url)
+    async with serve(settings, connector) as bot:
+        await _open_chat(bot, MEMBER)
+        await _publish(bot)
+        start = bot.clock.now
+    # The process stops before anything was sent; a new one picks the plan up.
+    async with serve(settings, connector) as restarted:
+        restarted.clock.now = start
+        await restarted.components.dispatcher.dispatch_due()
+        await restarted.components.dispatcher.dispatch_due()
+    async with serve(settings, connector) as again:
+        again.clock.now = start
+        await again.components.dispatcher.dispatch_due()
+    commitment_cards = [
+        c for c in connector.cards(f"personal-{MEMBER.id}") if _texts(c)[0].startswith("Engagement")
+    ]
+    assert len(commitment_cards) == 1
+
+
+async def test_a_new_version_and_a_renewed_mandate_each_ask_again(
+    bot: RunningBot, tmp_path: Path
+) -> None:
+    await _publish(bot)
+    await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1})
+    service = bot.components.confidentiality
+    member = await _member(bot, MEMBER)
+    assert await service.has_accepted_current(member)
+    await _publish(bot, TEXT_FR + "\n\nv2", TEXT_EN + "\n\nv2")
+    assert not await service.has_accepted_current(member)
+    await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 2})
+    assert await service.has_accepted_current(member)
+    renewed = _roster_with(tmp_path, "amelie", "2025-09-01,2027-08-31", "2025-10-01,2027-09-30")
+    await import_roster(bot.components.settings.database_url, renewed)
+    assert not await service.has_accepted_current(await _member(bot, MEMBER))
+
+
+async def _member(bot: RunningBot, user: TeamsUser) -> Any:
+    async with bot.database.transaction() as conn:
+        from bot.storage.repositories import MemberRepository
+
+        return await MemberRepository().by_email(conn, user.email)
+
+
+async def test_the_gate_refuses_until_accepted_and_its_button_opens_the_commitment(
+    bot: RunningBot,
+) -> None:
+    from bot.teams.confidentiality_cards import gate
+
+    service = bot.components.confidentiality
+    await _publish(bot)
+    member = await _member(bot, MEMBER)
+    assert not await service.has_accepted_current(member)
+    gate_card = gate(bot.components.catalogues.for_locale("fr-CA"))
+    button = gate_card["actions"][0]
+    opened = await _invoke(bot, MEMBER, button["verb"], button.get("data"))
+    assert _texts(opened)[0] == "Engagement de confidentialité — version 1"
+    await _invoke(bot, MEMBER, opened["actions"][0]["verb"], opened["actions"][0]["data"])
+    assert await service.has_accepted_current(member)
+
+
+async def test_the_command_shows_the_text_and_my_status(bot: RunningBot) -> None:
+    await _say(bot, MEMBER, "Confidentialite")
+    await bot.connector.wait_for_replies(1)
+    assert "pas encore publié" in "\n".join(_texts(bot.connector.cards()[0]))
+    await _publish(bot)
+    await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1})
+    bot.connector.clear()
+    await _say(bot, MEMBER, "confidentialité")
+    await bot.connector.wait_for_replies(1)
+    texts = _texts(bot.connector.cards()[0])
+    assert texts[0] == "Engagement de confidentialité — version 1"
+    assert texts[-1].startswith("Accepté le ")
+
+
+async def test_in_a_channel_each_viewer_is_refreshed_to_their_own_status(bot: RunningBot) -> None:
+    await _say(bot, MEMBER, "aide")
+    await _publish(bot)
+    bot.connector.clear()
+    await _say(
+        bot,
+        MEMBER,
+        "<at>Comité</at> confidentialité",
+        conversation_id="19:committee@thread.tacv2",
+        conversation_type="channel",
+    )
+    await bot.connector.wait_for_replies(1)
+    card = bot.connector.cards("19:committee@thread.tacv2")[0]
+    assert card["refresh"]["action"]["verb"] == "confidentiality.view"
+    assert MEMBER.id in card["refresh"]["userIds"]
+    mine = await _invoke(
+        bot,
+        MEMBER,
+        "confidentiality.view",
+        conversation_id="19:committee@thread.tacv2",
+        conversation_type="channel",
+    )
+    assert mine["actions"][0]["verb"] == "confidentiality.accept"
+
+
+async def test_secretariat_table_puts_pending_first_and_exports_a_csv_file(bot: RunningBot) -> None:
+    await _publish(bot)
+    await _invoke(bot, SECRETARIAT, "confidentiality.accept", {"version": 1})
+    await _say(bot, SECRETARIAT, "confidentialité statut")
+    await bot.connector.wait_for_replies(1)
+    table = bot.connector.cards()[-1]
+    rows = next(e for e in table["body"] if e["type"] == "Table")["rows"]
+    names = [row["cells"][0]["items"][0]["text"] for row in rows[1:]]
+    statuses = [row["cells"][2]["items"][0]["text"] for row in rows[1:]]
+    assert names[-1] == "Camille Tremblay" and statuses[-1] == "1"
+    assert statuses[:-1] == ["En attente"] * 4
+    assert names[:-1] == sorted(names[:-1], key=str.casefold)
+
+    bot.connector.clear()
+    await _invoke(bot, SECRETARIAT, "confidentiality.export")
+    [offer] = [a for r in bot.connector.replies() for a in r.get("attachments", [])]
+    assert offer["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
+    consent = activities.message(bot.connector.service_url, "", **_who(SECRETARIAT))
+    consent.update(
+        type="invoke",
+        name="fileConsent/invoke",
+        value={
+            "type": "fileUpload",
+            "action": "accept",
+            "context": offer["content"]["acceptContext"],
+            "uploadInfo": {
+                "name": "suivi-confidentialite.csv",
+                "uploadUrl": bot.connector.base_url + "/upload/report.csv",
+                "contentUrl": "https://contoso.sharepoint.com/personal/camille/suivi-confidentialite.csv",
+                "uniqueId": "file-1",
+                "fileType": "csv",
+            },
+        },
+    )
+    response = await bot.post(consent)
+    assert response.status == 200
+    uploaded = bot.connector.uploads["report.csv"]
+    assert uploaded.startswith("\ufeff".encode())
+    rows_csv = list(csv.reader(io.StringIO(uploaded.decode("utf-8-sig")), delimiter=";"))
+    assert rows_csv[0][:4] == ["Nom", "Courriel", "Organisation", "Statut"]
+    assert rows_csv[1][:2] == ["Amélie Côté", "amelie.cote@transparence.example.org"]
+    info = bot.connector.replies()[-1]["attachments"][0]
+    assert info["contentType"] == "application/vnd.microsoft.teams.card.file.info"
+
+
+async def test_members_cannot_see_the_table_or_publish(bot: RunningBot) -> None:
+    await _say(bot, MEMBER, "confidentialité statut")
+    replies = await bot.connector.wait_for_replies(1)
+    assert replies[0]["text"] == "Cette commande est réservée au Secrétariat."
+    card = await _invoke(bot, MEMBER, "confidentiality.publish", {"text_fr": "x", "text_en": "y"})
+    assert "réservée au Secrétariat" in "\n".join(_texts(card))
+    async with bot.database.transaction() as conn:
+        assert (await conn.execute(select(tables.commitment_versions))).first() is None
+
+
+async def test_publishing_an_empty_text_keeps_the_form_and_says_which(bot: RunningBot) -> None:
+    card = await _invoke(
+        bot,
+        SECRETARIAT,
+        "confidentiality.publish",
+        {"text_fr": TEXT_FR, "text_en": "   "},
+        locale="en-US",
+    )
+    assert "The English text is empty." in _texts(card)
+    inputs = {e["id"]: e["value"] for e in card["body"] if e["type"] == "Input.Text"}
+    assert inputs["text_fr"] == TEXT_FR
+    async with bot.database.transaction() as conn:
+        assert (await conn.execute(select(tables.commitment_versions))).first() is None
