@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from tests.conftest import (
     signed_settings,
 )
 from tests.support import activities
+from tests.support.cards import texts
 from tests.support.connector import LoopbackConnector, TeamsUser
 
 TEXT_FR = (
@@ -50,23 +52,6 @@ def _roster_with(folder: Path, who: str, mandate: str, replacement: str) -> Path
 
 def _who(user: TeamsUser, **extra: Any) -> dict[str, Any]:
     return {"user_id": user.id, "aad_object_id": user.aad_object_id, **extra}
-
-
-def _texts(card: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card.get("body", []))
-    return found
 
 
 async def _invoke(
@@ -110,13 +95,13 @@ async def test_publish_then_the_member_gets_the_card_and_accepts_it(bot: Running
     await _open_chat(bot, MEMBER)
     bot.connector.clear()
     published = await _publish(bot)
-    assert _texts(published)[0] == "Version 1 publiée"
+    assert texts(published)[0] == "Version 1 publiée"
     await bot.components.dispatcher.dispatch_due()
 
     member_cards = bot.connector.cards(f"personal-{MEMBER.id}")
     assert len(member_cards) == 1
     card = member_cards[0]
-    assert "« tout conflit d’intérêts »" in "\n".join(_texts(card))
+    assert "« tout conflit d’intérêts »" in "\n".join(texts(card))
     accept = card["actions"][0]
     assert (accept["title"], accept["verb"], accept["data"]) == (
         "J’ai lu et j’accepte",
@@ -125,7 +110,7 @@ async def test_publish_then_the_member_gets_the_card_and_accepts_it(bot: Running
     )
 
     replaced = await _invoke(bot, MEMBER, accept["verb"], accept["data"])
-    line = _texts(replaced)[1]
+    line = texts(replaced)[1]
     assert line.startswith("Accepté le ") and line.endswith(" — version 1")
 
     [row] = await _acceptances(bot)
@@ -148,10 +133,10 @@ async def test_publish_then_the_member_gets_the_card_and_accepts_it(bot: Running
 async def test_an_english_member_reads_and_accepts_the_english_text(bot: RunningBot) -> None:
     await _publish(bot)
     card = await _invoke(bot, MEMBER, "confidentiality.view", locale="en-US")
-    assert "I undertake not to disclose" in "\n".join(_texts(card))
+    assert "I undertake not to disclose" in "\n".join(texts(card))
     assert card["actions"][0]["title"] == "I have read and accept"
     replaced = await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1}, locale="en-US")
-    assert _texts(replaced)[1].startswith("Accepted on ")
+    assert texts(replaced)[1].startswith("Accepted on ")
     [row] = await _acceptances(bot)
     assert (row["language"], row["text_sha256"]) == ("en", fingerprint(normalise_text(TEXT_EN)))
 
@@ -178,7 +163,7 @@ async def test_accepting_from_an_old_card_records_nothing_and_shows_the_current_
     await _publish(bot)
     await _publish(bot, TEXT_FR + "\n\nVersion révisée.", TEXT_EN + "\n\nRevised version.")
     card = await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1})
-    text = "\n".join(_texts(card))
+    text = "\n".join(texts(card))
     assert "rien n’a été enregistré" in text and "version 2" in text
     assert "Version révisée." in text
     assert card["actions"][0]["data"] == {"version": 2}
@@ -190,7 +175,7 @@ async def test_a_non_member_pressing_the_button_is_refused_and_nothing_is_record
 ) -> None:
     await _publish(bot)
     card = await _invoke(bot, OUTSIDER, "confidentiality.accept", {"version": 1})
-    assert "Accès réservé aux membres du comité" in _texts(card)
+    assert "Accès réservé aux membres du comité" in texts(card)
     assert await _acceptances(bot) == []
 
 
@@ -202,7 +187,7 @@ async def test_a_member_whose_mandate_ended_is_refused(
     async with serve(signed_settings(connector, sqlite_url), connector) as bot:
         await _publish(bot)
         card = await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1})
-        assert "Seuls les membres dont le mandat est en cours" in "\n".join(_texts(card))
+        assert "Seuls les membres dont le mandat est en cours" in "\n".join(texts(card))
         assert await _acceptances(bot) == []
 
 
@@ -244,7 +229,7 @@ async def test_reminders_after_3_and_7_days_then_the_secretariat_after_14(bot: R
         assert len(bot.connector.cards(member_chat)) == expected, f"day {days}"
     reminder = bot.connector.cards(member_chat)[0]
     assert (
-        _texts(reminder)[1] == "Rappel\u00a0: l’engagement attend votre acceptation depuis 3 jours."
+        texts(reminder)[1] == "Rappel\u00a0: l’engagement attend votre acceptation depuis 3 jours."
     )
     assert reminder["actions"][0]["verb"] == "confidentiality.accept"
     assert bot.connector.cards(secretariat_chat) == []
@@ -252,14 +237,14 @@ async def test_reminders_after_3_and_7_days_then_the_secretariat_after_14(bot: R
     await dispatcher.dispatch_due()
     [escalation] = bot.connector.cards(secretariat_chat)
     assert (
-        _texts(escalation)[1]
+        texts(escalation)[1]
         == "4 membre(s) n’ont toujours pas accepté la version 1 de l’engagement, 14 jours après l’envoi\u00a0:"
     )
-    assert "- Amélie Côté (Coalition pour la transparence (exemple))" in _texts(escalation)[
-        2
-    ].split("\n")
+    assert "- Amélie Côté (Coalition pour la transparence (exemple))" in texts(escalation)[2].split(
+        "\n"
+    )
     table = await _invoke(bot, SECRETARIAT, escalation["actions"][0]["verb"])
-    assert _texts(table)[0] == "Suivi de l’engagement de confidentialité"
+    assert texts(table)[0] == "Suivi de l’engagement de confidentialité"
     # Sent once: later ticks send nothing more.
     bot.clock.now = published_at + timedelta(days=20)
     await dispatcher.dispatch_due()
@@ -274,7 +259,7 @@ async def test_a_member_who_installs_later_gets_the_card_at_once(bot: RunningBot
     assert bot.connector.cards(f"personal-{MEMBER.id}") == [], "she has not opened a chat yet"
     await _open_chat(bot, MEMBER)
     cards = bot.connector.cards(f"personal-{MEMBER.id}")
-    titles = [_texts(c)[0] for c in cards]
+    titles = [texts(c)[0] for c in cards]
     assert titles == ["Comité en gouvernement ouvert", "Engagement de confidentialité — version 1"]
 
 
@@ -296,7 +281,7 @@ async def test_planned_follow_ups_survive_a_restart_and_go_out_once(
         again.clock.now = start
         await again.components.dispatcher.dispatch_due()
     commitment_cards = [
-        c for c in connector.cards(f"personal-{MEMBER.id}") if _texts(c)[0].startswith("Engagement")
+        c for c in connector.cards(f"personal-{MEMBER.id}") if texts(c)[0].startswith("Engagement")
     ]
     assert len(commitment_cards) == 1
 
@@ -337,7 +322,7 @@ async def test_the_gate_refuses_until_accepted_and_its_button_opens_the_commitme
     gate_card = gate(bot.components.catalogues.for_locale("fr-CA"))
     button = gate_card["actions"][0]
     opened = await _invoke(bot, MEMBER, button["verb"], button.get("data"))
-    assert _texts(opened)[0] == "Engagement de confidentialité — version 1"
+    assert texts(opened)[0] == "Engagement de confidentialité — version 1"
     await _invoke(bot, MEMBER, opened["actions"][0]["verb"], opened["actions"][0]["data"])
     assert await service.has_accepted_current(member)
 
@@ -345,15 +330,15 @@ async def test_the_gate_refuses_until_accepted_and_its_button_opens_the_commitme
 async def test_the_command_shows_the_text_and_my_status(bot: RunningBot) -> None:
     await _say(bot, MEMBER, "Confidentialite")
     await bot.connector.wait_for_replies(1)
-    assert "pas encore publié" in "\n".join(_texts(bot.connector.cards()[0]))
+    assert "pas encore publié" in "\n".join(texts(bot.connector.cards()[0]))
     await _publish(bot)
     await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1})
     bot.connector.clear()
     await _say(bot, MEMBER, "confidentialité")
     await bot.connector.wait_for_replies(1)
-    texts = _texts(bot.connector.cards()[0])
-    assert texts[0] == "Engagement de confidentialité — version 1"
-    assert texts[-1].startswith("Accepté le ")
+    shown = texts(bot.connector.cards()[0])
+    assert shown[0] == "Engagement de confidentialité — version 1"
+    assert shown[-1].startswith("Accepté le ")
 
 
 async def test_in_a_channel_each_viewer_is_refreshed_to_their_own_status(bot: RunningBot) -> None:
@@ -431,7 +416,7 @@ async def test_members_cannot_see_the_table_or_publish(bot: RunningBot) -> None:
     replies = await bot.connector.wait_for_replies(1)
     assert replies[0]["text"] == "Cette commande est réservée au Secrétariat."
     card = await _invoke(bot, MEMBER, "confidentiality.publish", {"text_fr": "x", "text_en": "y"})
-    assert "réservée au Secrétariat" in "\n".join(_texts(card))
+    assert "réservée au Secrétariat" in "\n".join(texts(card))
     async with bot.database.transaction() as conn:
         assert (await conn.execute(select(tables.commitment_versions))).first() is None
 
@@ -444,8 +429,30 @@ async def test_publishing_an_empty_text_keeps_the_form_and_says_which(bot: Runni
         {"text_fr": TEXT_FR, "text_en": "   "},
         locale="en-US",
     )
-    assert "The English text is empty." in _texts(card)
+    assert "The English text is empty." in texts(card)
     inputs = {e["id"]: e["value"] for e in card["body"] if e["type"] == "Input.Text"}
     assert inputs["text_fr"] == TEXT_FR
     async with bot.database.transaction() as conn:
         assert (await conn.execute(select(tables.commitment_versions))).first() is None
+
+
+async def test_the_longest_commitment_allowed_still_fits_in_one_teams_message(
+    bot: RunningBot,
+) -> None:
+    from bot.domain.confidentiality import MAX_TEXT_CHARACTERS
+
+    paragraph = (
+        "Les membres s’engagent à préserver la confidentialité des échanges « à huis clos ». "
+    )
+    longest = (paragraph * (MAX_TEXT_CHARACTERS // len(paragraph) + 1))[:MAX_TEXT_CHARACTERS]
+    await _open_chat(bot, MEMBER)
+    published = await _publish(bot, longest, longest)
+    assert texts(published)[0] == "Version 1 publiée"
+    await bot.components.dispatcher.dispatch_due()
+    [sent] = [
+        c
+        for c in bot.connector.calls
+        if f"personal-{MEMBER.id}" in c.path
+        and "Engagement" in json.dumps(c.body, ensure_ascii=False)
+    ]
+    assert sent.size < 28 * 1024, f"{sent.size} bytes on the wire"

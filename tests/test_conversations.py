@@ -9,21 +9,12 @@ from sqlalchemy import select
 from bot.storage import tables
 from tests.conftest import MEMBER, OUTSIDER, SECRETARIAT, RunningBot
 from tests.support import activities
+from tests.support.cards import texts
 from tests.support.connector import TeamsUser
 
 
 def _who(user: TeamsUser, **extra: object) -> dict:
     return {"user_id": user.id, "aad_object_id": user.aad_object_id, **extra}
-
-
-def _texts(card: dict) -> list[str]:
-    found: list[str] = []
-    for element in card.get("body", []):
-        if element.get("type") == "TextBlock":
-            found.append(element["text"])
-        for fact in element.get("facts", []):
-            found.extend([fact["title"], fact["value"]])
-    return found
 
 
 async def test_installing_greets_the_member_once_in_french(bot: RunningBot) -> None:
@@ -34,7 +25,7 @@ async def test_installing_greets_the_member_once_in_french(bot: RunningBot) -> N
     await asyncio.sleep(0.2)
     cards = bot.connector.cards()
     assert len(cards) == 1, "conversationUpdate and installationUpdate must give one welcome"
-    assert "Bonjour Amélie Côté, bienvenue!" in _texts(cards[0])
+    assert "Bonjour Amélie Côté, bienvenue!" in texts(cards[0])
     assert cards[0]["actions"][0] == {
         "type": "Action.Execute",
         "title": "Voir l’aide",
@@ -46,7 +37,7 @@ async def test_an_english_client_is_greeted_in_english(bot: RunningBot) -> None:
     for activity in activities.installed(bot.connector.service_url, **_who(MEMBER, locale="en-US")):
         await bot.post(activity)
     await bot.connector.wait_for_replies(1)
-    assert "Hello Amélie Côté, welcome!" in _texts(bot.connector.cards()[0])
+    assert "Hello Amélie Côté, welcome!" in texts(bot.connector.cards()[0])
 
 
 async def test_a_client_without_locale_gets_french(bot: RunningBot) -> None:
@@ -54,13 +45,13 @@ async def test_a_client_without_locale_gets_french(bot: RunningBot) -> None:
         activities.message(bot.connector.service_url, "help", **_who(MEMBER, locale=None))
     )
     await bot.connector.wait_for_replies(1)
-    assert _texts(bot.connector.cards()[0])[0] == "Ce que je peux faire"
+    assert texts(bot.connector.cards()[0])[0] == "Ce que je peux faire"
 
 
 async def test_a_stranger_is_refused_politely_and_told_whom_to_contact(bot: RunningBot) -> None:
     await bot.post(activities.message(bot.connector.service_url, "aide", **_who(OUTSIDER)))
     await bot.connector.wait_for_replies(1)
-    text = "\n".join(_texts(bot.connector.cards()[0]))
+    text = "\n".join(texts(bot.connector.cards()[0]))
     assert "réservé aux membres inscrits" in text
     assert "Camille Tremblay (camille.tremblay@sct.example.org)" in text
     # Learns nothing about the committee: no member names, no commands.
@@ -74,7 +65,7 @@ async def test_a_stranger_pressing_a_card_button_gets_the_refusal(bot: RunningBo
         activities.card_action(bot.connector.service_url, "help", **_who(OUTSIDER, locale="en-US"))
     )
     body = await response.json()
-    assert "Reserved for committee members" in _texts(body["value"])
+    assert "Reserved for committee members" in texts(body["value"])
 
 
 async def test_help_shows_secretariat_commands_only_to_the_secretariat(bot: RunningBot) -> None:
@@ -83,11 +74,11 @@ async def test_help_shows_secretariat_commands_only_to_the_secretariat(bot: Runn
     await bot.connector.wait_for_replies(2)
     member_card = bot.connector.cards(f"personal-{MEMBER.id}")[0]
     secretariat_card = bot.connector.cards(f"personal-{SECRETARIAT.id}")[0]
-    assert "confidentialité statut" not in _texts(member_card)
-    assert "Votre rôle\u00a0: membre du comité. Écrivez l’une de ces commandes\u00a0:" in _texts(
+    assert "confidentialité statut" not in texts(member_card)
+    assert "Votre rôle\u00a0: membre du comité. Écrivez l’une de ces commandes\u00a0:" in texts(
         member_card
     )
-    assert "confidentialité statut" in _texts(secretariat_card)
+    assert "confidentialité statut" in texts(secretariat_card)
 
 
 async def test_a_channel_mention_is_understood(bot: RunningBot) -> None:
@@ -103,7 +94,7 @@ async def test_a_channel_mention_is_understood(bot: RunningBot) -> None:
     )
     await bot.post(activity)
     await bot.connector.wait_for_replies(1)
-    assert _texts(bot.connector.cards()[0])[0] == "What I can do"
+    assert texts(bot.connector.cards()[0])[0] == "What I can do"
 
 
 async def test_an_unknown_message_says_so_and_shows_help(bot: RunningBot) -> None:
@@ -155,7 +146,7 @@ async def test_the_card_button_round_trip_replaces_the_card(bot: RunningBot) -> 
     body = await response.json()
     assert body["statusCode"] == 200
     assert body["type"] == "application/vnd.microsoft.card.adaptive"
-    assert _texts(body["value"])[0] == "What I can do"
+    assert texts(body["value"])[0] == "What I can do"
 
 
 async def test_an_unknown_button_gets_a_clear_message_not_an_error(bot: RunningBot) -> None:
@@ -163,4 +154,4 @@ async def test_an_unknown_button_gets_a_clear_message_not_an_error(bot: RunningB
         activities.card_action(bot.connector.service_url, "no-such-verb", **_who(MEMBER))
     )
     assert response.status == 200
-    assert "Ce bouton n’est plus valide" in "\n".join(_texts((await response.json())["value"]))
+    assert "Ce bouton n’est plus valide" in "\n".join(texts((await response.json())["value"]))

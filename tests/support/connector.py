@@ -9,6 +9,7 @@ makes (replies, updates, member lookups, new conversations) so tests can assert 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -33,6 +34,7 @@ class RecordedCall:
     path: str
     authorization: str | None
     body: Any
+    size: int = 0
 
 
 @dataclass
@@ -121,15 +123,15 @@ class LoopbackConnector:
             {"token_type": "Bearer", "expires_in": 3600, "access_token": OUTBOUND_TOKEN}
         )
 
-    def _record(self, request: web.Request, body: Any) -> None:
-        self.calls.append(
-            RecordedCall(request.method, request.path, request.headers.get("Authorization"), body)
-        )
+    def _record(self, request: web.Request, body: Any, size: int = 0) -> None:
+        authorization = request.headers.get("Authorization")
+        self.calls.append(RecordedCall(request.method, request.path, authorization, body, size))
         self._arrivals.set()
 
     async def _send(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self._record(request, body)
+        raw = await request.read()
+        body = json.loads(raw)
+        self._record(request, body, len(raw))
         return web.json_response({"id": f"bot-activity-{next(self._ids)}"})
 
     async def _update(self, request: web.Request) -> web.Response:
@@ -220,10 +222,8 @@ class LoopbackConnector:
                     f"expected {count} replies, got {len(self.replies())}: {self.replies()}"
                 )
             self._arrivals.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrivals.wait(), remaining)
-            except TimeoutError:
-                pass
         return self.replies()
 
     def clear(self) -> None:

@@ -1,0 +1,226 @@
+"""What people read: both languages complete, every card valid for Teams, the app manifest valid."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jsonschema
+import pytest
+from babel.messages.pofile import read_po
+from PIL import Image
+
+from bot.domain.confidentiality import Acceptance, Refusal, StatusRow, next_version
+from bot.domain.members import Member, Role, SeatCategory
+from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
+from bot.teams import cards
+from bot.teams import confidentiality_cards as conf_cards
+from bot.teams.commands import COMMANDS, match
+from tests.conftest import ROOT
+
+SCHEMAS = ROOT.parent / "shared" / "schemas"
+ZONE = ZoneInfo("America/Toronto")
+AT = datetime(2026, 11, 23, 15, 15, tzinfo=UTC)
+
+
+def _catalogue(locale: str) -> dict[str, str]:
+    with catalogue_path(locale).open("rb") as handle:
+        return {m.id: m.string for m in read_po(handle) if m.id}
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_both_catalogues_have_the_same_messages_all_translated_with_the_same_placeholders() -> None:
+    french, english = _catalogue(FRENCH), _catalogue(ENGLISH)
+    assert set(french) == set(english)
+    for key in french:
+        assert french[key].strip(), f"{key} has no French text"
+        assert english[key].strip(), f"{key} has no English text"
+        assert _placeholders(french[key]) == _placeholders(english[key]), key
+
+
+_FAMILIES = (
+    {f"seat.{s.value}" for s in SeatCategory}
+    | {f"role.{r.value}" for r in Role}
+    | {
+        f"audit.break.{reason}"
+        for reason in ("changed", "missing_before", "relinked", "out_of_order")
+    }
+    | {
+        f"column.{n}"
+        for n in ("name", "email", "organisation", "seat", "role", "status", "mandate")
+    }
+    | {r.value for r in Refusal}
+    | {c.description for c in COMMANDS}
+)
+
+
+def _sources() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot").rglob("*.py"))
+
+
+def test_every_message_the_code_asks_for_exists() -> None:
+    """Literal ids passed to t(), ids carried by problems and errors, and the families built
+    from enums and tables."""
+    code = _sources()
+    asked = set(re.findall(r"\bt\(\s*\"([a-z_]+(?:\.[a-z_0-9]+)+)\"", code))
+    asked |= set(
+        re.findall(r"(?:RosterProblem\(\s*\w+,|CommitmentTextError\()\s*\"([a-z_.]+)\"", code)
+    )
+    assert sorted((asked | _FAMILIES) - set(_catalogue(FRENCH))) == []
+
+
+def test_no_message_is_left_over() -> None:
+    mentioned = set(re.findall(r"\"([a-z_]+(?:\.[a-z_0-9]+)+)\"", _sources())) | _FAMILIES
+    assert sorted(set(_catalogue(FRENCH)) - mentioned) == []
+
+
+# --- cards ------------------------------------------------------------------------------
+
+MEMBER = Member(
+    "amelie@x.org",
+    "Amélie Côté",
+    "Coalition « transparence »",
+    SeatCategory.CIVIL_SOCIETY,
+    Role.MEMBER,
+    id=3,
+    mandate_starts_on=date(2025, 9, 1),
+)
+CLERK = Member(
+    "camille@x.org",
+    "Camille Tremblay",
+    "Secrétariat du Conseil du trésor",
+    SeatCategory.TREASURY_SECRETARIAT,
+    Role.SECRETARIAT,
+    id=1,
+)
+VERSION = next_version(
+    None,
+    "Je m’engage à « la discrétion ».\n\nDeuxième paragraphe.",
+    "I undertake to be discreet.",
+    "camille@x.org",
+    AT,
+)
+ACCEPTED = Acceptance(3, 1, "2025-09-01", VERSION.sha256_fr, "fr-CA", AT, "activity-1")
+ROWS = [StatusRow(MEMBER, None, True), StatusRow(CLERK, ACCEPTED, False)]
+
+
+def every_card(tr: Any) -> dict[str, dict[str, Any]]:
+    return {
+        "welcome": cards.welcome(tr, "Amélie Côté"),
+        "welcome in a team": cards.welcome(tr, None),
+        "help, member": cards.help_card(
+            tr, MEMBER, [c for c in COMMANDS if not c.secretariat_only]
+        ),
+        "help, secretariat": cards.help_card(tr, CLERK, list(COMMANDS)),
+        "not a member": cards.not_a_member(tr, [CLERK], "gouvernement.ouvert@example.org"),
+        "not a member, no contact": cards.not_a_member(tr, [], ""),
+        "notice": cards.notice(tr, "error.title", tr.t("error.generic")),
+        "commitment to accept": conf_cards.commitment(tr, VERSION, None, ZONE),
+        "commitment accepted": conf_cards.commitment(tr, VERSION, ACCEPTED, ZONE),
+        "commitment, stale": conf_cards.commitment(
+            tr, VERSION, None, ZONE, notice=tr.t("confidentiality.refused.stale", number=1)
+        ),
+        "accepted": conf_cards.accepted(tr, VERSION, ACCEPTED, ZONE),
+        "channel": conf_cards.in_channel(tr, VERSION, ["29:a", "29:b"]),
+        "nothing published": conf_cards.nothing_published(tr),
+        "refused": conf_cards.refused(tr, Refusal.NOT_SERVING.value),
+        "reminder": conf_cards.reminder(tr, VERSION, 3, ZONE),
+        "escalation": conf_cards.escalation(tr, VERSION, [MEMBER, CLERK], 14),
+        "gate": conf_cards.gate(tr),
+        "status table": conf_cards.status_table(tr, VERSION, ROWS, ZONE),
+        "status table, nothing published": conf_cards.status_table(tr, None, [], ZONE),
+        "publish form": conf_cards.publish_form(
+            tr, error=tr.t("confidentiality.error.unchanged"), text_fr="a", text_en="b"
+        ),
+        "published": conf_cards.published(tr, VERSION, 4),
+    }
+
+
+@pytest.fixture(scope="module")
+def card_schema() -> jsonschema.protocols.Validator:
+    schema = json.loads((SCHEMAS / "adaptive-card-1.5.json").read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    return validator_class(schema)
+
+
+@pytest.mark.parametrize("locale", [FRENCH, ENGLISH])
+def test_every_card_is_a_valid_adaptive_card_1_5_under_28_kb(locale: str, card_schema: Any) -> None:
+    tr = Catalogues().for_locale(locale)
+    for name, card in every_card(tr).items():
+        errors = [e.message for e in card_schema.iter_errors(card)]
+        assert errors == [], f"{name} ({locale}): {errors[:3]}"
+        assert card["version"] == "1.5"
+        actions = [a for a in card.get("actions", [])] + (
+            [card["refresh"]["action"]] if "refresh" in card else []
+        )
+        assert all(a["type"] == "Action.Execute" for a in actions), name
+        assert len(json.dumps(card).encode()) < 28 * 1024, name
+
+
+def test_the_schema_really_rejects_a_broken_card(card_schema: Any) -> None:
+    broken = cards.card([{"type": "TextBlock"}], [{"type": "Action.Execute", "verb": 3}])
+    assert list(card_schema.iter_errors(broken))
+
+
+def test_dates_read_naturally_in_each_language() -> None:
+    catalogues = Catalogues()
+    line = conf_cards.accepted_line(catalogues.for_locale(FRENCH), ACCEPTED, ZONE)["text"]
+    assert line == "Accepté le 23 novembre 2026 à 10 h 15 — version 1"
+    line = conf_cards.accepted_line(catalogues.for_locale(ENGLISH), ACCEPTED, ZONE)["text"]
+    assert line == "Accepted on November 23, 2026 at 10:15 AM — version 1"
+
+
+def test_commands_are_understood_in_both_languages_with_or_without_accents() -> None:
+    assert match("Confidentialité   STATUT").key == "confidentiality_status"  # type: ignore[union-attr]
+    assert match("confidentialite statut").key == "confidentiality_status"  # type: ignore[union-attr]
+    assert match("<at>Comité</at> help!").key == "help"  # type: ignore[union-attr]
+    assert match("what?") is None
+
+
+# --- the Teams app --------------------------------------------------------------------
+
+MANIFEST_DIR = ROOT / "manifest"
+
+
+def test_the_manifest_is_valid_against_its_schema_version() -> None:
+    manifest = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
+    version = manifest["manifestVersion"]
+    assert tuple(int(p) for p in version.split(".")) >= (1, 19)
+    schema = json.loads(
+        (SCHEMAS / "teams-manifest" / f"v{version}.json").read_text(encoding="utf-8")
+    )
+    jsonschema.validators.validator_for(schema)(schema).validate(manifest)
+    assert set(manifest["bots"][0]["scopes"]) == {"personal", "team", "groupChat"}
+    assert manifest["localizationInfo"]["defaultLanguageTag"].lower() == "fr-ca"
+
+
+def test_the_icons_are_the_sizes_teams_asks_for() -> None:
+    color = Image.open(MANIFEST_DIR / "color.png")
+    outline = Image.open(MANIFEST_DIR / "outline.png").convert("RGBA")
+    assert color.size == (192, 192)
+    assert outline.size == (32, 32)
+    pixels = list(outline.getdata())
+    assert any(a == 0 for *_, a in pixels), "the outline icon must be transparent"
+    assert all((r, g, b) == (255, 255, 255) for r, g, b, a in pixels if a > 0), "and white"
+
+
+def test_the_manifest_commands_are_the_bots_commands_in_both_languages() -> None:
+    manifest = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
+    english = json.loads((MANIFEST_DIR / "en.json").read_text(encoding="utf-8"))
+    listed = manifest["bots"][0]["commandLists"][0]["commands"]
+    expected = [c for c in COMMANDS if not c.secretariat_only]
+    french, english_tr = _catalogue(FRENCH), _catalogue(ENGLISH)
+    assert [(c["title"], c["description"]) for c in listed] == [
+        (c.french, french[c.description]) for c in expected
+    ]
+    for index, command in enumerate(expected):
+        prefix = f"bots[0].commandLists[0].commands[{index}]"
+        assert english[f"{prefix}.title"] == command.english
+        assert english[f"{prefix}.description"] == english_tr[command.description]

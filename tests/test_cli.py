@@ -1,0 +1,242 @@
+"""The secretariat's command line: roster, audit verification, commitment, report, package."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from bot.__main__ import main
+from bot.storage import tables
+from bot.storage.database import Database
+from tests.conftest import APP_ID, ROOT, ROSTER
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def _count(url: str, table) -> int:
+    async def go() -> int:
+        db = Database(url)
+        try:
+            async with db.transaction() as conn:
+                return int(
+                    (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+                )
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+def _sql(url: str, statement) -> None:
+    async def go() -> None:
+        db = Database(url)
+        try:
+            async with db.transaction() as conn:
+                await conn.execute(statement)
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
+def test_importing_the_roster_twice_changes_nothing_the_second_time(cli, database_url: str) -> None:
+    assert cli("members", "import", str(ROSTER)) == (
+        0,
+        "Registre importé\u00a0: 5 ajout(s), 0 mise(s) à jour, 0 inchangé(s).\n",
+        "",
+    )
+    assert (
+        cli("members", "import", str(ROSTER))[1]
+        == "Registre importé\u00a0: 0 ajout(s), 0 mise(s) à jour, 5 inchangé(s).\n"
+    )
+    code, out, _ = cli("--lang", "en", "members", "list")
+    assert code == 0
+    assert "Amélie Côté" in out and "Civil society" in out and "Secretariat" in out
+    assert _count(database_url, tables.audit_log) == 1
+
+
+def test_a_roster_with_bad_rows_writes_nothing_and_names_each_line(
+    cli, database_url: str, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("secretariat_conseil_tresor", "inconnu")
+    lines[4] = lines[4].replace("2025-09-01", "01/09/2025")
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = cli("members", "import", str(bad))
+    assert code == 1 and out == ""
+    assert "Ligne 3\u00a0: siège inconnu «\u00a0inconnu\u00a0»" in err
+    assert (
+        "Ligne 5\u00a0: date invalide dans «\u00a0mandate_starts_on\u00a0»\u00a0: 01/09/2025" in err
+    )
+    assert "Aucun changement enregistré\u00a0: 2 problème(s) à corriger." in err
+    assert _count(database_url, tables.members) == 0
+
+
+def test_a_spreadsheet_csv_with_semicolons_and_a_bom_is_read(cli, tmp_path: Path) -> None:
+    french = tmp_path / "excel.csv"
+    french.write_bytes(
+        ("\ufeff" + ROSTER.read_text(encoding="utf-8").replace(",", ";")).encode("utf-8")
+    )
+    assert cli("members", "import", str(french))[0] == 0
+
+
+def test_audit_verify_names_a_changed_and_a_deleted_row(
+    cli, database_url: str, tmp_path: Path
+) -> None:
+    cli("members", "import", str(ROSTER))
+    second = tmp_path / "second.csv"
+    second.write_text(
+        ROSTER.read_text(encoding="utf-8").replace("Coalition pour", "Coalition renouvelée pour"),
+        encoding="utf-8",
+    )
+    cli("members", "import", str(second))
+    (tmp_path / "fr.md").write_text("Texte « confidentiel ».", encoding="utf-8")
+    (tmp_path / "en.md").write_text("Confidential text.", encoding="utf-8")
+    cli(
+        "confidentiality",
+        "publish",
+        str(tmp_path / "fr.md"),
+        str(tmp_path / "en.md"),
+        "--by",
+        "camille.tremblay@sct.example.org",
+    )
+    code, out, _ = cli("audit", "verify")
+    assert code == 0 and out.startswith("Journal d’audit intègre\u00a0: 3 entrée(s)")
+
+    _sql(
+        database_url,
+        update(tables.audit_log)
+        .where(tables.audit_log.c.seq == 2)
+        .values(actor="quelqu’un d’autre"),
+    )
+    code, _, err = cli("--lang", "en", "audit", "verify")
+    assert code == 1
+    assert "Entry 2: its content was changed." in err
+
+    _sql(
+        database_url,
+        update(tables.audit_log).where(tables.audit_log.c.seq == 2).values(actor="cli"),
+    )
+    assert cli("audit", "verify")[0] == 0
+    _sql(database_url, delete(tables.audit_log).where(tables.audit_log.c.seq == 2))
+    code, _, err = cli("audit", "verify")
+    assert (
+        code == 1
+        and "Entrée 3\u00a0: une ou plusieurs entrées la précédant ont été supprimées." in err
+    )
+
+
+def test_publish_and_report_keep_french_typography(cli, tmp_path: Path) -> None:
+    cli("members", "import", str(ROSTER))
+    (tmp_path / "fr.md").write_text("Je m’engage à « la discrétion ».", encoding="utf-8")
+    (tmp_path / "en.md").write_text("I undertake to be discreet.", encoding="utf-8")
+    code, out, _ = cli(
+        "confidentiality",
+        "publish",
+        str(tmp_path / "fr.md"),
+        str(tmp_path / "en.md"),
+        "--by",
+        "camille.tremblay@sct.example.org",
+    )
+    assert code == 0 and out.startswith("Version 1 publiée")
+    code, _, err = cli(
+        "confidentiality", "publish", str(tmp_path / "fr.md"), str(tmp_path / "en.md"), "--by", "x"
+    )
+    assert code == 1 and "identiques à la version en vigueur" in err
+    report = tmp_path / "rapport.csv"
+    code, out, _ = cli("confidentiality", "report", "--csv", str(report))
+    assert code == 0 and "5 en attente sur 5" in out
+    raw = report.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert (
+        text.splitlines()[0]
+        == "Nom;Courriel;Organisation;Statut;Version acceptée;Date d’acceptation;Version en vigueur"
+    )
+    assert (
+        "Amélie Côté;amelie.cote@transparence.example.org;Coalition pour la transparence (exemple);En attente;;;1"
+        in text
+    )
+
+
+def test_package_writes_the_app_with_the_configured_id(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "app.zip"
+    assert main(["package", "--out", str(out)]) == 2
+    assert "MicrosoftAppId est requis" in capsys.readouterr().err
+    monkeypatch.setenv("MicrosoftAppId", APP_ID)
+    monkeypatch.setenv("MicrosoftAppPassword", "x")
+    monkeypatch.setenv("MicrosoftAppTenantId", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+    assert main(["package", "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == [
+            "color.png",
+            "en.json",
+            "manifest.json",
+            "outline.png",
+        ]
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["id"] == APP_ID and manifest["bots"][0]["botId"] == APP_ID
+
+
+def _start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        (
+            {"BOT_PORT": "quatre"},
+            "Configuration error: BOT_PORT: Input should be a valid integer, unable to parse string as an integer",
+        ),
+        (
+            {"BOT_TIMEZONE": "Mars/Olympus"},
+            "Configuration error: BOT_TIMEZONE: unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            {"DATABASE_URL": "sqlite:///x.db"},
+            "Configuration error: DATABASE_URL: use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB",
+        ),
+        (
+            {"MicrosoftAppId": APP_ID},
+            "Configuration error: MicrosoftAppPassword is required when MicrosoftAppId is set",
+        ),
+        (
+            {"BOT_HOST": "0.0.0.0"},
+            "Configuration error: BOT_HOST=0.0.0.0 is not a loopback address; local mode (no MicrosoftAppId) listens on 127.0.0.1 only",
+        ),
+    ],
+)
+def test_a_wrong_setting_stops_the_start_with_one_line_naming_it(
+    env: dict[str, str], line: str, tmp_path: Path
+) -> None:
+    result = _start(env, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == line

@@ -1,0 +1,334 @@
+"""End to end with the real Microsoft 365 Agents Playground (the Teams client we can run here).
+
+The bot runs as `python -m bot run` in local mode; the Playground (Node.js, pinned in
+playground/package.json) runs with the committee in playground/.m365agentsplayground.yml.
+The tests drive the Playground through its HTTP API and read what it shows on its WebSocket.
+Its user sends `locale: en-US`; French goes through a custom activity with `locale: fr-CA`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.conftest import ROOT, ROSTER
+from tests.support.cards import texts
+from tests.support.postgres import free_port
+
+pytestmark = pytest.mark.playground
+
+PLAYGROUND_DIR = ROOT / "playground"
+CLI = PLAYGROUND_DIR / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
+PERSONAL = "personal-chat-committee"
+GROUP_CHAT = "group-chat-committee"
+OUTSIDER_AAD = "00000000-0000-0000-0000-0000000000a5"
+BOT_NAME = "Comité gouv. ouvert"
+SECRETARIAT_USER = "user-id-0"
+OUTSIDER_USER = "user-id-5"
+
+
+def _wait_until(url: str, deadline: float, process: subprocess.Popen[bytes]) -> None:
+    import urllib.request
+
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+@dataclass
+class Stack:
+    playground: str
+    bot: str
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    node = shutil.which("node")
+    if node is None or not CLI.exists():
+        if os.environ.get("REQUIRE_PLAYGROUND") == "1":
+            pytest.fail(
+                "REQUIRE_PLAYGROUND=1 but Node.js or the pinned Playground is missing (make test installs it)"
+            )
+        pytest.skip("Node.js or the Agents Playground is not installed (make test installs it)")
+    folder = tmp_path_factory.mktemp("playground-stack")
+    bot_port, playground_port = free_port(), free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'committee.db'}",
+        "BOT_PORT": str(bot_port),
+        # The scheduler ticks every second so a published commitment arrives at once.
+        "BOT_REMINDER_POLL_SECONDS": "1",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "bot", "members", "import", str(ROSTER)],
+        env=env,
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
+    bot_log = (folder / "bot.log").open("wb")
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=folder,
+        stdout=bot_log,
+        stderr=subprocess.STDOUT,
+    )
+    playground_log = (folder / "playground.log").open("wb")
+    playground = subprocess.Popen(
+        [
+            node,
+            str(CLI),
+            "start",
+            "--disable-telemetry",
+            "-c",
+            "msteams",
+            "-p",
+            str(playground_port),
+            "-e",
+            f"http://127.0.0.1:{bot_port}/api/messages",
+        ],
+        cwd=PLAYGROUND_DIR,
+        env={**env, "TEAMSAPPTESTER_BROWSER": "none"},
+        stdout=playground_log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        _wait_until(f"http://127.0.0.1:{bot_port}/healthz", deadline, bot)
+        _wait_until(f"http://127.0.0.1:{playground_port}/_debug/ping", deadline, playground)
+        yield Stack(f"http://127.0.0.1:{playground_port}", f"http://127.0.0.1:{bot_port}")
+    finally:
+        for process in (playground, bot):
+            process.terminate()
+        for process in (playground, bot):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        bot_log.close()
+        playground_log.close()
+
+
+class PlaygroundClient:
+    """Talks to the Playground as its web page does, and reads what the page would show."""
+
+    def __init__(
+        self, stack: Stack, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse
+    ) -> None:
+        self.stack = stack
+        self.session = session
+        self.ws = ws
+
+    async def shown(self, count: int = 1, timeout: float = 15) -> list[dict[str, Any]]:
+        """The next `count` messages the bot posted, as the Playground received them."""
+        found: list[dict[str, Any]] = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(found) < count:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"expected {count} messages, got {found}")
+            try:
+                frame = await self.ws.receive(timeout=remaining)
+            except TimeoutError:
+                continue
+            if frame.type != aiohttp.WSMsgType.TEXT:
+                continue
+            event = json.loads(frame.data)
+            if event.get("action") == "createMessage":
+                found.append(event["message"])
+        return found
+
+    async def drain(self) -> None:
+        while True:
+            try:
+                await self.ws.receive(timeout=0.5)
+            except TimeoutError:
+                return
+
+    async def say(self, text: str) -> None:
+        """What the person in the Playground types in their personal chat with the bot."""
+        response = await self.session.post(
+            f"{self.stack.playground}/_conversation/v1/conversations/{PERSONAL}/messages",
+            json={"from": {"id": SECRETARIAT_USER}, "text": text, "textFormat": "plain"},
+        )
+        assert response.status == 200, await response.text()
+
+    async def send_custom(self, text: str, conversation: str = PERSONAL, **fields: Any) -> None:
+        """A message the Playground's own UI cannot send (another locale, another person),
+        built on its template for that conversation and delivered by the Playground."""
+        template = await self.session.get(
+            f"{self.stack.playground}/_internal/v1/customActivities/template",
+            params={"conversationId": conversation},
+        )
+        activity = await template.json()
+        activity.update(type="message", text=text, id=str(uuid.uuid4()), locale="en-US")
+        activity.update(fields)
+        response = await self.session.post(
+            f"{self.stack.playground}/_internal/v1/customActivities", json=activity
+        )
+        assert response.status == 200, await response.text()
+
+    async def press(
+        self,
+        message: dict[str, Any],
+        action: dict[str, Any],
+        user: str = SECRETARIAT_USER,
+        data: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Clicks a button of a card the Playground showed (it checks the message exists)."""
+        value = {
+            "action": {
+                "type": "Action.Execute",
+                "verb": action["verb"],
+                "data": {**action.get("data", {}), **(data or {})},
+            },
+            "trigger": "manual",
+        }
+        response = await self.session.post(
+            f"{self.stack.playground}/_conversation/v1/invoke",
+            json={
+                "name": "adaptiveCard/action",
+                "value": value,
+                "from": {"id": user},
+                "conversation": {"id": PERSONAL},
+                "replyToId": message["messageId"],
+            },
+        )
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
+@pytest.fixture
+async def client(stack: Stack) -> AsyncIterator[PlaygroundClient]:
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(
+            f"{stack.playground}/_ws_conversation/v1/conversations/stream"
+        )
+        playground = PlaygroundClient(stack, session, ws)
+        await playground.drain()
+        yield playground
+        await ws.close()
+
+
+def _card(message: dict[str, Any]) -> dict[str, Any]:
+    return message["attachments"][0]["content"]
+
+
+# The tests below run in order, as a secretariat employee's first session would; `seen`
+# keeps the messages the Playground showed, whose buttons later tests click.
+seen: dict[str, dict[str, Any]] = {}
+
+
+async def test_installing_shows_the_welcome_card(client: PlaygroundClient) -> None:
+    response = await client.session.post(
+        f"{client.stack.playground}/_debug/conversation/{PERSONAL}/installation", json={}
+    )
+    assert response.status == 200
+    [welcome] = await client.shown(1)
+    assert texts(_card(welcome))[:2] == [
+        "Open Government Committee",
+        "Hello Camille Tremblay, welcome!",
+    ]
+    seen["welcome"] = welcome
+    await asyncio.sleep(1)
+    await client.drain()
+
+
+async def test_help_in_english_and_aide_in_french(client: PlaygroundClient) -> None:
+    await client.say("help")
+    [help_card] = await client.shown(1)
+    assert "confidentiality status" in texts(_card(help_card))
+    await client.send_custom("aide", locale="fr-CA")
+    [aide] = await client.shown(1)
+    shown = texts(_card(aide))
+    assert shown[0] == "Ce que je peux faire"
+    assert "confidentialité statut" in shown
+
+
+async def test_a_card_button_round_trip(client: PlaygroundClient) -> None:
+    welcome = seen["welcome"]
+    answer = await client.press(welcome, _card(welcome)["actions"][0])
+    assert answer["type"] == "application/vnd.microsoft.card.adaptive"
+    assert texts(answer["value"])[0] == "What I can do"
+
+
+async def test_a_stranger_in_a_group_chat_is_refused(client: PlaygroundClient) -> None:
+    stranger = {"id": OUTSIDER_USER, "name": "Olivier Roy", "aadObjectId": OUTSIDER_AAD}
+    await client.send_custom(f"<at>{BOT_NAME}</at> help", GROUP_CHAT, **{"from": stranger})
+    [refusal] = await client.shown(1)
+    shown = texts(_card(refusal))
+    assert shown[0] == "Reserved for committee members"
+    assert "- Camille Tremblay (camille.tremblay@sct.example.org)" in shown[-1].split("\n")
+
+
+async def test_publish_receive_accept_and_the_card_updates(client: PlaygroundClient) -> None:
+    await client.say("confidentiality publish")
+    [form] = await client.shown(1)
+    seen["form"] = form
+    answer = await client.press(
+        form,
+        _card(form)["actions"][0],
+        data={
+            "text_fr": "Je m’engage à « la discrétion ».",
+            "text_en": "I undertake to be discreet.",
+        },
+    )
+    assert texts(answer["value"])[0] == "Version 1 published"
+    # The bot's own scheduler delivers the commitment to her personal chat.
+    [commitment] = await client.shown(1)
+    seen["commitment v1"] = commitment
+    card = _card(commitment)
+    assert texts(card)[:2] == [
+        "Confidentiality commitment — version 1",
+        "I undertake to be discreet.",
+    ]
+    first = await client.press(commitment, card["actions"][0])
+    again = await client.press(commitment, card["actions"][0])
+    assert texts(first["value"])[1].startswith("Accepted on ")
+    assert texts(again["value"])[1] == texts(first["value"])[1]
+
+
+async def test_an_old_card_after_a_new_version_records_nothing(client: PlaygroundClient) -> None:
+    form = seen["form"]
+    answer = await client.press(
+        form,
+        _card(form)["actions"][0],
+        data={"text_fr": "Version deux.", "text_en": "Version two."},
+    )
+    assert texts(answer["value"])[0] == "Version 2 published"
+    old = seen["commitment v1"]
+    stale = await client.press(old, _card(old)["actions"][0])
+    shown = texts(stale["value"])
+    assert "nothing was recorded" in shown[1]
+    assert stale["value"]["actions"][0]["data"] == {"version": 2}
+
+
+async def test_the_secretariat_table(client: PlaygroundClient) -> None:
+    await asyncio.sleep(1.5)
+    await client.drain()
+    await client.say("confidentiality status")
+    [message] = await client.shown(1)
+    table = _card(message)
+    assert texts(table)[0] == "Confidentiality commitment follow-up"
+    assert "Version 2 in force: 5 of 5 member(s) pending." in texts(table)
