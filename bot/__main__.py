@@ -160,7 +160,7 @@ async def _audit_verify(args: argparse.Namespace, settings: Settings, tr: Transl
     database = Database(settings.database_url)
     try:
         await database.upgrade()
-        async with database.transaction() as conn:
+        async with database.read() as conn:
             entries = await AuditLog().entries(conn)
     finally:
         await database.dispose()

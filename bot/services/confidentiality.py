@@ -86,7 +86,7 @@ class ConfidentialityService:
         return self._clock().astimezone(self._zone).date()
 
     async def current(self) -> CommitmentVersion | None:
-        async with self._db.transaction() as conn:
+        async with self._db.read() as conn:
             return await self._commitments.current(conn)
 
     async def publish(self, text_fr: str, text_en: str, by: str) -> CommitmentVersion:
@@ -113,7 +113,7 @@ class ConfidentialityService:
         return version
 
     async def status_of(self, member: Member) -> MemberStatus:
-        async with self._db.transaction() as conn:
+        async with self._db.read() as conn:
             return await self._status_of(conn, member)
 
     async def _status_of(self, conn: AsyncConnection, member: Member) -> MemberStatus:
@@ -127,7 +127,7 @@ class ConfidentialityService:
 
     async def has_accepted_current(self, member: Member) -> bool:
         """The gate the documents and meetings features ask before showing confidential material."""
-        async with self._db.transaction() as conn:
+        async with self._db.read() as conn:
             current = await self._commitments.current(conn)
             mine = await self._commitments.acceptances(conn, member.id) if member.id else []
         return rules.has_accepted_current(member, current, mine)
@@ -178,7 +178,7 @@ class ConfidentialityService:
         return AcceptOutcome("accepted", current, acceptance=acceptance)
 
     async def status_rows(self) -> tuple[CommitmentVersion | None, list[StatusRow]]:
-        async with self._db.transaction() as conn:
+        async with self._db.read() as conn:
             current = await self._commitments.current(conn)
             members = await self._members.all(conn)
             acceptances = await self._commitments.acceptances(conn)

@@ -39,7 +39,7 @@ class MemberDirectory:
         """
         if not aad_object_id:
             return None
-        async with self._db.transaction() as conn:
+        async with self._db.read() as conn:
             member = await self._members.by_aad_object_id(conn, aad_object_id)
         if member is not None:
             return member
@@ -76,11 +76,11 @@ class MemberDirectory:
             await self._members.remember_contact(conn, member.id, teams_user_id, locale)
 
     async def secretariat(self) -> list[Member]:
-        async with self._db.transaction() as conn:
+        async with self._db.read() as conn:
             return await self._members.secretariat(conn)
 
     async def all(self) -> list[Member]:
-        async with self._db.transaction() as conn:
+        async with self._db.read() as conn:
             return await self._members.all(conn)
 
     async def import_roster(self, path: Path, actor: str) -> RosterImport:

@@ -1,13 +1,15 @@
 """The database engine, transactions, and schema migration.
 
 SQLite (aiosqlite) is the embedded default and PostgreSQL (asyncpg) the production choice.
-On SQLite every transaction starts with BEGIN IMMEDIATE: writers queue behind one another
-instead of failing half-way with "database is locked", which is what keeps a declaration or
-an acknowledgement from being lost under concurrent clicks.
+On SQLite a write transaction starts with BEGIN IMMEDIATE, so it holds the write lock from
+its first read and never fails half-way with "database is locked"; writers of this process
+queue on an asyncio lock first, so they wait their turn without SQLite's busy-polling.
+Reads (`Database.read`) take no lock: in WAL mode they run beside the writer.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -50,18 +52,31 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             url, echo=echo, connect_args=connect_args, pool_pre_ping=not self.is_sqlite
         )
+        self._writers = asyncio.Lock()
         if self.is_sqlite:
             _serialise_sqlite_writes(self.engine)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """One unit of work: everything inside commits together or not at all."""
-        async with self.engine.begin() as connection:
+        if not self.is_sqlite:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        async with self._writers, self.engine.begin() as connection:
             yield connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A consistent read that writes nothing (SQLite: no write lock taken)."""
+        async with self.engine.connect() as connection:
+            connection = await connection.execution_options(read_only=True)
+            async with connection.begin():
+                yield connection
 
     async def ping(self) -> bool:
         try:
-            async with self.engine.connect() as connection:
+            async with self.read() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:
             return False
@@ -113,4 +128,5 @@ def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get("read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -271,6 +271,19 @@ class ConversationReferences:
             )
         return False
 
+    async def get(
+        self, conn: AsyncConnection, conversation_id: str
+    ) -> tuple[dict[str, Any], int | None] | None:
+        row = (
+            await conn.execute(
+                select(
+                    tables.conversation_references.c.reference,
+                    tables.conversation_references.c.member_id,
+                ).where(tables.conversation_references.c.conversation_id == conversation_id)
+            )
+        ).first()
+        return (json.loads(row.reference), row.member_id) if row else None
+
     async def personal_for(self, conn: AsyncConnection, member_id: int) -> dict[str, Any] | None:
         row = (
             await conn.execute(

@@ -142,13 +142,14 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         activity = context.activity
         scope = activity.conversation.conversation_type or "personal"
         reference = TurnContext.get_conversation_reference(activity).serialize()
+        owner = member.id if scope == "personal" else None
+        async with self._db.read() as conn:
+            known = await self._references.get(conn, activity.conversation.id)
+        if known == (reference, owner):
+            return
         async with self._db.transaction() as conn:
             is_new = await self._references.save(
-                conn,
-                activity.conversation.id,
-                scope,
-                reference,
-                member.id if scope == "personal" else None,
+                conn, activity.conversation.id, scope, reference, owner
             )
         if is_new and scope == "personal":
             for hook in self._reachable_hooks:

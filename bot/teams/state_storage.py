@@ -24,7 +24,7 @@ class SqlStorage(Storage):  # type: ignore[misc]
     async def read(self, keys: list[str]) -> dict[str, Any]:
         if not keys:
             return {}
-        async with self._db.transaction() as conn:
+        async with self._db.read() as conn:
             rows = await conn.execute(
                 select(
                     tables.bot_state.c.key, tables.bot_state.c.document, tables.bot_state.c.etag
