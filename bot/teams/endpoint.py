@@ -17,6 +17,7 @@ from aiohttp import web
 from botbuilder.core import Bot, InvokeResponse, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
+from botframework.connector.auth import AuthenticateRequestResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.database import Database, utcnow
@@ -88,6 +89,16 @@ class MessagesEndpoint:
             return _problem(401, "unauthorized", "Unauthorized.")
 
         key = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
+        try:
+            return await self._process_once(key, activity, auth)
+        except Exception:
+            # The database or Teams did not answer: 503 so Teams delivers it again later.
+            log.exception("Activity %s could not be processed", key)
+            return _problem(503, "unavailable", "Try again.")
+
+    async def _process_once(
+        self, key: str, activity: Activity, auth: AuthenticateRequestResult
+    ) -> web.Response:
         async with self._db.transaction() as conn:
             claim = await self._processed.claim(conn, key, abandoned_after=ABANDONED_AFTER)
         if claim.kind == "done":
@@ -105,10 +116,9 @@ class MessagesEndpoint:
                 auth, activity, self._bot.on_turn
             )
         except Exception:
-            log.exception("Activity %s failed", key)
             async with self._db.transaction() as conn:
                 await self._processed.release(conn, key)
-            return _problem(503, "unavailable", "Try again.")
+            raise
 
         status, payload = 200, None
         if invoke_response is not None:
