@@ -191,33 +191,35 @@ class ConfidentialityService:
     # --- follow-ups (the card at once, reminders, then the secretariat) --------------------
 
     async def plan_follow_ups(self) -> int:
-        """Plan what every pending member should receive; planning twice plans nothing more."""
-        planned = 0
+        """Plan what every pending member should receive. Runs at every tick: it reads what is
+        already planned and writes only what is missing (a new member, a renewed mandate)."""
         now = self._clock()
-        async with self._db.transaction() as conn:
+        async with self._db.read() as conn:
             current = await self._commitments.current(conn)
             if current is None:
                 return 0
             members = await self._members.all(conn)
             acceptances = await self._commitments.acceptances(conn)
-            for row in rules.status_table(members, current, acceptances, self._today()):
-                if not row.pending or row.member.id is None:
-                    continue
-                mandate = rules.mandate_key(row.member)
-                plan = rules.follow_up_plan(now, self._reminder_days, self._escalation_days)
-                for step in plan:
-                    key = (
-                        f"confidentiality:v{current.number}:m{row.member.id}:{mandate}:{step.name}"
-                    )
+            prefix = f"confidentiality:v{current.number}:"
+            planned_keys = await self._outbox.keys_starting(conn, prefix)
+        missing = []
+        for row in rules.status_table(members, current, acceptances, self._today()):
+            if not row.pending or row.member.id is None:
+                continue
+            mandate = rules.mandate_key(row.member)
+            for step in rules.follow_up_plan(now, self._reminder_days, self._escalation_days):
+                key = f"{prefix}m{row.member.id}:{mandate}:{step.name}"
+                if key not in planned_keys:
                     payload = {"version": current.number, "mandate": mandate, "days": step.days}
-                    planned += await self._outbox.plan(
-                        conn,
-                        key,
-                        KIND_PREFIX + step.stage.value,
-                        row.member.id,
-                        payload,
-                        step.due_at,
+                    missing.append(
+                        (key, KIND_PREFIX + step.stage.value, row.member.id, payload, step.due_at)
                     )
+        if not missing:
+            return 0
+        planned = 0
+        async with self._db.transaction() as conn:
+            for key, kind, member_id, payload, due_at in missing:
+                planned += await self._outbox.plan(conn, key, kind, member_id, payload, due_at)
         return planned
 
     async def follow_up_for(self, conn: AsyncConnection, message: OutboxMessage) -> FollowUp | None:

@@ -122,11 +122,11 @@ class Outbox:
             )
         )
 
-    async def pending_keys(self, conn: AsyncConnection) -> list[str]:
-        result = await conn.execute(
-            select(tables.outbox.c.dedupe_key).where(tables.outbox.c.sent_at.is_(None))
-        )
-        return [row.dedupe_key for row in result]
+    async def keys_starting(self, conn: AsyncConnection, prefix: str) -> set[str]:
+        """The keys already planned under a prefix, sent or not."""
+        key = tables.outbox.c.dedupe_key
+        result = await conn.execute(select(key).where(key.startswith(prefix, autoescape=True)))
+        return {row.dedupe_key for row in result}
 
     async def expedite(self, conn: AsyncConnection, member_id: int, now: datetime) -> int:
         """Make due now what was postponed for lack of a way to reach this member."""
