@@ -9,12 +9,17 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.locale import Catalogues, Translator
 from bot.settings import ConfigurationError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.storage.database import Database
 
 Command = Callable[[argparse.Namespace, Settings, Translator], Coroutine[Any, Any, int]]
 
@@ -67,33 +72,32 @@ async def _run(args: argparse.Namespace, settings: Settings, tr: Translator) -> 
     return 0
 
 
-async def _db_upgrade(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+@asynccontextmanager
+async def _opened(settings: Settings) -> AsyncIterator[tuple[Database, Services]]:
+    """The database, migrated, and the use cases on it; closed when the command is done."""
+    from bot.app import build_services
     from bot.storage.database import Database
 
     database = Database(settings.database_url)
     try:
         await database.upgrade()
-        print(tr.t("cli.db_upgraded", revision=await database.current_revision()))
+        yield database, build_services(settings, database)
     finally:
         await database.dispose()
+
+
+async def _db_upgrade(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    async with _opened(settings) as (database, _):
+        print(tr.t("cli.db_upgraded", revision=await database.current_revision()))
     return 0
 
 
 async def _members_import(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    from bot.services.members import MemberDirectory
-    from bot.storage.database import Database
-    from bot.storage.repositories import AuditLog, MemberRepository
-
     if not args.file.is_file():
         print(tr.t("cli.file_missing", path=args.file), file=sys.stderr)
         return 2
-    database = Database(settings.database_url)
-    try:
-        await database.upgrade()
-        directory = MemberDirectory(database, MemberRepository(), AuditLog())
-        outcome = await directory.import_roster(args.file, args.by)
-    finally:
-        await database.dispose()
+    async with _opened(settings) as (_, services):
+        outcome = await services.directory.import_roster(args.file, args.by)
     if outcome.report is None:
         for problem in outcome.problems:
             detail = tr.t(problem.message, **problem.params)
@@ -101,28 +105,14 @@ async def _members_import(args: argparse.Namespace, settings: Settings, tr: Tran
         print(tr.t("cli.roster_rejected", count=len(outcome.problems)), file=sys.stderr)
         return 1
     report = outcome.report
-    print(
-        tr.t(
-            "cli.roster_imported",
-            added=report.added,
-            updated=report.updated,
-            unchanged=report.unchanged,
-        )
-    )
+    counts = {"added": report.added, "updated": report.updated, "unchanged": report.unchanged}
+    print(tr.t("cli.roster_imported", **counts))
     return 0
 
 
 async def _members_list(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    from bot.services.members import MemberDirectory
-    from bot.storage.database import Database
-    from bot.storage.repositories import AuditLog, MemberRepository
-
-    database = Database(settings.database_url)
-    try:
-        await database.upgrade()
-        members = await MemberDirectory(database, MemberRepository(), AuditLog()).all()
-    finally:
-        await database.dispose()
+    async with _opened(settings) as (_, services):
+        members = await services.directory.all()
     if not members:
         print(tr.t("cli.no_members"))
         return 0
@@ -154,16 +144,10 @@ async def _members_list(args: argparse.Namespace, settings: Settings, tr: Transl
 
 async def _audit_verify(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
     from bot.domain.audit import verify
-    from bot.storage.database import Database
     from bot.storage.repositories import AuditLog
 
-    database = Database(settings.database_url)
-    try:
-        await database.upgrade()
-        async with database.read() as conn:
-            entries = await AuditLog().entries(conn)
-    finally:
-        await database.dispose()
+    async with _opened(settings) as (database, _), database.read() as conn:
+        entries = await AuditLog().entries(conn)
     breaks = verify(entries)
     for found in breaks:
         print(tr.t(f"audit.break.{found.reason}", seq=found.seq), file=sys.stderr)
@@ -190,33 +174,26 @@ async def _package(args: argparse.Namespace, settings: Settings, tr: Translator)
 async def _confidentiality_publish(
     args: argparse.Namespace, settings: Settings, tr: Translator
 ) -> int:
-    from bot.app import build_services
     from bot.domain.confidentiality import CommitmentTextError
-    from bot.services.confidentiality import PublishConflict
-    from bot.storage.database import Database
+    from bot.services.confidentiality import PublishConflict, explain_text_error
 
     for path in (args.text_fr, args.text_en):
         if not path.is_file():
             print(tr.t("cli.file_missing", path=path), file=sys.stderr)
             return 2
-    database = Database(settings.database_url)
     try:
-        await database.upgrade()
-        service = build_services(settings, database).confidentiality
-        version = await service.publish(
-            args.text_fr.read_text(encoding="utf-8-sig"),
-            args.text_en.read_text(encoding="utf-8-sig"),
-            args.by,
-        )
+        async with _opened(settings) as (_, services):
+            version = await services.confidentiality.publish(
+                args.text_fr.read_text(encoding="utf-8-sig"),
+                args.text_en.read_text(encoding="utf-8-sig"),
+                args.by,
+            )
     except CommitmentTextError as error:
-        language = tr.t("language.fr") if error.language == "fr-CA" else tr.t("language.en")
-        print(tr.t(error.message, language=language), file=sys.stderr)
+        print(explain_text_error(tr, error), file=sys.stderr)
         return 1
     except PublishConflict:
         print(tr.t("confidentiality.error.conflict"), file=sys.stderr)
         return 1
-    finally:
-        await database.dispose()
     print(
         tr.t(
             "cli.published",
@@ -231,17 +208,9 @@ async def _confidentiality_publish(
 async def _confidentiality_report(
     args: argparse.Namespace, settings: Settings, tr: Translator
 ) -> int:
-    from bot.app import build_services
-    from bot.storage.database import Database
-
-    database = Database(settings.database_url)
-    try:
-        await database.upgrade()
-        service = build_services(settings, database).confidentiality
-        _, rows = await service.status_rows()
-        report = await service.csv_report(tr)
-    finally:
-        await database.dispose()
+    async with _opened(settings) as (_, services):
+        _, rows = await services.confidentiality.status_rows()
+        report = await services.confidentiality.csv_report(tr)
     args.csv_path.write_bytes(report)
     pending = sum(1 for row in rows if row.pending)
     print(tr.t("cli.report_written", path=args.csv_path, pending=pending, total=len(rows)))

@@ -56,6 +56,15 @@ def _sql(url: str, statement) -> None:
     asyncio.run(go())
 
 
+def _publish(cli, folder: Path, french: str, english: str) -> tuple[int, str, str]:
+    (folder / "fr.md").write_text(french, encoding="utf-8")
+    (folder / "en.md").write_text(english, encoding="utf-8")
+    by = "camille.tremblay@sct.example.org"
+    return cli(
+        "confidentiality", "publish", str(folder / "fr.md"), str(folder / "en.md"), "--by", by
+    )
+
+
 def test_importing_the_roster_twice_changes_nothing_the_second_time(cli, database_url: str) -> None:
     assert cli("members", "import", str(ROSTER)) == (
         0,
@@ -108,16 +117,7 @@ def test_audit_verify_names_a_changed_and_a_deleted_row(
         encoding="utf-8",
     )
     cli("members", "import", str(second))
-    (tmp_path / "fr.md").write_text("Texte « confidentiel ».", encoding="utf-8")
-    (tmp_path / "en.md").write_text("Confidential text.", encoding="utf-8")
-    cli(
-        "confidentiality",
-        "publish",
-        str(tmp_path / "fr.md"),
-        str(tmp_path / "en.md"),
-        "--by",
-        "camille.tremblay@sct.example.org",
-    )
+    _publish(cli, tmp_path, "Texte « confidentiel ».", "Confidential text.")
     code, out, _ = cli("audit", "verify")
     assert code == 0 and out.startswith("Journal d’audit intègre\u00a0: 3 entrée(s)")
 
@@ -146,15 +146,8 @@ def test_audit_verify_names_a_changed_and_a_deleted_row(
 
 def test_publish_and_report_keep_french_typography(cli, tmp_path: Path) -> None:
     cli("members", "import", str(ROSTER))
-    (tmp_path / "fr.md").write_text("Je m’engage à « la discrétion ».", encoding="utf-8")
-    (tmp_path / "en.md").write_text("I undertake to be discreet.", encoding="utf-8")
-    code, out, _ = cli(
-        "confidentiality",
-        "publish",
-        str(tmp_path / "fr.md"),
-        str(tmp_path / "en.md"),
-        "--by",
-        "camille.tremblay@sct.example.org",
+    code, out, _ = _publish(
+        cli, tmp_path, "Je m’engage à « la discrétion ».", "I undertake to be discreet."
     )
     assert code == 0 and out.startswith("Version 1 publiée")
     code, _, err = cli(

@@ -268,6 +268,11 @@ class ConfidentialityService:
         return await self._members.secretariat(conn)
 
 
+def explain_text_error(tr: Translator, error: rules.CommitmentTextError) -> str:
+    language = tr.t("language.fr") if error.language == "fr-CA" else tr.t("language.en")
+    return tr.t(error.message, language=language)
+
+
 def render_csv(
     tr: Translator, current: CommitmentVersion | None, rows: list[StatusRow], zone: ZoneInfo
 ) -> bytes:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.confidentiality import Acceptance, CommitmentVersion
 from bot.storage import tables
-from bot.storage.database import from_db, to_db
+from bot.storage.database import from_db, insert_if_absent, to_db
 
 
 def _version(row: RowMapping) -> CommitmentVersion:
@@ -50,12 +49,6 @@ class CommitmentRepository:
             .first()
         )
         return _version(row) if row else None
-
-    async def versions(self, conn: AsyncConnection) -> list[CommitmentVersion]:
-        result = await conn.execute(
-            select(tables.commitment_versions).order_by(tables.commitment_versions.c.number)
-        )
-        return [_version(row) for row in result.mappings()]
 
     async def add_version(self, conn: AsyncConnection, version: CommitmentVersion) -> None:
         """Raises IntegrityError if another publication took this number first."""
@@ -99,24 +92,15 @@ class CommitmentRepository:
 
     async def record(self, conn: AsyncConnection, acceptance: Acceptance) -> bool:
         """False when this member already accepted this version in this mandate."""
-        try:
-            async with conn.begin_nested():
-                await conn.execute(
-                    insert(tables.acceptances).values(
-                        member_id=acceptance.member_id,
-                        version=acceptance.version,
-                        mandate_key=acceptance.mandate_key,
-                        text_sha256=acceptance.text_sha256,
-                        language=acceptance.language,
-                        accepted_at=to_db(acceptance.accepted_at),
-                        activity_id=acceptance.activity_id,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
-
-    async def count(self, conn: AsyncConnection) -> int:
-        return int(
-            (await conn.execute(select(func.count()).select_from(tables.acceptances))).scalar_one()
+        return await insert_if_absent(
+            conn,
+            insert(tables.acceptances).values(
+                member_id=acceptance.member_id,
+                version=acceptance.version,
+                mandate_key=acceptance.mandate_key,
+                text_sha256=acceptance.text_sha256,
+                language=acceptance.language,
+                accepted_at=to_db(acceptance.accepted_at),
+                activity_id=acceptance.activity_id,
+            ),
         )

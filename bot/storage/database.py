@@ -20,7 +20,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Executable, event, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -95,6 +96,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def insert_if_absent(conn: AsyncConnection, statement: Executable) -> bool:
+    """Runs an INSERT in a savepoint; False (and the transaction intact) if a unique key says
+    the row is already there. How "exactly once" is decided everywhere in the bot."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(statement)
+    except IntegrityError:
+        return False
+    return True
 
 
 def alembic_config() -> Config:

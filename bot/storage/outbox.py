@@ -15,11 +15,10 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import tables
-from bot.storage.database import from_db, to_db, utcnow
+from bot.storage.database import from_db, insert_if_absent, to_db, utcnow
 
 
 @dataclass(frozen=True)
@@ -56,22 +55,18 @@ class Outbox:
         due_at: datetime,
     ) -> bool:
         """True if planned now; False if a message with this key was already planned."""
-        try:
-            async with conn.begin_nested():
-                await conn.execute(
-                    insert(tables.outbox).values(
-                        dedupe_key=dedupe_key,
-                        kind=kind,
-                        member_id=member_id,
-                        payload=json.dumps(payload, sort_keys=True),
-                        due_at=to_db(due_at),
-                        created_at=to_db(utcnow()),
-                        attempts=0,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        return await insert_if_absent(
+            conn,
+            insert(tables.outbox).values(
+                dedupe_key=dedupe_key,
+                kind=kind,
+                member_id=member_id,
+                payload=json.dumps(payload, sort_keys=True),
+                due_at=to_db(due_at),
+                created_at=to_db(utcnow()),
+                attempts=0,
+            ),
+        )
 
     async def claim_next_due(self, conn: AsyncConnection, now: datetime) -> OutboxMessage | None:
         """The oldest due message, locked for this transaction."""

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, text, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import audit as audit_rules
 from bot.domain.members import Member, Role, SeatCategory, normalise_email
 from bot.storage import tables
-from bot.storage.database import from_db, to_db, utcnow
+from bot.storage.database import from_db, insert_if_absent, to_db, utcnow
 
 # Any constant: PostgreSQL's advisory lock that makes audit appends take turns.
 _AUDIT_LOCK_ID = 7_303_117
@@ -53,39 +52,18 @@ class MemberRepository:
         )
         return [_member_from_row(row) for row in result.mappings()]
 
-    async def get(self, conn: AsyncConnection, member_id: int) -> Member | None:
-        row = (
-            (await conn.execute(select(tables.members).where(tables.members.c.id == member_id)))
-            .mappings()
-            .first()
-        )
+    async def _one(self, conn: AsyncConnection, condition: ColumnElement[bool]) -> Member | None:
+        row = (await conn.execute(select(tables.members).where(condition))).mappings().first()
         return _member_from_row(row) if row else None
+
+    async def get(self, conn: AsyncConnection, member_id: int) -> Member | None:
+        return await self._one(conn, tables.members.c.id == member_id)
 
     async def by_aad_object_id(self, conn: AsyncConnection, aad_object_id: str) -> Member | None:
-        row = (
-            (
-                await conn.execute(
-                    select(tables.members).where(
-                        tables.members.c.aad_object_id == aad_object_id.lower()
-                    )
-                )
-            )
-            .mappings()
-            .first()
-        )
-        return _member_from_row(row) if row else None
+        return await self._one(conn, tables.members.c.aad_object_id == aad_object_id.lower())
 
     async def by_email(self, conn: AsyncConnection, email: str) -> Member | None:
-        row = (
-            (
-                await conn.execute(
-                    select(tables.members).where(tables.members.c.email == normalise_email(email))
-                )
-            )
-            .mappings()
-            .first()
-        )
-        return _member_from_row(row) if row else None
+        return await self._one(conn, tables.members.c.email == normalise_email(email))
 
     async def secretariat(self, conn: AsyncConnection) -> list[Member]:
         return [m for m in await self.all(conn) if m.is_secretariat and m.active]
@@ -248,21 +226,17 @@ class ConversationReferences:
         ).first()
         now = to_db(utcnow())
         if existing is None:
-            try:
-                # Teams delivers install activities together: both may try to insert.
-                async with conn.begin_nested():
-                    await conn.execute(
-                        insert(tables.conversation_references).values(
-                            conversation_id=conversation_id,
-                            member_id=member_id,
-                            scope=scope,
-                            reference=document,
-                            updated_at=now,
-                        )
-                    )
-            except IntegrityError:
-                return False
-            return True
+            # Teams delivers install activities together: both may try to insert.
+            return await insert_if_absent(
+                conn,
+                insert(tables.conversation_references).values(
+                    conversation_id=conversation_id,
+                    member_id=member_id,
+                    scope=scope,
+                    reference=document,
+                    updated_at=now,
+                ),
+            )
         if existing.reference != document or existing.member_id != member_id:
             await conn.execute(
                 update(tables.conversation_references)
@@ -318,44 +292,35 @@ class ProcessedActivities:
     ) -> Claim:
         table = tables.processed_activities
         now = utcnow()
-        try:
-            async with conn.begin_nested():
-                await conn.execute(
-                    insert(table).values(activity_key=activity_key, received_at=to_db(now))
-                )
-        except IntegrityError:
-            row = (
-                await conn.execute(
-                    select(table.c.status, table.c.response, table.c.received_at).where(
-                        table.c.activity_key == activity_key
-                    )
-                )
-            ).one()
-            if row.status is not None:
-                response = json.loads(row.response) if row.response else None
-                return Claim("done", int(row.status), response)
-            if from_db(row.received_at) > now - abandoned_after:
-                return Claim("in_progress")
-            # Claimed long ago and never answered: the process died. Take it over.
+        new = insert(table).values(activity_key=activity_key, received_at=to_db(now))
+        if await insert_if_absent(conn, new):
+            return Claim("new")
+        row = (
             await conn.execute(
-                update(table)
-                .where(table.c.activity_key == activity_key)
-                .values(received_at=to_db(now))
+                select(table.c.status, table.c.response, table.c.received_at).where(
+                    table.c.activity_key == activity_key
+                )
             )
+        ).one()
+        if row.status is not None:
+            response = json.loads(row.response) if row.response else None
+            return Claim("done", int(row.status), response)
+        if from_db(row.received_at) > now - abandoned_after:
+            return Claim("in_progress")
+        # Claimed long ago and never answered: the process died. Take it over.
+        await conn.execute(
+            update(table).where(table.c.activity_key == activity_key).values(received_at=to_db(now))
+        )
         return Claim("new")
 
     async def first_time(self, conn: AsyncConnection, key: str) -> bool:
         """Records a one-time event (a welcome); True only for the caller that recorded it."""
-        try:
-            async with conn.begin_nested():
-                await conn.execute(
-                    insert(tables.processed_activities).values(
-                        activity_key=key, received_at=to_db(utcnow()), status=200
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        return await insert_if_absent(
+            conn,
+            insert(tables.processed_activities).values(
+                activity_key=key, received_at=to_db(utcnow()), status=200
+            ),
+        )
 
     async def release(self, conn: AsyncConnection, activity_key: str) -> None:
         await conn.execute(
@@ -380,7 +345,3 @@ class ProcessedActivities:
             )
         )
         return int(result.rowcount or 0)
-
-
-async def count(conn: AsyncConnection, table: Any) -> int:
-    return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())

@@ -14,7 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.confidentiality import CommitmentTextError, Stage
 from bot.locale import Catalogues
-from bot.services.confidentiality import ConfidentialityService, PublishConflict
+from bot.services.confidentiality import (
+    ConfidentialityService,
+    PublishConflict,
+    explain_text_error,
+)
 from bot.services.outbox import SENT, SKIPPED, OutboxDispatcher, Undeliverable
 from bot.storage.outbox import OutboxMessage
 from bot.teams import confidentiality_cards as cards
@@ -136,10 +140,7 @@ class ConfidentialityDialogs:
         try:
             version = await self._service.publish(text_fr, text_en, turn.member.email)
         except CommitmentTextError as error:
-            language = (
-                turn.tr.t("language.fr") if error.language == "fr-CA" else turn.tr.t("language.en")
-            )
-            message = turn.tr.t(error.message, language=language)
+            message = explain_text_error(turn.tr, error)
             return cards.publish_form(turn.tr, error=message, text_fr=text_fr, text_en=text_en)
         except PublishConflict:
             message = turn.tr.t("confidentiality.error.conflict")
