@@ -456,3 +456,21 @@ async def test_the_longest_commitment_allowed_still_fits_in_one_teams_message(
         and "Engagement" in json.dumps(c.body, ensure_ascii=False)
     ]
     assert sent.size < 28 * 1024, f"{sent.size} bytes on the wire"
+
+
+async def test_the_report_is_never_uploaded_in_clear_to_another_host(bot: RunningBot) -> None:
+    await _publish(bot)
+    consent = activities.message(bot.connector.service_url, "", **_who(SECRETARIAT))
+    consent.update(
+        type="invoke",
+        name="fileConsent/invoke",
+        value={
+            "type": "fileUpload",
+            "action": "accept",
+            "context": {"report": "confidentiality"},
+            "uploadInfo": {"name": "x.csv", "uploadUrl": "http://198.51.100.7/upload/x.csv"},
+        },
+    )
+    response = await bot.post(consent)
+    assert response.status == 400
+    assert bot.connector.uploads == {}

@@ -8,19 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.domain import audit, confidentiality
-from bot.domain.members import Member, Role, SeatCategory, parse_roster
+from bot.domain.members import ROSTER_COLUMNS, Member, Role, SeatCategory, parse_roster
 
-HEADER = [
-    "email",
-    "display_name",
-    "organisation",
-    "seat",
-    "role",
-    "active",
-    "aad_object_id",
-    "mandate_starts_on",
-    "mandate_ends_on",
-]
+HEADER = list(ROSTER_COLUMNS)
 AT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 

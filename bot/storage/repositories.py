@@ -216,14 +216,7 @@ class ConversationReferences:
     ) -> bool:
         """Keeps the latest reference; True when this conversation was not known before."""
         document = json.dumps(reference, sort_keys=True)
-        existing = (
-            await conn.execute(
-                select(
-                    tables.conversation_references.c.reference,
-                    tables.conversation_references.c.member_id,
-                ).where(tables.conversation_references.c.conversation_id == conversation_id)
-            )
-        ).first()
+        existing = await self.get(conn, conversation_id)
         now = to_db(utcnow())
         if existing is None:
             # Teams delivers install activities together: both may try to insert.
@@ -237,7 +230,7 @@ class ConversationReferences:
                     updated_at=now,
                 ),
             )
-        if existing.reference != document or existing.member_id != member_id:
+        if existing != (reference, member_id):
             await conn.execute(
                 update(tables.conversation_references)
                 .where(tables.conversation_references.c.conversation_id == conversation_id)
@@ -312,6 +305,18 @@ class ProcessedActivities:
             update(table).where(table.c.activity_key == activity_key).values(received_at=to_db(now))
         )
         return Claim("new")
+
+    async def answer(self, conn: AsyncConnection, activity_key: str) -> Claim | None:
+        """The recorded answer to an activity, if its first delivery has finished."""
+        table = tables.processed_activities
+        row = (
+            await conn.execute(
+                select(table.c.status, table.c.response).where(table.c.activity_key == activity_key)
+            )
+        ).first()
+        if row is None or row.status is None:
+            return None
+        return Claim("done", int(row.status), json.loads(row.response) if row.response else None)
 
     async def first_time(self, conn: AsyncConnection, key: str) -> bool:
         """Records a one-time event (a welcome); True only for the caller that recorded it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -12,7 +13,7 @@ from botbuilder.core import InvokeResponse, MessageFactory
 from botbuilder.schema import Attachment
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.confidentiality import CommitmentTextError, Stage
+from bot.domain.confidentiality import CommitmentTextError, Refusal, Stage
 from bot.locale import Catalogues
 from bot.services.confidentiality import (
     ConfidentialityService,
@@ -30,6 +31,18 @@ log = logging.getLogger(__name__)
 
 FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
+
+
+def _may_upload_to(upload_url: str, service_url: str) -> bool:
+    """Teams hands out an HTTPS upload session; plain HTTP only on the very host of the
+    authenticated channel that sent the invoke (a loopback connector, in tests)."""
+    target, channel = urlsplit(upload_url), urlsplit(service_url)
+    if target.scheme == "https":
+        return True
+    return target.scheme == "http" and (target.hostname, target.port) == (
+        channel.hostname,
+        channel.port,
+    )
 
 
 def _is_personal(turn: Turn) -> bool:
@@ -100,7 +113,7 @@ class ConfidentialityDialogs:
             return cards.accepted(turn.tr, outcome.current, outcome.acceptance, self._zone)
         if (
             outcome.refusal is not None
-            and outcome.refusal.name == "STALE_VERSION"
+            and outcome.refusal is Refusal.STALE_VERSION
             and outcome.current
         ):
             # Nothing recorded for the old version: show the current one to read and accept.
@@ -150,12 +163,12 @@ class ConfidentialityDialogs:
 
     async def export(self, turn: Turn, _data: Mapping[str, Any]) -> Card:
         """Offers the CSV as a file: Teams asks the person where to put it (file consent)."""
-        current, rows = await self._service.status_rows()
-        table = cards.status_table(turn.tr, current, rows, self._zone)
         if not turn.member.is_secretariat:
             return cards.refused(turn.tr, "secretariat.only")
         if not _is_personal(turn):
             return cards.refused(turn.tr, "personal.only")
+        current, rows = await self._service.status_rows()
+        table = cards.status_table(turn.tr, current, rows, self._zone)
         report = await self._service.csv_report(turn.tr)
         consent = Attachment(
             content_type=FILE_CONSENT,
@@ -182,7 +195,7 @@ class ConfidentialityDialogs:
         upload_info = value.get("uploadInfo")
         upload: dict[str, Any] = upload_info if isinstance(upload_info, dict) else {}
         upload_url = str(upload.get("uploadUrl") or "")
-        if not upload_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        if not _may_upload_to(upload_url, turn.activity.service_url or ""):
             return InvokeResponse(status=400)
         report = await self._service.csv_report(turn.tr)
         headers = {

@@ -100,10 +100,8 @@ def refused(tr: Translator, message_key: str) -> Card:
 
 
 def reminder(tr: Translator, version: CommitmentVersion, days: int, zone: ZoneInfo) -> Card:
-    result = commitment(
-        tr, version, None, zone, notice=tr.t("confidentiality.reminder_notice", days=days)
-    )
-    return result
+    notice = tr.t("confidentiality.reminder_notice", days=days)
+    return commitment(tr, version, None, zone, notice=notice)
 
 
 def escalation(

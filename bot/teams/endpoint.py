@@ -131,10 +131,10 @@ class MessagesEndpoint:
     async def _wait_for_answer(self, key: str) -> Claim | None:
         for _ in range(100):
             await asyncio.sleep(0.1)
-            async with self._db.transaction() as conn:
-                claim = await self._processed.claim(conn, key, abandoned_after=ABANDONED_AFTER)
-            if claim.kind == "done":
-                return claim
+            async with self._db.read() as conn:
+                answered = await self._processed.answer(conn, key)
+            if answered is not None:
+                return answered
         return None
 
     def _replay(self, claim: Claim) -> web.Response:
