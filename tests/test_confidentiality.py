@@ -28,6 +28,7 @@ from tests.conftest import (
 from tests.support import activities
 from tests.support.cards import texts
 from tests.support.connector import LoopbackConnector, TeamsUser
+from tests.support.postgres import free_port
 
 TEXT_FR = (
     "Je m’engage à ne pas divulguer ni utiliser les renseignements obtenus dans le cadre des "
@@ -459,6 +460,8 @@ async def test_the_longest_commitment_allowed_still_fits_in_one_teams_message(
 
 
 async def test_the_report_is_never_uploaded_in_clear_to_another_host(bot: RunningBot) -> None:
+    # Another port on loopback stands for another host: should the rule break, nothing leaves.
+    elsewhere = f"http://127.0.0.1:{free_port()}/upload/x.csv"
     await _publish(bot)
     consent = activities.message(bot.connector.service_url, "", **_who(SECRETARIAT))
     consent.update(
@@ -468,7 +471,7 @@ async def test_the_report_is_never_uploaded_in_clear_to_another_host(bot: Runnin
             "type": "fileUpload",
             "action": "accept",
             "context": {"report": "confidentiality"},
-            "uploadInfo": {"name": "x.csv", "uploadUrl": "http://198.51.100.7/upload/x.csv"},
+            "uploadInfo": {"name": "x.csv", "uploadUrl": elsewhere},
         },
     )
     response = await bot.post(consent)
