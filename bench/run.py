@@ -22,6 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -57,7 +58,7 @@ async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     async with aiohttp.ClientSession() as session:
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"{process.args} exited with {process.returncode}")
+                raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
             try:
                 async with session.get(url) as response:
                     if response.status == 200:
@@ -91,7 +92,7 @@ async def measure(
         cold = time.perf_counter() - started
         rss_start = _peak_rss_mb(process.pid)
 
-        def signed() -> tuple[dict, str]:
+        def signed() -> tuple[dict[str, Any], str]:
             activity = activities.card_action(
                 connector.service_url, verb, user_id=MEMBER.id, aad_object_id=MEMBER.aad_object_id
             )
@@ -102,7 +103,7 @@ async def measure(
         ) as session:
             url = f"http://127.0.0.1:{port}/api/messages"
 
-            async def one(activity: dict, token: str) -> float:
+            async def one(activity: dict[str, Any], token: str) -> float:
                 begin = time.perf_counter()
                 async with session.post(
                     url, json=activity, headers={"Authorization": token}
@@ -117,7 +118,7 @@ async def measure(
             prepared = [signed() for _ in range(requests)]
             gate = asyncio.Semaphore(concurrency)
 
-            async def limited(item: tuple[dict, str]) -> float:
+            async def limited(item: tuple[dict[str, Any], str]) -> float:
                 async with gate:
                     return await one(*item)
 

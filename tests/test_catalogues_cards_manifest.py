@@ -29,7 +29,7 @@ AT = datetime(2026, 11, 23, 15, 15, tzinfo=UTC)
 
 def _catalogue(locale: str) -> dict[str, str]:
     with catalogue_path(locale).open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle) if m.id}
+        return {str(m.id): str(m.string) for m in read_po(handle) if m.id}
 
 
 def _placeholders(text: str) -> set[str]:

@@ -7,19 +7,25 @@ import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Executable, Table, delete, func, select, update
 
 from bot.__main__ import main
 from bot.storage import tables
 from bot.storage.database import Database
 from tests.conftest import APP_ID, ROOT, ROSTER
 
+# Runs `python -m bot ARGS…` in this process: (exit code, standard output, standard error).
+Cli = Callable[..., tuple[int, str, str]]
+
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]):
+def cli(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> Cli:
     monkeypatch.setenv("DATABASE_URL", database_url)
 
     def run(*args: str) -> tuple[int, str, str]:
@@ -30,7 +36,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.Captu
     return run
 
 
-def _count(url: str, table) -> int:
+def _count(url: str, table: Table) -> int:
     async def go() -> int:
         db = Database(url)
         try:
@@ -44,7 +50,7 @@ def _count(url: str, table) -> int:
     return asyncio.run(go())
 
 
-def _sql(url: str, statement) -> None:
+def _sql(url: str, statement: Executable) -> None:
     async def go() -> None:
         db = Database(url)
         try:
@@ -56,7 +62,7 @@ def _sql(url: str, statement) -> None:
     asyncio.run(go())
 
 
-def _publish(cli, folder: Path, french: str, english: str) -> tuple[int, str, str]:
+def _publish(cli: Cli, folder: Path, french: str, english: str) -> tuple[int, str, str]:
     (folder / "fr.md").write_text(french, encoding="utf-8")
     (folder / "en.md").write_text(english, encoding="utf-8")
     by = "camille.tremblay@sct.example.org"
@@ -65,7 +71,9 @@ def _publish(cli, folder: Path, french: str, english: str) -> tuple[int, str, st
     )
 
 
-def test_importing_the_roster_twice_changes_nothing_the_second_time(cli, database_url: str) -> None:
+def test_importing_the_roster_twice_changes_nothing_the_second_time(
+    cli: Cli, database_url: str
+) -> None:
     assert cli("members", "import", str(ROSTER)) == (
         0,
         "Registre importé\u00a0: 5 ajout(s), 0 mise(s) à jour, 0 inchangé(s).\n",
@@ -82,7 +90,7 @@ def test_importing_the_roster_twice_changes_nothing_the_second_time(cli, databas
 
 
 def test_a_roster_with_bad_rows_writes_nothing_and_names_each_line(
-    cli, database_url: str, tmp_path: Path
+    cli: Cli, database_url: str, tmp_path: Path
 ) -> None:
     bad = tmp_path / "bad.csv"
     lines = ROSTER.read_text(encoding="utf-8").splitlines()
@@ -99,7 +107,7 @@ def test_a_roster_with_bad_rows_writes_nothing_and_names_each_line(
     assert _count(database_url, tables.members) == 0
 
 
-def test_a_spreadsheet_csv_with_semicolons_and_a_bom_is_read(cli, tmp_path: Path) -> None:
+def test_a_spreadsheet_csv_with_semicolons_and_a_bom_is_read(cli: Cli, tmp_path: Path) -> None:
     french = tmp_path / "excel.csv"
     french.write_bytes(
         ("\ufeff" + ROSTER.read_text(encoding="utf-8").replace(",", ";")).encode("utf-8")
@@ -108,7 +116,7 @@ def test_a_spreadsheet_csv_with_semicolons_and_a_bom_is_read(cli, tmp_path: Path
 
 
 def test_audit_verify_names_a_changed_and_a_deleted_row(
-    cli, database_url: str, tmp_path: Path
+    cli: Cli, database_url: str, tmp_path: Path
 ) -> None:
     cli("members", "import", str(ROSTER))
     second = tmp_path / "second.csv"
@@ -144,7 +152,7 @@ def test_audit_verify_names_a_changed_and_a_deleted_row(
     )
 
 
-def test_publish_and_report_keep_french_typography(cli, tmp_path: Path) -> None:
+def test_publish_and_report_keep_french_typography(cli: Cli, tmp_path: Path) -> None:
     cli("members", "import", str(ROSTER))
     code, out, _ = _publish(
         cli, tmp_path, "Je m’engage à « la discrétion ».", "I undertake to be discreet."
@@ -171,7 +179,7 @@ def test_publish_and_report_keep_french_typography(cli, tmp_path: Path) -> None:
 
 
 def test_package_writes_the_app_with_the_configured_id(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "app.zip"
     assert main(["package", "--out", str(out)]) == 2

@@ -62,7 +62,8 @@ async def _invoke(
     response = await bot.post(activity)
     assert response.status == 200
     body = await response.json()
-    return body["value"]
+    card: dict[str, Any] = body["value"]
+    return card
 
 
 async def _say(bot: RunningBot, user: TeamsUser, text: str, **extra: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from tests.support.cards import texts
 from tests.support.connector import TeamsUser
 
 
-def _who(user: TeamsUser, **extra: object) -> dict:
+def _who(user: TeamsUser, **extra: Any) -> dict[str, Any]:
     return {"user_id": user.id, "aad_object_id": user.aad_object_id, **extra}
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -12,7 +14,7 @@ from tests.support import activities
 from tests.support.connector import OUTBOUND_TOKEN, LoopbackConnector
 
 
-def _hello(bot: RunningBot, text: str = "aide") -> dict:
+def _hello(bot: RunningBot, text: str = "aide") -> dict[str, Any]:
     return activities.message(
         bot.connector.service_url, text, user_id=MEMBER.id, aad_object_id=MEMBER.aad_object_id
     )
@@ -29,12 +31,13 @@ async def test_a_signed_message_is_answered_with_the_bots_own_token(bot: Running
     assert bot.connector.token_requests[0]["grant_type"] == "client_credentials"
 
 
-def _expired(bot: RunningBot, activity: dict) -> str:
+def _expired(bot: RunningBot, activity: dict[str, Any]) -> str:
     past = int(time.time()) - 7200
     return bot.connector.sign(activity, exp=past, iat=past - 60, nbf=past - 60)
 
 
-REJECTIONS = {
+# Each case: the Authorization header to send for an activity (None: no header at all).
+REJECTIONS: dict[str, Callable[[RunningBot, dict[str, Any]], str | None]] = {
     "no header": lambda bot, a: None,
     "not bearer": lambda bot, a: "Basic dXNlcjpwYXNz",
     "not a jwt": lambda bot, a: "Bearer not-a-jwt",

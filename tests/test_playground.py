@@ -44,7 +44,7 @@ def _wait_until(url: str, deadline: float, process: subprocess.Popen[bytes]) -> 
 
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
@@ -216,7 +216,8 @@ class PlaygroundClient:
             },
         )
         assert response.status == 200, await response.text()
-        return await response.json()
+        answer: dict[str, Any] = await response.json()
+        return answer
 
 
 @pytest.fixture
@@ -232,7 +233,8 @@ async def client(stack: Stack) -> AsyncIterator[PlaygroundClient]:
 
 
 def _card(message: dict[str, Any]) -> dict[str, Any]:
-    return message["attachments"][0]["content"]
+    content: dict[str, Any] = message["attachments"][0]["content"]
+    return content
 
 
 # The tests below run in order, as a secretariat employee's first session would; `seen`
