@@ -108,7 +108,7 @@ async def test_publish_then_the_member_gets_the_card_and_accepts_it(bot: Running
     assert (accept["title"], accept["verb"], accept["data"]) == (
         "J’ai lu et j’accepte",
         "confidentiality.accept",
-        {"version": 1},
+        {"version": 1, "language": "fr-CA"},
     )
 
     replaced = await _invoke(bot, MEMBER, accept["verb"], accept["data"])
@@ -168,7 +168,7 @@ async def test_accepting_from_an_old_card_records_nothing_and_shows_the_current_
     text = "\n".join(texts(card))
     assert "rien n’a été enregistré" in text and "version 2" in text
     assert "Version révisée." in text
-    assert card["actions"][0]["data"] == {"version": 2}
+    assert card["actions"][0]["data"] == {"version": 2, "language": "fr-CA"}
     assert await _acceptances(bot) == []
 
 
@@ -478,3 +478,28 @@ async def test_the_report_is_never_uploaded_in_clear_to_another_host(bot: Runnin
     response = await bot.post(consent)
     assert response.status == 400
     assert bot.connector.uploads == {}
+
+
+async def test_the_acceptance_records_the_language_the_card_showed_not_the_clients(
+    bot: RunningBot,
+) -> None:
+    await _open_chat(bot, MEMBER)  # a French client: the commitment comes in French
+    await _publish(bot)
+    await bot.components.dispatcher.dispatch_due()
+    [card] = [c for c in bot.connector.cards(f"personal-{MEMBER.id}") if "version 1" in texts(c)[0]]
+    button = card["actions"][0]
+    assert button["data"] == {"version": 1, "language": "fr-CA"}
+    # She clicks from a client now set to English.
+    replaced = await _invoke(bot, MEMBER, button["verb"], button["data"], locale="en-US")
+    assert texts(replaced)[1].startswith("Accepté le ")
+    [row] = await _acceptances(bot)
+    assert (row["language"], row["text_sha256"]) == ("fr-CA", fingerprint(normalise_text(TEXT_FR)))
+
+
+async def test_an_unknown_language_in_card_data_falls_back_to_the_client(bot: RunningBot) -> None:
+    await _publish(bot)
+    await _invoke(
+        bot, MEMBER, "confidentiality.accept", {"version": 1, "language": "de"}, locale="en-US"
+    )
+    [row] = await _acceptances(bot)
+    assert row["language"] == "en"

@@ -323,7 +323,7 @@ async def test_an_old_card_after_a_new_version_records_nothing(client: Playgroun
     stale = await client.press(old, _card(old)["actions"][0])
     shown = texts(stale["value"])
     assert "nothing was recorded" in shown[1]
-    assert stale["value"]["actions"][0]["data"] == {"version": 2}
+    assert stale["value"]["actions"][0]["data"] == {"version": 2, "language": "en"}
 
 
 async def test_the_secretariat_table(client: PlaygroundClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -106,6 +107,10 @@ class ConfidentialityDialogs:
     async def accept(self, turn: Turn, data: Mapping[str, Any]) -> Card:
         shown = data.get("version")
         version_shown = shown if isinstance(shown, int) else None
+        # Answer in the language the card was read in; who is accepting comes from the activity.
+        language = data.get("language")
+        if language in self._catalogues.all:
+            turn = replace(turn, tr=self._catalogues.all[str(language)])
         outcome = await self._service.accept(
             turn.member, version_shown, turn.tr.locale, turn.activity.id or ""
         )

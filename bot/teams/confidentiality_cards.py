@@ -41,7 +41,17 @@ def commitment(
         return card(body)
     body.append(paragraph(tr.t("confidentiality.please_accept"), isSubtle=True))
     return card(
-        body, [execute(tr.t("confidentiality.accept_button"), ACCEPT, version=version.number)]
+        # The card records what it showed: which version, in which language. The invoke's
+        # locale is the client's at click time, which need not be the card's.
+        body,
+        [
+            execute(
+                tr.t("confidentiality.accept_button"),
+                ACCEPT,
+                version=version.number,
+                language=tr.locale,
+            )
+        ],
     )
 
 
@@ -163,7 +173,7 @@ def status_table(
             for key in (
                 "column.member",
                 "column.organisation",
-                "column.version_accepted",
+                "column.version",
                 "column.accepted_on",
             )
         ],
