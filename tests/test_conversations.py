@@ -156,3 +156,15 @@ async def test_an_unknown_button_gets_a_clear_message_not_an_error(bot: RunningB
     )
     assert response.status == 200
     assert "Ce bouton n’est plus valide" in "\n".join(texts((await response.json())["value"]))
+
+
+async def test_adding_the_bot_to_the_committees_team_greets_the_channel_once(
+    bot: RunningBot,
+) -> None:
+    channel = {"conversation_id": "19:general@thread.tacv2", "conversation_type": "channel"}
+    for activity in activities.installed(bot.connector.service_url, **_who(SECRETARIAT, **channel)):
+        await bot.post(activity)
+    await bot.connector.wait_for_replies(1)
+    await asyncio.sleep(0.2)
+    [welcome] = bot.connector.cards("19:general@thread.tacv2")
+    assert texts(welcome)[:2] == ["Comité en gouvernement ouvert", "Bonjour à toutes et à tous!"]
