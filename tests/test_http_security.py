@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -122,3 +123,32 @@ async def test_a_retried_invoke_gets_the_same_answer_once(bot: RunningBot) -> No
 async def test_healthz_answers_200_when_the_database_answers(bot: RunningBot) -> None:
     response = await bot.session.get(bot.url + "/healthz")
     assert response.status == 200
+
+
+async def test_a_body_arriving_in_many_small_chunks_is_read_whole(bot: RunningBot) -> None:
+    activity = _hello(bot, text="aide " + "é" * 20_000)
+    payload = json.dumps(activity).encode()
+
+    async def trickle() -> AsyncIterator[bytes]:
+        for start in range(0, len(payload), 1000):
+            yield payload[start : start + 1000]
+            await asyncio.sleep(0)
+
+    headers = {
+        "Authorization": f"Bearer {bot.connector.sign(activity)}",
+        "Content-Type": "application/json",
+    }
+    response = await bot.session.post(bot.url + "/api/messages", data=trickle(), headers=headers)
+    assert response.status == 200
+
+
+async def test_a_chunked_body_over_the_limit_is_413_without_a_length_header(
+    bot: RunningBot,
+) -> None:
+    async def endless() -> AsyncIterator[bytes]:
+        for _ in range(400):
+            yield b" " * 1000
+
+    headers = {"Content-Type": "application/json"}
+    response = await bot.session.post(bot.url + "/api/messages", data=endless(), headers=headers)
+    assert response.status == 413

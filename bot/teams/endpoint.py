@@ -63,9 +63,15 @@ class MessagesEndpoint:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > self._max_bytes:
             return _problem(413, "too_large", "Request body too large.")
-        raw = await request.content.read(self._max_bytes + 1)
-        if len(raw) > self._max_bytes:
-            return _problem(413, "too_large", "Request body too large.")
+        # Read to the end, chunk by chunk (a body may arrive in many), and stop at the cap.
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if size > self._max_bytes:
+                return _problem(413, "too_large", "Request body too large.")
+            chunks.append(chunk)
+        raw = b"".join(chunks)
         try:
             body = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
