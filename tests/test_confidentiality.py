@@ -385,22 +385,17 @@ async def test_secretariat_table_puts_pending_first_and_exports_a_csv_file(bot: 
     await _invoke(bot, SECRETARIAT, "confidentiality.export")
     [offer] = [a for r in bot.connector.replies() for a in r.get("attachments", [])]
     assert offer["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
-    consent = activities.message(bot.connector.service_url, "", **_who(SECRETARIAT))
-    consent.update(
-        type="invoke",
-        name="fileConsent/invoke",
-        value={
-            "type": "fileUpload",
-            "action": "accept",
-            "context": offer["content"]["acceptContext"],
-            "uploadInfo": {
-                "name": "suivi-confidentialite.csv",
-                "uploadUrl": bot.connector.base_url + "/upload/report.csv",
-                "contentUrl": "https://contoso.sharepoint.com/personal/camille/suivi-confidentialite.csv",
-                "uniqueId": "file-1",
-                "fileType": "csv",
-            },
+    consent = activities.file_consent_accepted(
+        bot.connector.service_url,
+        offer["content"]["acceptContext"],
+        {
+            "name": "suivi-confidentialite.csv",
+            "uploadUrl": bot.connector.base_url + "/upload/report.csv",
+            "contentUrl": "https://contoso.sharepoint.com/personal/camille/suivi-confidentialite.csv",
+            "uniqueId": "file-1",
+            "fileType": "csv",
         },
+        **_who(SECRETARIAT),
     )
     response = await bot.post(consent)
     assert response.status == 200
@@ -464,16 +459,11 @@ async def test_the_report_is_never_uploaded_in_clear_to_another_host(bot: Runnin
     # Another port on loopback stands for another host: should the rule break, nothing leaves.
     elsewhere = f"http://127.0.0.1:{free_port()}/upload/x.csv"
     await _publish(bot)
-    consent = activities.message(bot.connector.service_url, "", **_who(SECRETARIAT))
-    consent.update(
-        type="invoke",
-        name="fileConsent/invoke",
-        value={
-            "type": "fileUpload",
-            "action": "accept",
-            "context": {"report": "confidentiality"},
-            "uploadInfo": {"name": "x.csv", "uploadUrl": elsewhere},
-        },
+    consent = activities.file_consent_accepted(
+        bot.connector.service_url,
+        {"report": "confidentiality"},
+        {"name": "x.csv", "uploadUrl": elsewhere},
+        **_who(SECRETARIAT),
     )
     response = await bot.post(consent)
     assert response.status == 400

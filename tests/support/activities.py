@@ -69,3 +69,18 @@ def installed(service_url: str, **who: Any) -> list[dict[str, Any]]:
     installation = _base("installationUpdate", service_url, **who)
     installation["action"] = "add"
     return [update, installation]
+
+
+def file_consent_accepted(
+    service_url: str, context: dict[str, Any], upload_info: dict[str, Any], **who: Any
+) -> dict[str, Any]:
+    """What Teams sends when the person accepts a file-consent card: where to upload."""
+    activity = _base("invoke", service_url, **who)
+    activity["name"] = "fileConsent/invoke"
+    activity["value"] = {
+        "type": "fileUpload",
+        "action": "accept",
+        "context": context,
+        "uploadInfo": upload_info,
+    }
+    return activity
