@@ -493,3 +493,23 @@ async def test_an_unknown_language_in_card_data_falls_back_to_the_client(bot: Ru
     )
     [row] = await _acceptances(bot)
     assert row["language"] == "en"
+
+
+async def test_someone_marked_inactive_loses_access_secretariat_rights_included(
+    connector: LoopbackConnector, tmp_path: Path, sqlite_url: str
+) -> None:
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    left = [
+        line.replace(",oui,", ",non,") if line.startswith("camille") else line for line in lines
+    ]
+    roster = tmp_path / "left.csv"
+    roster.write_text("\n".join(left) + "\n", encoding="utf-8")
+    await import_roster(sqlite_url, roster)
+    async with serve(signed_settings(connector, sqlite_url), connector) as bot:
+        card = await _publish(bot)
+        assert texts(card)[0] == "Accès réservé aux membres du comité"
+        await _say(bot, SECRETARIAT, "confidentialité statut")
+        await bot.connector.wait_for_replies(1)
+        assert texts(bot.connector.cards()[0])[0] == "Accès réservé aux membres du comité"
+        async with bot.database.transaction() as conn:
+            assert (await conn.execute(select(tables.commitment_versions))).first() is None

@@ -32,17 +32,18 @@ class MemberDirectory:
     async def identify(
         self, aad_object_id: str | None, teams_user_id: str, lookup_email: EmailLookup
     ) -> Member | None:
-        """The registered member writing, by aadObjectId, else by the e-mail Teams reports.
+        """The active member writing, by aadObjectId, else by the e-mail Teams reports.
 
         The identity is the activity's `from`; the e-mail comes from Teams' own roster, never
-        from anything the person typed or a card carried.
+        from anything the person typed or a card carried. Someone marked inactive has left
+        the committee: they are refused like a stranger, secretariat rights included.
         """
         if not aad_object_id:
             return None
         async with self._db.read() as conn:
             member = await self._members.by_aad_object_id(conn, aad_object_id)
         if member is not None:
-            return member
+            return member if member.active else None
         email = await lookup_email()
         if not email:
             return None
@@ -51,6 +52,7 @@ class MemberDirectory:
             if (
                 member is None
                 or member.id is None
+                or not member.active
                 or member.aad_object_id not in (None, aad_object_id.lower())
             ):
                 return None

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.confidentiality import CommitmentTextError, Refusal, Stage
 from bot.locale import Catalogues
 from bot.services.confidentiality import (
+    KIND_PREFIX,
     ConfidentialityService,
     PublishConflict,
     explain_text_error,
@@ -78,7 +79,7 @@ class ConfidentialityDialogs:
         bot.add_action(cards.TABLE, self.table)
         bot.add_invoke("fileConsent/invoke", self.upload_report)
         for stage in Stage:
-            dispatcher.register(f"confidentiality.{stage.value}", self.deliver_follow_up)
+            dispatcher.register(KIND_PREFIX + stage.value, self.deliver_follow_up)
 
     # --- what a member does ------------------------------------------------------------
 
@@ -92,7 +93,7 @@ class ConfidentialityDialogs:
             await turn.send_card(cards.nothing_published(turn.tr))
             return
         # A channel card is seen by everyone: each viewer's Teams asks for their own version.
-        members = await self._service_members_with_teams_ids()
+        members = await self._viewer_ids()
         await turn.send_card(cards.in_channel(turn.tr, current, members))
 
     async def view(self, turn: Turn, _data: Mapping[str, Any]) -> Card:
@@ -262,6 +263,6 @@ class ConfidentialityDialogs:
         await self._service.mark_covered(conn, covered, SENT)
         return SENT
 
-    async def _service_members_with_teams_ids(self) -> list[str]:
+    async def _viewer_ids(self) -> list[str]:
         _, rows = await self._service.status_rows()
         return [row.member.teams_user_id for row in rows if row.member.teams_user_id]
