@@ -3,12 +3,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PLAYGROUND := playground/node_modules/.package-lock.json
 
-.PHONY: run test lint install bench clean
+.PHONY: run test lint install bench clean lock
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly what requirements.lock pins, hashes checked: a fresh machine next year gets
+# the versions CI ran. Change a dependency in pyproject.toml, then `make lock` on purpose.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.lock
+	$(VENV)/bin/pip install --quiet --no-deps -e .
 	touch $@
 
 $(PLAYGROUND): playground/package.json playground/package-lock.json
@@ -27,6 +30,13 @@ lint: $(VENV)/.installed
 
 test: install lint
 	$(PY) -m pytest -q
+
+# Re-pins requirements.lock from pyproject.toml, keeping current pins where they still fit
+# (add --upgrade-package NAME to move one on purpose).
+lock: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+	  --python-version 3.11 --custom-compile-command "make lock" --quiet -o requirements.lock
 
 bench: install
 	$(PY) bench/run.py

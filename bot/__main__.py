@@ -18,7 +18,7 @@ from bot.locale import Catalogues, Translator
 from bot.settings import ConfigurationError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.build import Services
     from bot.storage.database import Database
 
 Command = Callable[[argparse.Namespace, Settings, Translator], Coroutine[Any, Any, int]]
@@ -75,7 +75,7 @@ async def _run(args: argparse.Namespace, settings: Settings, tr: Translator) -> 
 @asynccontextmanager
 async def _opened(settings: Settings) -> AsyncIterator[tuple[Database, Services]]:
     """The database, migrated, and the use cases on it; closed when the command is done."""
-    from bot.app import build_services
+    from bot.services.build import build_services
     from bot.storage.database import Database
 
     database = Database(settings.database_url)

@@ -17,14 +17,11 @@ from aiohttp import web
 
 from bot.locale import Catalogues
 from bot.scheduling.jobs import RecurringJob, build_scheduler
+from bot.services.build import Services, build_services
 from bot.services.confidentiality import ConfidentialityService
-from bot.services.members import MemberDirectory
 from bot.services.outbox import OutboxDispatcher
 from bot.settings import Settings
-from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database, utcnow
-from bot.storage.outbox import Outbox
-from bot.storage.repositories import AuditLog, MemberRepository
 from bot.teams.wiring import TeamsTransport, build_transport
 
 log = logging.getLogger(__name__)
@@ -35,42 +32,16 @@ class Components:
     settings: Settings
     database: Database
     catalogues: Catalogues
-    directory: MemberDirectory
-    confidentiality: ConfidentialityService
-    dispatcher: OutboxDispatcher
+    services: Services
     transport: TeamsTransport
 
+    @property
+    def dispatcher(self) -> OutboxDispatcher:
+        return self.services.dispatcher
 
-@dataclass(frozen=True)
-class Services:
-    """The use cases, shared by the bot and the command line."""
-
-    directory: MemberDirectory
-    confidentiality: ConfidentialityService
-    dispatcher: OutboxDispatcher
-
-
-def build_services(
-    settings: Settings, database: Database, clock: Callable[[], datetime] = utcnow
-) -> Services:
-    members = MemberRepository()
-    audit = AuditLog()
-    outbox = Outbox()
-    return Services(
-        directory=MemberDirectory(database, members, audit),
-        confidentiality=ConfidentialityService(
-            database,
-            CommitmentRepository(),
-            members,
-            audit,
-            outbox,
-            settings.confidentiality_reminder_days,
-            settings.confidentiality_escalation_days,
-            settings.zone,
-            clock,
-        ),
-        dispatcher=OutboxDispatcher(database, outbox, clock),
-    )
+    @property
+    def confidentiality(self) -> ConfidentialityService:
+        return self.services.confidentiality
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -98,35 +69,26 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     session = aiohttp.ClientSession()
     catalogues = Catalogues()
     services = build_services(settings, database, app[CLOCK])
-    directory, confidentiality, dispatcher = (
-        services.directory,
-        services.confidentiality,
-        services.dispatcher,
-    )
-    transport = build_transport(
-        settings, database, session, catalogues, directory, confidentiality, dispatcher
-    )
+    transport = build_transport(settings, database, session, catalogues, services, app[CLOCK])
     await transport.authenticator.warm_up()
 
     async def forget_old_deliveries() -> None:
         async with database.transaction() as conn:
             await transport.endpoint.forget_old(conn)
 
-    async def follow_up() -> None:
-        # New members and renewed mandates are found here; then whatever is due goes out.
-        await confidentiality.plan_follow_ups()
-        await dispatcher.dispatch_due()
-
     scheduler = build_scheduler(
         [
-            RecurringJob("follow-up", settings.reminder_poll_seconds, follow_up),
+            *transport.registry.jobs,
+            RecurringJob(
+                "outbox.deliver-due",
+                settings.reminder_poll_seconds,
+                services.dispatcher.dispatch_due,
+            ),
             RecurringJob("forget-old-deliveries", 6 * 3600, forget_old_deliveries),
         ],
         settings.timezone,
     )
-    app[COMPONENTS] = Components(
-        settings, database, catalogues, directory, confidentiality, dispatcher, transport
-    )
+    app[COMPONENTS] = Components(settings, database, catalogues, services, transport)
     scheduler.start()
     mode = (
         "local mode (no MicrosoftAppId): unsigned activities, loopback only"
@@ -138,7 +100,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         scheduler.shutdown(wait=False)
-        await dispatcher.drain()
+        await services.dispatcher.drain()
         await session.close()
         await database.dispose()
 

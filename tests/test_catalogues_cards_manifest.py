@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import re
 import string
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import jsonschema
 import pytest
 from babel.messages.pofile import read_po
@@ -17,12 +23,16 @@ from PIL import Image
 from bot.domain.confidentiality import Acceptance, Refusal, StatusRow, next_version
 from bot.domain.members import Member, Role, SeatCategory
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
+from bot.services.build import build_services
+from bot.settings import load_settings
+from bot.storage.database import Database, utcnow
 from bot.teams import cards
 from bot.teams import confidentiality_cards as conf_cards
-from bot.teams.commands import COMMANDS, match
+from bot.teams.platform import Command, Registry, parse_payload
+from bot.teams.wiring import build_transport
 from tests.conftest import ROOT
 
-SCHEMAS = ROOT.parent / "shared" / "schemas"
+SCHEMAS = ROOT / "tests" / "schemas"  # copied from shared/schemas, see SOURCE.md
 ZONE = ZoneInfo("America/Toronto")
 AT = datetime(2026, 11, 23, 15, 15, tzinfo=UTC)
 
@@ -57,7 +67,6 @@ _FAMILIES = (
         for n in ("name", "email", "organisation", "seat", "role", "status", "mandate")
     }
     | {r.value for r in Refusal}
-    | {c.description for c in COMMANDS}
 )
 
 
@@ -111,17 +120,34 @@ ACCEPTED = Acceptance(3, 1, "2025-09-01", VERSION.sha256_fr, "fr-CA", AT, "activ
 ROWS = [StatusRow(MEMBER, None, True), StatusRow(CLERK, ACCEPTED, False)]
 
 
-def every_card(tr: Any) -> dict[str, dict[str, Any]]:
+@pytest.fixture
+async def registry(tmp_path: Path) -> AsyncIterator[Registry]:
+    """Every feature installed, as the bot builds them (nothing is started or queried)."""
+    settings = load_settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
+    database = Database(settings.database_url)
+    async with aiohttp.ClientSession() as session:
+        services = build_services(settings, database)
+        transport = build_transport(settings, database, session, Catalogues(), services, utcnow)
+        yield transport.registry
+    await database.dispose()
+
+
+def _commands(registry: Registry, secretariat: bool) -> list[Command]:
+    return [c for c in registry.commands.values() if secretariat or not c.access.secretariat]
+
+
+def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
+    """One example of each card. `test_every_card_builder_has_an_example` fails when a new
+    builder is missing here, so no card escapes the schema and verb checks."""
     return {
         "welcome": cards.welcome(tr, "Amélie Côté"),
         "welcome in a team": cards.welcome(tr, None),
-        "help, member": cards.help_card(
-            tr, MEMBER, [c for c in COMMANDS if not c.secretariat_only]
-        ),
-        "help, secretariat": cards.help_card(tr, CLERK, list(COMMANDS)),
+        "help, member": cards.help_card(tr, MEMBER, _commands(registry, False)),
+        "help, secretariat": cards.help_card(tr, CLERK, _commands(registry, True)),
         "not a member": cards.not_a_member(tr, [CLERK], "gouvernement.ouvert@example.org"),
         "not a member, no contact": cards.not_a_member(tr, [], ""),
         "notice": cards.notice(tr, "error.title", tr.t("error.generic")),
+        "not allowed": cards.not_allowed(tr, "secretariat.only"),
         "commitment to accept": conf_cards.commitment(tr, VERSION, None, ZONE),
         "commitment accepted": conf_cards.commitment(tr, VERSION, ACCEPTED, ZONE),
         "commitment, stale": conf_cards.commitment(
@@ -143,6 +169,68 @@ def every_card(tr: Any) -> dict[str, dict[str, Any]]:
     }
 
 
+def _card_modules() -> list[ModuleType]:
+    names = ["bot.teams.cards"] + [
+        f"bot.teams.{path.stem}" for path in sorted((ROOT / "bot" / "teams").glob("*_cards.py"))
+    ]
+    return [importlib.import_module(name) for name in names]
+
+
+def _card_builders() -> Iterator[tuple[ModuleType, str]]:
+    """Every function of the card modules that returns a Card, found by its annotation."""
+    for module in _card_modules():
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ == module.__name__ and (
+                inspect.signature(function).return_annotation in ("Card", cards.Card)
+            ):
+                yield module, name
+
+
+def _buttons(node: Any) -> Iterator[dict[str, Any]]:
+    """Every action of a card, wherever it sits (actions, refresh, action sets, select)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("type"), str) and node["type"].startswith("Action."):
+            yield node
+        for value in node.values():
+            yield from _buttons(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _buttons(value)
+
+
+async def test_every_card_builder_has_an_example(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    called: set[str] = set()
+    builders = list(_card_builders())
+    assert len(builders) > 10, "the card modules were not found"
+    for module, name in builders:
+        original: Callable[..., Any] = getattr(module, name)
+
+        def recording(
+            *args: Any, _key: str = f"{module.__name__}.{name}", _f: Any = original, **kwargs: Any
+        ) -> Any:
+            called.add(_key)
+            return _f(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, recording)
+    every_card(Catalogues().for_locale(FRENCH), registry)
+    expected = {f"{module.__name__}.{name}" for module, name in builders}
+    assert sorted(expected - called) == []
+
+
+@pytest.mark.parametrize("locale", [FRENCH, ENGLISH])
+async def test_every_button_reaches_a_handler_that_accepts_its_data(
+    locale: str, registry: Registry
+) -> None:
+    for name, card in every_card(Catalogues().for_locale(locale), registry).items():
+        for button in _buttons(card):
+            action = registry.actions.get(button["verb"])
+            assert action is not None, f"{name}: no handler for {button['verb']}"
+            data = button.get("data", {})
+            assert parse_payload(action.payload, data) is not None, f"{name}: {data}"
+
+
 @pytest.fixture(scope="module")
 def card_schema() -> jsonschema.protocols.Validator:
     schema = json.loads((SCHEMAS / "adaptive-card-1.5.json").read_text(encoding="utf-8"))
@@ -151,9 +239,11 @@ def card_schema() -> jsonschema.protocols.Validator:
 
 
 @pytest.mark.parametrize("locale", [FRENCH, ENGLISH])
-def test_every_card_is_a_valid_adaptive_card_1_5_under_28_kb(locale: str, card_schema: Any) -> None:
+async def test_every_card_is_a_valid_adaptive_card_1_5_under_28_kb(
+    locale: str, card_schema: Any, registry: Registry
+) -> None:
     tr = Catalogues().for_locale(locale)
-    for name, card in every_card(tr).items():
+    for name, card in every_card(tr, registry).items():
         errors = [e.message for e in card_schema.iter_errors(card)]
         assert errors == [], f"{name} ({locale}): {errors[:3]}"
         assert card["version"] == "1.5"
@@ -177,11 +267,17 @@ def test_dates_read_naturally_in_each_language() -> None:
     assert line == "Accepted on November 23, 2026 at 10:15 AM — version 1"
 
 
-def test_commands_are_understood_in_both_languages_with_or_without_accents() -> None:
-    assert match("Confidentialité   STATUT").key == "confidentiality_status"  # type: ignore[union-attr]
-    assert match("confidentialite statut").key == "confidentiality_status"  # type: ignore[union-attr]
-    assert match("<at>Comité</at> help!").key == "help"  # type: ignore[union-attr]
-    assert match("what?") is None
+async def test_commands_are_understood_in_both_languages_with_or_without_accents(
+    registry: Registry,
+) -> None:
+    def key(text: str) -> str | None:
+        command = registry.match(text)
+        return command.key if command else None
+
+    assert key("Confidentialité   STATUT") == "confidentiality_status"
+    assert key("confidentialite statut") == "confidentiality_status"
+    assert key("<at>Comité</at> help!") == "help"
+    assert key("what?") is None
 
 
 # --- the Teams app --------------------------------------------------------------------
@@ -211,11 +307,13 @@ def test_the_icons_are_the_sizes_teams_asks_for() -> None:
     assert all((r, g, b) == (255, 255, 255) for r, g, b, a in pixels if a > 0), "and white"
 
 
-def test_the_manifest_commands_are_the_bots_commands_in_both_languages() -> None:
+async def test_the_manifest_commands_are_the_bots_commands_in_both_languages(
+    registry: Registry,
+) -> None:
     manifest = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
     english = json.loads((MANIFEST_DIR / "en.json").read_text(encoding="utf-8"))
     listed = manifest["bots"][0]["commandLists"][0]["commands"]
-    expected = [c for c in COMMANDS if not c.secretariat_only]
+    expected = [c for c in _commands(registry, False) if c.in_manifest]
     french, english_tr = _catalogue(FRENCH), _catalogue(ENGLISH)
     assert [(c["title"], c["description"]) for c in listed] == [
         (c.french, french[c.description]) for c in expected

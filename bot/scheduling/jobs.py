@@ -8,13 +8,12 @@ claims due rows from the outbox in a transaction, so a second process finds noth
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-log = logging.getLogger(__name__)
+from bot import errors
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,9 @@ class RecurringJob:
 
 
 def build_scheduler(jobs: list[RecurringJob], timezone: str) -> AsyncIOScheduler:
+    names = [job.name for job in jobs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a recurring job is declared twice: {sorted(names)}")
     scheduler = AsyncIOScheduler(timezone=timezone)
     for job in jobs:
         scheduler.add_job(
@@ -44,8 +46,9 @@ def _logged(job: RecurringJob) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
             await job.run()
-        except Exception:
-            log.exception("Scheduled job %s failed; it runs again at the next tick", job.name)
+        except Exception as error:
+            # The next tick is the retry; what is logged is the error policy's to decide.
+            errors.report(errors.for_job(error, job.name), f"scheduled job {job.name}", error)
 
     run.__name__ = job.name
     return run

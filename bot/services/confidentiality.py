@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import confidentiality as rules
@@ -23,6 +22,8 @@ from bot.storage.outbox import Outbox, OutboxMessage
 from bot.storage.repositories import AuditLog, MemberRepository
 
 KIND_PREFIX = "confidentiality."
+# One per secretariat member when follow-ups reach the escalation stage.
+ESCALATION_NOTICE = "confidentiality.escalation_notice"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,16 @@ class FollowUp:
     stage: rules.Stage
     member: Member
     version: CommitmentVersion
+    days: int
+
+
+@dataclass(frozen=True)
+class EscalationNotice:
+    """The list one secretariat member receives: who is still pending, after how long."""
+
+    recipient: Member
+    version: CommitmentVersion
+    overdue: list[Member]
     days: int
 
 
@@ -91,24 +102,22 @@ class ConfidentialityService:
 
     async def publish(self, text_fr: str, text_en: str, by: str) -> CommitmentVersion:
         """A new version; raises CommitmentTextError for an empty, oversized or unchanged text."""
-        try:
-            async with self._db.transaction() as conn:
-                latest = await self._commitments.current(conn)
-                version = rules.next_version(latest, text_fr, text_en, by, self._clock())
-                await self._commitments.add_version(conn, version)
-                await self._audit.append(
-                    conn,
-                    AuditEvent(
-                        by,
-                        "confidentiality.published",
-                        "commitment_version",
-                        str(version.number),
-                        {"sha256_fr": version.sha256_fr, "sha256_en": version.sha256_en},
-                    ),
-                    at=version.published_at,
-                )
-        except IntegrityError as error:
-            raise PublishConflict from error
+        async with self._db.transaction() as conn:
+            latest = await self._commitments.current(conn)
+            version = rules.next_version(latest, text_fr, text_en, by, self._clock())
+            if not await self._commitments.add_version(conn, version):
+                raise PublishConflict
+            await self._audit.append(
+                conn,
+                AuditEvent(
+                    by,
+                    "confidentiality.published",
+                    "commitment_version",
+                    str(version.number),
+                    {"sha256_fr": version.sha256_fr, "sha256_en": version.sha256_en},
+                ),
+                at=version.published_at,
+            )
         await self.plan_follow_ups()
         return version
 
@@ -257,6 +266,54 @@ class ConfidentialityService:
             if follow_up is not None:
                 follow_ups.append(follow_up)
         return follow_ups, others
+
+    async def plan_escalation_notices(
+        self, conn: AsyncConnection, first: OutboxMessage, overdue: list[FollowUp]
+    ) -> int:
+        """One notice per serving secretariat member, due now; 0 when nobody is overdue."""
+        if not overdue:
+            return 0
+        version = overdue[0].version
+        payload = {
+            "version": version.number,
+            "members": sorted(f.member.id for f in overdue if f.member.id is not None),
+            "days": overdue[0].days,
+        }
+        planned = 0
+        for person in await self._members.secretariat(conn):
+            if person.id is None:
+                continue
+            key = f"confidentiality:v{version.number}:escalation:{first.id}:to{person.id}"
+            planned += await self._outbox.plan(
+                conn, key, ESCALATION_NOTICE, person.id, payload, self._clock()
+            )
+        return planned
+
+    async def escalation_notice_for(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> EscalationNotice | None:
+        """What the notice lists now: members who accepted meanwhile are left out; None when
+        nobody is left, the version changed, or the recipient left the secretariat."""
+        if message.member_id is None:
+            return None
+        recipient = await self._members.get(conn, message.member_id)
+        current = await self._commitments.current(conn)
+        if recipient is None or not recipient.is_secretariat or not recipient.active:
+            return None
+        if current is None or current.number != message.payload.get("version"):
+            return None
+        still = []
+        for member_id in message.payload.get("members", []):
+            member = await self._members.get(conn, int(member_id))
+            if member is None or not member.is_serving(self._today()):
+                continue
+            if not await self._commitments.find(
+                conn, int(member_id), current.number, rules.mandate_key(member)
+            ):
+                still.append(member)
+        if not still:
+            return None
+        return EscalationNotice(recipient, current, still, int(message.payload.get("days", 0)))
 
     async def mark_covered(
         self, conn: AsyncConnection, messages: list[OutboxMessage], outcome: str

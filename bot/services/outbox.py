@@ -1,6 +1,8 @@
 """Delivers the outbox: each due message once, by the delivery registered for its kind.
 
-This is the reminder engine for now; the mandates feature registers its own kinds here.
+A delivery returns SENT only once Teams took the message; any failure raises, and what to do
+about it (when to try again, what to log) is `bot.errors.for_delivery`'s decision: the row is
+postponed with the error stored, never marked sent.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import errors
+from bot.errors import Undeliverable
 from bot.storage.database import Database, utcnow
 from bot.storage.outbox import Outbox, OutboxMessage
 
@@ -20,13 +24,11 @@ log = logging.getLogger(__name__)
 
 SENT = "sent"
 SKIPPED = "skipped"
+# Handed on to other outbox rows (one per recipient), each sent once on its own.
+FANNED_OUT = "fanned_out"
 # A delivery uses the claim's connection for any reading: on SQLite a second connection
 # would wait for the write lock this transaction holds.
 Delivery = Callable[[AsyncConnection, OutboxMessage], Awaitable[str]]
-
-
-class Undeliverable(Exception):
-    """Not now (no conversation with that person yet, Teams unreachable): try again later."""
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,6 @@ class DispatchReport:
     sent: int = 0
     skipped: int = 0
     postponed: int = 0
-
-
-def backoff(attempts: int) -> timedelta:
-    """1, 2, 4 … minutes, at most an hour between tries."""
-    return timedelta(minutes=min(60, 2 ** min(attempts, 6)))
 
 
 class OutboxDispatcher:
@@ -53,7 +50,13 @@ class OutboxDispatcher:
         self._kicks: set[asyncio.Task[DispatchReport]] = set()
 
     def register(self, kind: str, delivery: Delivery) -> None:
+        if kind in self._deliveries:
+            raise ValueError(f"outbox kind {kind!r} is registered twice")
         self._deliveries[kind] = delivery
+
+    @property
+    def kinds(self) -> set[str]:
+        return set(self._deliveries)
 
     async def dispatch_due(self, limit: int = 200) -> DispatchReport:
         sent = skipped = postponed = 0
@@ -70,10 +73,11 @@ class OutboxDispatcher:
                             raise Undeliverable(f"no delivery registered for {message.kind}")
                         outcome = await delivery(conn, message)
                     except Exception as error:
-                        if not isinstance(error, Undeliverable):
-                            log.exception("Delivering %s failed", message.dedupe_key)
+                        decision = errors.for_delivery(error, message.attempts)
+                        errors.report(decision, f"outbox {message.dedupe_key}", error)
+                        retry_in = decision.retry_in or errors.MAX_BACKOFF
                         await self._outbox.postpone(
-                            conn, message.id, now + backoff(message.attempts), str(error)
+                            conn, message.id, now + retry_in, decision.summary
                         )
                         postponed += 1
                         continue

@@ -50,9 +50,10 @@ class CommitmentRepository:
         )
         return _version(row) if row else None
 
-    async def add_version(self, conn: AsyncConnection, version: CommitmentVersion) -> None:
-        """Raises IntegrityError if another publication took this number first."""
-        await conn.execute(
+    async def add_version(self, conn: AsyncConnection, version: CommitmentVersion) -> bool:
+        """False if another publication took this number first (nothing written)."""
+        return await insert_if_absent(
+            conn,
             insert(tables.commitment_versions).values(
                 number=version.number,
                 text_fr=version.text_fr,
@@ -61,7 +62,7 @@ class CommitmentRepository:
                 sha256_en=version.sha256_en,
                 published_by=version.published_by,
                 published_at=to_db(version.published_at),
-            )
+            ),
         )
 
     async def acceptances(

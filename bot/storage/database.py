@@ -10,6 +10,7 @@ Reads (`Database.read`) take no lock: in WAL mode they run beside the writer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -21,8 +22,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Executable, event, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.errors import StorageUnavailable
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -60,20 +63,31 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """One unit of work: everything inside commits together or not at all."""
-        if not self.is_sqlite:
-            async with self.engine.begin() as connection:
-                yield connection
-            return
-        async with self._writers, self.engine.begin() as connection:
-            yield connection
+        async with self._writers if self.is_sqlite else _NO_LOCK:
+            connection = await self._open()
+            try:
+                async with _unavailable_as_domain(), connection.begin():
+                    yield connection
+            finally:
+                await connection.close()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A consistent read that writes nothing (SQLite: no write lock taken)."""
-        async with self.engine.connect() as connection:
+        connection = await self._open()
+        try:
             connection = await connection.execution_options(read_only=True)
-            async with connection.begin():
+            async with _unavailable_as_domain(), connection.begin():
                 yield connection
+        finally:
+            await connection.close()
+
+    async def _open(self) -> AsyncConnection:
+        try:
+            return await self.engine.connect()
+        except (DBAPIError, OSError, TimeoutError) as error:
+            # Anything while connecting: refused, reset, database gone, too many connections.
+            raise StorageUnavailable(f"cannot connect: {error}") from error
 
     async def ping(self) -> bool:
         try:
@@ -96,6 +110,24 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _unavailable_as_domain() -> AsyncIterator[None]:
+    """A database that stops answering becomes `StorageUnavailable`, which the error policy
+    knows (try again later); a constraint violation stays what it is. Only SQLAlchemy raises
+    these, so an error from other work inside the transaction keeps its own kind."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        raise StorageUnavailable(str(error.orig or error)) from error
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        raise StorageUnavailable(str(error.orig or error)) from error
+
+
+_NO_LOCK = contextlib.nullcontext()
 
 
 async def insert_if_absent(conn: AsyncConnection, statement: Executable) -> bool:

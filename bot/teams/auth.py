@@ -6,15 +6,15 @@ the SDK sees it, (2) fetch the OpenID metadata and keys ourselves with aiohttp, 
 request path, and hand them to the SDK's key cache, and (3) turn every SDK failure into 401.
 
 Outbound: the SDK's MSAL credentials refuse an http login URL and block the loop while they
-fetch a token; `ClientCredentialsFactory` fetches the token asynchronously with the OAuth 2
-client-credentials grant (what MSAL does) and hands msrest a credential that already holds it.
+fetch a token; `bot.oauth.ClientCredentialsToken` fetches it asynchronously (the grant MSAL
+makes) and msrest gets a credential that reads it. The connector clients are built once per
+service URL (`ConnectorClients`), not once per turn as the SDK does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,15 +23,19 @@ import aiohttp
 import jwt
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
+from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AppCredentials,
     AuthenticateRequestResult,
     AuthenticationConfiguration,
+    ConnectorFactory,
     MicrosoftAppCredentials,
     ServiceClientCredentialsFactory,
 )
+from botframework.connector.auth._connector_factory_impl import USER_AGENT
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
 
+from bot.oauth import ClientCredentialsToken
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -83,34 +87,26 @@ class AsyncOpenIdMetadata(_OpenIdMetadata):  # type: ignore[misc]
             return None
 
 
-class PrefetchedCredentials(AppCredentials):  # type: ignore[misc]
-    """A credential that already holds its token: msrest asks for it synchronously."""
+class TokenCredentials(AppCredentials):  # type: ignore[misc]
+    """A credential msrest asks synchronously: it reads the token the async client holds.
 
-    def __init__(self, app_id: str, token: str, oauth_scope: str) -> None:
+    Whoever hands out this credential first awaits `ClientCredentialsToken.get()`, which
+    renews the token five minutes before it expires, so what is read here is always fresh.
+    """
+
+    def __init__(self, app_id: str, token: ClientCredentialsToken, oauth_scope: str) -> None:
         super().__init__(app_id=app_id, oauth_scope=oauth_scope)
-        self._token = token
+        self._token_client = token
 
     def get_access_token(self, force_refresh: bool = False) -> str:
-        return self._token
+        return self._token_client.current or ""
 
 
 class ClientCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore[misc]
-    def __init__(
-        self,
-        app_id: str,
-        password: str,
-        token_url: str,
-        oauth_scope: str,
-        session: aiohttp.ClientSession,
-    ) -> None:
+    def __init__(self, app_id: str, token: ClientCredentialsToken, oauth_scope: str) -> None:
         self._app_id = app_id
-        self._password = password
-        self._token_url = token_url
+        self._token = token
         self._scope = oauth_scope
-        self._session = session
-        self._token: str | None = None
-        self._expires_at = 0.0
-        self._lock = asyncio.Lock()
 
     async def is_valid_app_id(self, app_id: str) -> bool:
         return bool(self._app_id) and app_id == self._app_id
@@ -125,25 +121,74 @@ class ClientCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore
             return MicrosoftAppCredentials.empty()
         if app_id != self._app_id:
             raise Unauthorized("unknown app id")
-        return PrefetchedCredentials(self._app_id, await self.token(), self._scope)
+        await self._token.get()
+        return TokenCredentials(self._app_id, self._token, self._scope)
 
-    async def token(self) -> str:
-        async with self._lock:
-            # Renew five minutes early so a token never expires in flight.
-            if self._token is None or time.monotonic() > self._expires_at - 300:
-                form = {
-                    "grant_type": "client_credentials",
-                    "client_id": self._app_id,
-                    "client_secret": self._password,
-                    "scope": self._scope,
-                }
-                timeout = aiohttp.ClientTimeout(total=15)
-                async with self._session.post(self._token_url, data=form, timeout=timeout) as reply:
-                    reply.raise_for_status()
-                    body = await reply.json(content_type=None)
-                self._token = str(body["access_token"])
-                self._expires_at = time.monotonic() + float(body.get("expires_in", 3600))
-            return self._token
+    async def refresh(self) -> None:
+        if self._app_id:
+            await self._token.get()
+
+
+class ConnectorClients(ConnectorFactory):  # type: ignore[misc]
+    """One Bot Connector client per service URL and audience, built once and reused.
+
+    The SDK builds a new msrest client for every turn (and a token client beside it): about
+    7 ms of CPU each time, mostly msrest's retry settings. The clients hold no per-turn state,
+    and their credential reads the shared token, so one per service URL serves every turn and
+    every proactive message. msrest's own retries are off: a failed send is retried by the
+    outbox (proactive) or by Teams redelivering the activity (a reply), never by a thread
+    sleeping on Retry-After.
+    """
+
+    MAX_CLIENTS = 64
+
+    def __init__(self, app_id: str, credentials: ClientCredentialsFactory, scope: str) -> None:
+        self._app_id = app_id
+        self._credentials = credentials
+        self._scope = scope
+        self._clients: dict[tuple[str, str], ConnectorClient] = {}
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        key = (service_url, audience or self._scope)
+        client = self._clients.get(key)
+        if client is not None:
+            await self._credentials.refresh()
+            return client
+        credentials = await self._credentials.create_credentials(self._app_id, key[1], "", True)
+        client = ConnectorClient(credentials, base_url=service_url)
+        client.config.add_user_agent(USER_AGENT)
+        client.config.retry_policy.retries = 0
+        if len(self._clients) < self.MAX_CLIENTS:
+            self._clients[key] = client
+        return client
+
+
+class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
+    """The SDK's authentication, handing out the shared connector clients instead of new ones."""
+
+    def __init__(self, connectors: ConnectorClients, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.connectors = connectors
+        self._user_tokens: Any = None
+
+    async def authenticate_request(
+        self, activity: Activity, auth_header: str | None
+    ) -> AuthenticateRequestResult:
+        result: AuthenticateRequestResult = await super().authenticate_request(
+            activity, auth_header
+        )
+        result.connector_factory = self.connectors
+        return result
+
+    def create_connector_factory(self, claims_identity: Any) -> ConnectorFactory:
+        return self.connectors
+
+    async def create_user_token_client(self, claims_identity: Any) -> Any:
+        # The bot signs nobody in (no OAuth prompt): one token client, built once, is enough
+        # for the SDK, which insists on putting one in every turn.
+        if self._user_tokens is None:
+            self._user_tokens = await super().create_user_token_client(claims_identity)
+        return self._user_tokens
 
 
 class RequestAuthenticator:
@@ -151,12 +196,18 @@ class RequestAuthenticator:
 
     def __init__(self, settings: Settings, session: aiohttp.ClientSession) -> None:
         self._settings = settings
-        self.credentials = ClientCredentialsFactory(
+        self.token = ClientCredentialsToken(
+            session,
+            settings.token_url,
             settings.microsoft_app_id,
             settings.microsoft_app_password.get_secret_value(),
-            settings.token_url,
             settings.oauth_scope,
-            session,
+        )
+        self.credentials = ClientCredentialsFactory(
+            settings.microsoft_app_id, self.token, settings.oauth_scope
+        )
+        self.connectors = ConnectorClients(
+            settings.microsoft_app_id, self.credentials, settings.oauth_scope
         )
         configuration = _AuthConfiguration(
             APP_ID=settings.microsoft_app_id,
@@ -168,8 +219,9 @@ class RequestAuthenticator:
             TO_CHANNEL_FROM_BOT_LOGIN_URL=settings.token_url,
             TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=settings.oauth_scope,
         )
-        self.framework = ConfigurationBotFrameworkAuthentication(
-            configuration,
+        self.framework = CachingBotFrameworkAuthentication(
+            self.connectors,
+            configuration=configuration,
             credentials_factory=self.credentials,
             auth_configuration=AuthenticationConfiguration(),
         )

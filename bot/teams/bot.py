@@ -1,71 +1,51 @@
-"""The bot's turn logic: who is writing, in which language, and which feature answers."""
+"""The bot's turn logic: who is writing, in which language, whether they may, which feature answers.
+
+Everything a feature would otherwise repeat happens here once, in this order: identify the
+person from the activity (a stranger gets the refusal card), pick their language, check the
+command's, button's or file's `Access`, parse the button's typed payload, then call the
+feature's handler. A failure anywhere in the turn goes to `_turn_failed`, the only place that
+carries out `bot.errors.for_turn`'s decision.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from botbuilder.core import (
-    ActivityHandler,
-    BotAdapter,
-    InvokeResponse,
-    MessageFactory,
-    TurnContext,
-)
+from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import (
-    Activity,
     ActivityTypes,
     AdaptiveCardInvokeResponse,
-    Attachment,
     ChannelAccount,
 )
 
+from bot import errors
 from bot.domain.members import Member
 from bot.locale import Catalogues, Translator
 from bot.services.members import MemberDirectory
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.repositories import ConversationReferences, ProcessedActivities
-from bot.teams import cards, commands
-from bot.teams.cards import CARD_CONTENT_TYPE, Card
+from bot.teams import cards
+from bot.teams.cards import CARD_CONTENT_TYPE, Card, as_message
+from bot.teams.delivery import as_delivery_error
+from bot.teams.files import FileConsents
+from bot.teams.platform import (
+    Action,
+    Command,
+    FeatureSpec,
+    NoData,
+    Registry,
+    Turn,
+    parse_payload,
+)
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Turn:
-    """What every handler needs to know about the person in front of it."""
-
-    context: TurnContext
-    tr: Translator
-    member: Member
-
-    async def send_card(self, content: Card) -> str | None:
-        reply = await self.context.send_activity(as_message(content))
-        return reply.id if reply else None
-
-    async def send_text(self, text: str) -> None:
-        await self.context.send_activity(MessageFactory.text(text))
-
-    @property
-    def activity(self) -> Activity:
-        return self.context.activity
-
-
-CommandHandler = Callable[[Turn], Awaitable[None]]
-# Another invoke (file consent…): answers with its own InvokeResponse.
-InvokeHandler = Callable[[Turn], Awaitable[InvokeResponse]]
-# Called when a member's personal chat becomes known: what waited for them can go out.
-ReachableHook = Callable[[Member], Awaitable[None]]
-# An Action.Execute handler returns the card that replaces the one the person clicked.
-ActionHandler = Callable[[Turn, Mapping[str, Any]], Awaitable[Card]]
-
-
-def as_message(content: Card) -> Activity:
-    return MessageFactory.attachment(Attachment(content_type=CARD_CONTENT_TYPE, content=content))
+ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+FILE_CONSENT_INVOKE = "fileConsent/invoke"
 
 
 def card_invoke_response(content: Card) -> InvokeResponse:
@@ -74,6 +54,20 @@ def card_invoke_response(content: Card) -> InvokeResponse:
         status=200,
         body=AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value=content),
     )
+
+
+class TurnFailed(Exception):
+    """A turn that failed. The endpoint never records it as the activity's answer: a retry of
+    the same activity gets a real second attempt."""
+
+    def __init__(
+        self, decision: errors.Decision, told: bool, invoke_response: InvokeResponse | None
+    ) -> None:
+        super().__init__(decision.summary)
+        self.decision = decision
+        # Whether the person was told (then the HTTP answer is 200, else 503: Teams retries).
+        self.told = told
+        self.invoke_response = invoke_response
 
 
 class CommitteeBot(ActivityHandler):  # type: ignore[misc]
@@ -85,6 +79,8 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         database: Database,
         references: ConversationReferences,
         once: ProcessedActivities,
+        registry: Registry,
+        files: FileConsents,
     ) -> None:
         super().__init__()
         self._settings = settings
@@ -93,26 +89,44 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         self._db = database
         self._references = references
         self._once = once
-        self._commands: dict[str, CommandHandler] = {"help": self._help}
-        self._actions: dict[str, ActionHandler] = {"help": self._help_action}
-        self._invokes: dict[str, InvokeHandler] = {}
-        self._reachable_hooks: list[ReachableHook] = []
+        self._registry = registry
+        self._files = files
 
-    def add_command(self, key: str, handler: CommandHandler) -> None:
-        if not any(c.key == key for c in commands.COMMANDS):
-            raise ValueError(f"{key} is not in the command table")
-        self._commands[key] = handler
+    def core_spec(self) -> FeatureSpec:
+        """What the bot does before any feature: help."""
+        return FeatureSpec(
+            name="core",
+            commands=[Command("help", "aide", "help", "command.help", self._help)],
+            actions=[Action(cards.HELP, NoData, self._help_action)],
+        )
 
-    def add_action(self, verb: str, handler: ActionHandler) -> None:
-        self._actions[verb] = handler
+    # --- the one error path ----------------------------------------------------------------
 
-    def add_invoke(self, name: str, handler: InvokeHandler) -> None:
-        self._invokes[name] = handler
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        try:
+            await super().on_turn(turn_context)
+        except Exception as error:
+            raise await self._turn_failed(turn_context, error) from error
 
-    def on_reachable(self, hook: ReachableHook) -> None:
-        self._reachable_hooks.append(hook)
+    async def _turn_failed(self, context: TurnContext, error: Exception) -> TurnFailed:
+        error = as_delivery_error(error) or error
+        decision = errors.for_turn(error)
+        activity = context.activity
+        errors.report(decision, f"activity {activity.type} {activity.id}", error)
+        if decision.tell is None:
+            return TurnFailed(decision, False, None)
+        tr = self._catalogues.for_locale(activity.locale, self._settings.default_locale)
+        if activity.type == ActivityTypes.invoke:
+            notice = cards.notice(tr, "error.title", tr.t(decision.tell))
+            return TurnFailed(decision, True, card_invoke_response(notice))
+        try:
+            await context.send_activity(MessageFactory.text(tr.t(decision.tell)))
+        except Exception as unsent:
+            log.warning("Could not tell the person about the failure: %s", unsent)
+            return TurnFailed(decision, False, None)
+        return TurnFailed(decision, True, None)
 
-    # --- turn plumbing -------------------------------------------------------------------
+    # --- who is writing ------------------------------------------------------------------
 
     def translator(self, context: TurnContext, member: Member | None = None) -> Translator:
         requested = context.activity.locale or (member.preferred_locale if member else None)
@@ -138,6 +152,15 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
             await self._remember_conversation(context, member)
         return member
 
+    async def _turn(self, context: TurnContext) -> Turn | Card:
+        """The member and their language, or the refusal card for anyone else."""
+        member = await self.identify(context)
+        tr = self.translator(context, member)
+        if member is None:
+            contacts = await self._directory.secretariat()
+            return cards.not_a_member(tr, contacts, self._settings.committee_contact)
+        return Turn(context, tr, member)
+
     async def _remember_conversation(self, context: TurnContext, member: Member) -> None:
         activity = context.activity
         scope = activity.conversation.conversation_type or "personal"
@@ -152,45 +175,36 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
                 conn, activity.conversation.id, scope, reference, owner
             )
         if is_new and scope == "personal":
-            for hook in self._reachable_hooks:
+            for hook in self._registry.on_reachable:
                 await hook(member)
-
-    async def refuse(self, context: TurnContext, tr: Translator) -> Card:
-        contacts = await self._directory.secretariat()
-        return cards.not_a_member(tr, contacts, self._settings.committee_contact)
 
     # --- messages ------------------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        member = await self.identify(turn_context)
-        tr = self.translator(turn_context, member)
-        if member is None:
-            await turn_context.send_activity(as_message(await self.refuse(turn_context, tr)))
+        turn = await self._turn(turn_context)
+        if not isinstance(turn, Turn):
+            await turn_context.send_activity(as_message(turn))
             return
-        turn = Turn(turn_context, tr, member)
-        command = commands.match(turn_context.activity.text)
+        command = self._registry.match(turn_context.activity.text)
         if command is None:
             if (turn_context.activity.text or "").strip():
-                await turn.send_text(tr.t("unknown.command"))
+                await turn.send_text(turn.tr.t("unknown.command"))
             await self._help(turn)
             return
-        if command.secretariat_only and not member.is_secretariat:
-            await turn.send_text(tr.t("secretariat.only"))
+        refusal = command.access.refusal(turn.member, turn.is_personal)
+        if refusal is not None:
+            await turn.send_text(turn.tr.t(refusal))
             return
-        handler = self._commands.get(command.key, self._help)
-        await handler(turn)
+        await command.handler(turn)
 
     async def _help(self, turn: Turn) -> None:
         await turn.send_card(self._help_card(turn))
 
-    async def _help_action(self, turn: Turn, _data: Mapping[str, Any]) -> Card:
+    async def _help_action(self, turn: Turn, _data: NoData) -> Card:
         return self._help_card(turn)
 
     def _help_card(self, turn: Turn) -> Card:
-        available = [
-            c for c in commands.available_to(turn.member.is_secretariat) if c.key in self._commands
-        ]
-        return cards.help_card(turn.tr, turn.member, available)
+        return cards.help_card(turn.tr, turn.member, self._registry.available_to(turn.member))
 
     # --- installation --------------------------------------------------------------------
 
@@ -221,38 +235,52 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
             tr = self.translator(turn_context)
             await turn_context.send_activity(as_message(cards.welcome(tr, None)))
             return
-        member = await self.identify(turn_context)
-        tr = self.translator(turn_context, member)
-        if member is None:
-            await turn_context.send_activity(as_message(await self.refuse(turn_context, tr)))
+        turn = await self._turn(turn_context)
+        if not isinstance(turn, Turn):
+            await turn_context.send_activity(as_message(turn))
             return
-        await turn_context.send_activity(as_message(cards.welcome(tr, member.display_name)))
+        await turn.send_card(cards.welcome(turn.tr, turn.member.display_name))
 
-    # --- card actions --------------------------------------------------------------------
+    # --- card actions and other invokes ----------------------------------------------------
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         # Not on_adaptive_card_invoke: with the aiohttp CloudAdapter it serialises the body
         # twice and Teams gets a 500.
         name = turn_context.activity.name
-        if name in self._invokes:
-            member = await self.identify(turn_context)
-            tr = self.translator(turn_context, member)
-            if member is None:
-                await turn_context.send_activity(as_message(await self.refuse(turn_context, tr)))
-                return InvokeResponse(status=200)
-            return await self._invokes[name](Turn(turn_context, tr, member))
-        if name != "adaptiveCard/action":
+        if name == ADAPTIVE_CARD_ACTION:
+            return card_invoke_response(await self._card_action(turn_context))
+        if name != FILE_CONSENT_INVOKE and name not in self._registry.invokes:
             return await super().on_invoke_activity(turn_context)
+        turn = await self._turn(turn_context)
+        if not isinstance(turn, Turn):
+            await turn_context.send_activity(as_message(turn))
+            return InvokeResponse(status=200)
+        if name == FILE_CONSENT_INVOKE:
+            return await self._files.answer(turn)
+        invoke = self._registry.invokes[name]
+        refusal = invoke.access.refusal(turn.member, turn.is_personal)
+        if refusal is not None:
+            await turn.send_text(turn.tr.t(refusal))
+            return InvokeResponse(status=200)
+        return await invoke.handler(turn)
+
+    async def _card_action(self, turn_context: TurnContext) -> Card:
         verb, data = _action_of(turn_context.activity.value)
-        member = await self.identify(turn_context)
-        tr = self.translator(turn_context, member)
-        if member is None:
-            return card_invoke_response(await self.refuse(turn_context, tr))
-        handler = self._actions.get(verb)
-        turn = Turn(turn_context, tr, member)
-        if handler is None:
-            return card_invoke_response(cards.notice(tr, "error.title", tr.t("unknown.action")))
-        return card_invoke_response(await handler(turn, data))
+        turn = await self._turn(turn_context)
+        if not isinstance(turn, Turn):
+            return turn
+        action = self._registry.actions.get(verb)
+        if action is None:
+            return cards.notice(turn.tr, "error.title", turn.tr.t("unknown.action"))
+        refusal = action.access.refusal(turn.member, turn.is_personal)
+        if refusal is not None:
+            return cards.not_allowed(turn.tr, refusal)
+        payload = parse_payload(action.payload, data)
+        if payload is None:
+            log.info("Refused the data of a %s button from member %s", verb, turn.member.id)
+            return cards.notice(turn.tr, "error.title", turn.tr.t("error.bad_payload"))
+        result: Card = await action.handler(turn, payload)
+        return result
 
 
 def _action_of(value: object) -> tuple[str, Mapping[str, Any]]:
@@ -262,26 +290,3 @@ def _action_of(value: object) -> tuple[str, Mapping[str, Any]]:
         return "", {}
     data = action.get("data")
     return str(action.get("verb") or ""), data if isinstance(data, dict) else {}
-
-
-def turn_error_handler(
-    catalogues: Catalogues, default_locale: str
-) -> Callable[[TurnContext, Exception], Awaitable[None]]:
-    """Log the failure for us; tell the person, in their language, without a stack trace."""
-
-    async def on_error(context: TurnContext, error: Exception) -> None:
-        log.error("Turn failed", exc_info=error)
-        tr = catalogues.for_locale(context.activity.locale, default_locale)
-        if context.activity.type == ActivityTypes.invoke:
-            # Where the adapter looks for an invoke's answer (BotAdapter._INVOKE_RESPONSE_KEY).
-            context.turn_state[BotAdapter._INVOKE_RESPONSE_KEY] = Activity(
-                type="invokeResponse",
-                value=card_invoke_response(cards.notice(tr, "error.title", tr.t("error.generic"))),
-            )
-            return
-        try:
-            await context.send_activity(MessageFactory.text(tr.t("error.generic")))
-        except Exception:
-            log.exception("Could not tell the person about the failure")
-
-    return on_error

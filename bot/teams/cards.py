@@ -1,20 +1,40 @@
-"""Every Adaptive Card the bot sends, built by code (version 1.5, `Action.Execute`).
+"""The card kit, and the platform's own cards (welcome, help, refusal, notices).
 
-Cards take a Translator and plain data; they never look anything up. A test renders each
-one in both languages and validates it against the Adaptive Card 1.5 schema.
+Every Adaptive Card the bot sends is built by code (version 1.5, `Action.Execute`) from these
+pieces. Cards take a Translator and plain data; they never look anything up. Conventions:
+
+- every input has a visible `label` (read by screen readers; SGQRI 008);
+- a button's data is a typed `Payload` (see `bot.teams.platform`), so what a card emits and
+  what its handler accepts are the same declaration;
+- a test finds every function of this module and of `*_cards.py` that returns a `Card`,
+  renders it in both languages and validates it against the Adaptive Card 1.5 schema, and
+  checks that every verb a card emits has a handler.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from botbuilder.core import MessageFactory
+from botbuilder.schema import Activity, Attachment
 
 from bot.domain.members import Member
 from bot.locale import Translator
-from bot.teams.commands import Command
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from bot.teams.platform import Command
 
 Card = dict[str, Any]
+Element = dict[str, Any]
+HELP = "help"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+
+def as_message(content: Card) -> Activity:
+    return MessageFactory.attachment(Attachment(content_type=CARD_CONTENT_TYPE, content=content))
 
 
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Card:
@@ -37,11 +57,113 @@ def paragraph(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
-def execute(label: str, verb: str, **data: Any) -> dict[str, Any]:
+def execute(label: str, verb: str, payload: BaseModel | None = None) -> dict[str, Any]:
+    """A button. Its data is the payload its handler declares, serialised as JSON."""
     action: dict[str, Any] = {"type": "Action.Execute", "title": label, "verb": verb}
-    if data:
-        action["data"] = data
+    if payload is not None:
+        data = payload.model_dump(mode="json", exclude_none=True)
+        if data:
+            action["data"] = data
     return action
+
+
+def text_input(
+    input_id: str,
+    label: str,
+    *,
+    value: str = "",
+    required: bool = False,
+    error: str | None = None,
+    multiline: bool = False,
+    max_length: int | None = None,
+    placeholder: str | None = None,
+) -> Element:
+    """A labelled text field; `error` is what Teams shows when a required field is empty."""
+    element: Element = {"type": "Input.Text", "id": input_id, "label": label, "value": value}
+    if multiline:
+        element["isMultiline"] = True
+    if required:
+        element["isRequired"] = True
+        if error:
+            element["errorMessage"] = error
+    if max_length is not None:
+        element["maxLength"] = max_length
+    if placeholder:
+        element["placeholder"] = placeholder
+    return element
+
+
+def choice_set(
+    input_id: str,
+    label: str,
+    choices: Sequence[tuple[str, str]],
+    *,
+    value: str | None = None,
+    expanded: bool = True,
+    multiple: bool = False,
+    required: bool = False,
+    error: str | None = None,
+) -> Element:
+    """A labelled choice among (value, title) pairs: radio buttons by default, so every option
+    is visible without opening a menu."""
+    element: Element = {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "choices": [{"title": title, "value": key} for key, title in choices],
+        "style": "expanded" if expanded else "compact",
+    }
+    if multiple:
+        element["isMultiSelect"] = True
+    if value is not None:
+        element["value"] = value
+    if required:
+        element["isRequired"] = True
+        if error:
+            element["errorMessage"] = error
+    return element
+
+
+def date_input(input_id: str, label: str, *, value: str = "", required: bool = False) -> Element:
+    """A labelled date (`value` as YYYY-MM-DD, the format Teams sends back)."""
+    element: Element = {"type": "Input.Date", "id": input_id, "label": label, "value": value}
+    if required:
+        element["isRequired"] = True
+    return element
+
+
+def time_input(input_id: str, label: str, *, value: str = "", required: bool = False) -> Element:
+    """A labelled time of day (`value` as HH:MM)."""
+    element: Element = {"type": "Input.Time", "id": input_id, "label": label, "value": value}
+    if required:
+        element["isRequired"] = True
+    return element
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> Element:
+    """A table whose first row names the columns; one fact per cell."""
+
+    def cell(text: str, **style: Any) -> Element:
+        return {"type": "TableCell", "items": [paragraph(text, **style)]}
+
+    header = {
+        "type": "TableRow",
+        "style": "emphasis",
+        "cells": [cell(text, weight="Bolder") for text in headers],
+    }
+    lines = [{"type": "TableRow", "cells": [cell(text) for text in row]} for row in rows]
+    return {
+        "type": "Table",
+        "firstRowAsHeader": True,
+        "gridStyle": "accent",
+        "columns": [{"width": width} for width in widths],
+        "rows": [header, *lines],
+    }
+
+
+def error_line(text: str) -> Element:
+    """What was wrong with the input: the words say it, the colour only adds to them."""
+    return paragraph(text, weight="Bolder", color="Attention")
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
@@ -57,7 +179,7 @@ def welcome(tr: Translator, name: str | None) -> Card:
             paragraph(tr.t("welcome.purpose")),
             paragraph(tr.t("welcome.next_step")),
         ],
-        [execute(tr.t("action.show_help"), "help")],
+        [execute(tr.t("action.show_help"), HELP)],
     )
 
 
@@ -90,3 +212,8 @@ def not_a_member(tr: Translator, contacts: Sequence[Member], extra_contact: str)
 def notice(tr: Translator, heading_key: str, text: str) -> Card:
     """A short card for a message that stands on its own (an error, a confirmation)."""
     return card([title(tr.t(heading_key)), paragraph(text)])
+
+
+def not_allowed(tr: Translator, reason_key: str) -> Card:
+    """Answer to a button this person may not press, or not here."""
+    return notice(tr, "access.title", tr.t(reason_key))

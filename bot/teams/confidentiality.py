@@ -2,90 +2,116 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import aiohttp
-from botbuilder.core import InvokeResponse, MessageFactory
-from botbuilder.schema import Attachment
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.confidentiality import CommitmentTextError, Refusal, Stage
 from bot.locale import Catalogues
+from bot.scheduling.jobs import RecurringJob
 from bot.services.confidentiality import (
+    ESCALATION_NOTICE,
     KIND_PREFIX,
     ConfidentialityService,
     PublishConflict,
     explain_text_error,
 )
-from bot.services.outbox import SENT, SKIPPED, OutboxDispatcher, Undeliverable
+from bot.services.outbox import FANNED_OUT, SENT, SKIPPED
 from bot.storage.outbox import OutboxMessage
 from bot.teams import confidentiality_cards as cards
-from bot.teams.bot import CommitteeBot, Turn, as_message
-from bot.teams.cards import Card
-from bot.teams.proactive import ProactiveMessenger
+from bot.teams.cards import Card, as_message
+from bot.teams.delivery import ProactiveMessenger
+from bot.teams.files import FileConsents
+from bot.teams.platform import (
+    MEMBERS,
+    SECRETARIAT_PERSONAL,
+    Action,
+    Command,
+    FeatureSpec,
+    FileOffer,
+    GeneratedFile,
+    NoData,
+    Turn,
+)
 
-log = logging.getLogger(__name__)
-
-FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
-FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
-
-
-def _may_upload_to(upload_url: str, service_url: str) -> bool:
-    """Teams hands out an HTTPS upload session; plain HTTP only on the very host of the
-    authenticated channel that sent the invoke (a loopback connector, in tests)."""
-    target, channel = urlsplit(upload_url), urlsplit(service_url)
-    if target.scheme == "https":
-        return True
-    return target.scheme == "http" and (target.hostname, target.port) == (
-        channel.hostname,
-        channel.port,
-    )
+REPORT = "confidentiality.report"
 
 
-def _is_personal(turn: Turn) -> bool:
-    return (turn.activity.conversation.conversation_type or "personal") == "personal"
-
-
-class ConfidentialityDialogs:
+class ConfidentialityFeature:
     def __init__(
         self,
         service: ConfidentialityService,
         messenger: ProactiveMessenger,
+        files: FileConsents,
         catalogues: Catalogues,
         default_locale: str,
         zone: ZoneInfo,
-        session: aiohttp.ClientSession,
+        poll_seconds: int,
     ) -> None:
         self._service = service
         self._messenger = messenger
+        self._files = files
         self._catalogues = catalogues
         self._default_locale = default_locale
         self._zone = zone
-        self._session = session
+        self._poll_seconds = poll_seconds
 
-    def install(self, bot: CommitteeBot, dispatcher: OutboxDispatcher) -> None:
-        bot.add_command("confidentiality", self.show)
-        bot.add_command("confidentiality_status", self.show_status)
-        bot.add_command("confidentiality_publish", self.show_publish_form)
-        bot.add_action(cards.ACCEPT, self.accept)
-        bot.add_action(cards.VIEW, self.view)
-        bot.add_action(cards.PUBLISH, self.publish)
-        bot.add_action(cards.EXPORT, self.export)
-        bot.add_action(cards.TABLE, self.table)
-        bot.add_invoke("fileConsent/invoke", self.upload_report)
-        for stage in Stage:
-            dispatcher.register(KIND_PREFIX + stage.value, self.deliver_follow_up)
+    def spec(self) -> FeatureSpec:
+        return FeatureSpec(
+            name="confidentiality",
+            commands=[
+                Command(
+                    "confidentiality",
+                    "confidentialité",
+                    "confidentiality",
+                    "command.confidentiality",
+                    self.show,
+                ),
+                Command(
+                    "confidentiality_status",
+                    "confidentialité statut",
+                    "confidentiality status",
+                    "command.confidentiality_status",
+                    self.show_status,
+                    SECRETARIAT_PERSONAL,
+                ),
+                Command(
+                    "confidentiality_publish",
+                    "confidentialité publier",
+                    "confidentiality publish",
+                    "command.confidentiality_publish",
+                    self.show_publish_form,
+                    SECRETARIAT_PERSONAL,
+                ),
+            ],
+            actions=[
+                Action(cards.ACCEPT, cards.AcceptPayload, self.accept, MEMBERS),
+                Action(cards.VIEW, NoData, self.view, MEMBERS),
+                Action(cards.PUBLISH, cards.PublishPayload, self.publish, SECRETARIAT_PERSONAL),
+                Action(cards.EXPORT, NoData, self.export, SECRETARIAT_PERSONAL),
+                Action(cards.TABLE, NoData, self.table, SECRETARIAT_PERSONAL),
+            ],
+            files=[FileOffer(REPORT, self.report, SECRETARIAT_PERSONAL)],
+            deliveries={
+                **{KIND_PREFIX + stage.value: self.deliver_follow_up for stage in Stage},
+                ESCALATION_NOTICE: self.deliver_escalation_notice,
+            },
+            # New members and renewed mandates are found here; the outbox then sends.
+            jobs=[
+                RecurringJob(
+                    "confidentiality.plan-follow-ups",
+                    self._poll_seconds,
+                    self._service.plan_follow_ups,
+                )
+            ],
+        )
 
     # --- what a member does ------------------------------------------------------------
 
     async def show(self, turn: Turn) -> None:
         """The current text and the member's own status."""
-        if _is_personal(turn):
+        if turn.is_personal:
             await turn.send_card(await self._my_card(turn))
             return
         current = await self._service.current()
@@ -96,7 +122,7 @@ class ConfidentialityDialogs:
         members = await self._viewer_ids()
         await turn.send_card(cards.in_channel(turn.tr, current, members))
 
-    async def view(self, turn: Turn, _data: Mapping[str, Any]) -> Card:
+    async def view(self, turn: Turn, _data: NoData) -> Card:
         return await self._my_card(turn)
 
     async def _my_card(self, turn: Turn) -> Card:
@@ -105,23 +131,16 @@ class ConfidentialityDialogs:
             return cards.nothing_published(turn.tr)
         return cards.commitment(turn.tr, status.current, status.accepted, self._zone)
 
-    async def accept(self, turn: Turn, data: Mapping[str, Any]) -> Card:
-        shown = data.get("version")
-        version_shown = shown if isinstance(shown, int) else None
+    async def accept(self, turn: Turn, data: cards.AcceptPayload) -> Card:
         # Answer in the language the card was read in; who is accepting comes from the activity.
-        language = data.get("language")
-        if language in self._catalogues.all:
-            turn = replace(turn, tr=self._catalogues.all[str(language)])
+        if data.language in self._catalogues.all:
+            turn = replace(turn, tr=self._catalogues.all[str(data.language)])
         outcome = await self._service.accept(
-            turn.member, version_shown, turn.tr.locale, turn.activity.id or ""
+            turn.member, data.version, turn.tr.locale, turn.activity.id or ""
         )
         if outcome.kind in ("accepted", "already") and outcome.current and outcome.acceptance:
             return cards.accepted(turn.tr, outcome.current, outcome.acceptance, self._zone)
-        if (
-            outcome.refusal is not None
-            and outcome.refusal is Refusal.STALE_VERSION
-            and outcome.current
-        ):
+        if outcome.refusal is Refusal.STALE_VERSION and outcome.current:
             # Nothing recorded for the old version: show the current one to read and accept.
             status = await self._service.status_of(turn.member)
             notice = turn.tr.t("confidentiality.refused.stale", number=outcome.current.number)
@@ -133,97 +152,42 @@ class ConfidentialityDialogs:
     # --- what the secretariat does -------------------------------------------------------
 
     async def show_status(self, turn: Turn) -> None:
-        if not _is_personal(turn):
-            await turn.send_text(turn.tr.t("personal.only"))
-            return
-        current, rows = await self._service.status_rows()
-        await turn.send_card(cards.status_table(turn.tr, current, rows, self._zone))
+        await turn.send_card(await self.table(turn, NoData()))
 
-    async def table(self, turn: Turn, _data: Mapping[str, Any]) -> Card:
-        if not turn.member.is_secretariat:
-            return cards.refused(turn.tr, "secretariat.only")
+    async def table(self, turn: Turn, _data: NoData) -> Card:
         current, rows = await self._service.status_rows()
         return cards.status_table(turn.tr, current, rows, self._zone)
 
     async def show_publish_form(self, turn: Turn) -> None:
-        if not _is_personal(turn):
-            await turn.send_text(turn.tr.t("personal.only"))
-            return
         await turn.send_card(cards.publish_form(turn.tr))
 
-    async def publish(self, turn: Turn, data: Mapping[str, Any]) -> Card:
-        if not turn.member.is_secretariat:
-            return cards.refused(turn.tr, "secretariat.only")
-        text_fr = str(data.get("text_fr") or "")
-        text_en = str(data.get("text_en") or "")
+    async def publish(self, turn: Turn, data: cards.PublishPayload) -> Card:
         try:
-            version = await self._service.publish(text_fr, text_en, turn.member.email)
+            version = await self._service.publish(data.text_fr, data.text_en, turn.member.email)
         except CommitmentTextError as error:
             message = explain_text_error(turn.tr, error)
-            return cards.publish_form(turn.tr, error=message, text_fr=text_fr, text_en=text_en)
+            return cards.publish_form(
+                turn.tr, error=message, text_fr=data.text_fr, text_en=data.text_en
+            )
         except PublishConflict:
             message = turn.tr.t("confidentiality.error.conflict")
-            return cards.publish_form(turn.tr, error=message, text_fr=text_fr, text_en=text_en)
+            return cards.publish_form(
+                turn.tr, error=message, text_fr=data.text_fr, text_en=data.text_en
+            )
         _, rows = await self._service.status_rows()
         return cards.published(turn.tr, version, sum(1 for r in rows if r.pending))
 
-    async def export(self, turn: Turn, _data: Mapping[str, Any]) -> Card:
+    async def export(self, turn: Turn, _data: NoData) -> Card:
         """Offers the CSV as a file: Teams asks the person where to put it (file consent)."""
-        if not turn.member.is_secretariat:
-            return cards.refused(turn.tr, "secretariat.only")
-        if not _is_personal(turn):
-            return cards.refused(turn.tr, "personal.only")
-        current, rows = await self._service.status_rows()
-        table = cards.status_table(turn.tr, current, rows, self._zone)
-        report = await self._service.csv_report(turn.tr)
-        consent = Attachment(
-            content_type=FILE_CONSENT,
-            name=turn.tr.t("confidentiality.csv_name"),
-            content={
-                "description": turn.tr.t("confidentiality.csv_description"),
-                "sizeInBytes": len(report),
-                "acceptContext": {"report": "confidentiality", "locale": turn.tr.locale},
-                "declineContext": {"report": "confidentiality", "locale": turn.tr.locale},
-            },
-        )
-        await turn.context.send_activity(MessageFactory.attachment(consent))
-        return table
+        await self._files.offer(turn, REPORT)
+        return await self.table(turn, NoData())
 
-    async def upload_report(self, turn: Turn) -> InvokeResponse:
-        raw = turn.activity.value
-        value: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        if not turn.member.is_secretariat:
-            await turn.send_text(turn.tr.t("secretariat.only"))
-            return InvokeResponse(status=200)
-        if value.get("action") != "accept":
-            await turn.send_text(turn.tr.t("confidentiality.csv_declined"))
-            return InvokeResponse(status=200)
-        upload_info = value.get("uploadInfo")
-        upload: dict[str, Any] = upload_info if isinstance(upload_info, dict) else {}
-        upload_url = str(upload.get("uploadUrl") or "")
-        if not _may_upload_to(upload_url, turn.activity.service_url or ""):
-            return InvokeResponse(status=400)
-        report = await self._service.csv_report(turn.tr)
-        headers = {
-            "Content-Length": str(len(report)),
-            "Content-Range": f"bytes 0-{len(report) - 1}/{len(report)}",
-        }
-        async with self._session.put(upload_url, data=report, headers=headers) as response:
-            if response.status >= 300:
-                log.warning("Teams refused the CSV upload: %s", response.status)
-                await turn.send_text(turn.tr.t("error.generic"))
-                return InvokeResponse(status=200)
-        info = Attachment(
-            content_type=FILE_INFO,
-            name=str(upload.get("name") or turn.tr.t("confidentiality.csv_name")),
-            content_url=str(upload.get("contentUrl") or ""),
-            content={
-                "uniqueId": upload.get("uniqueId"),
-                "fileType": upload.get("fileType") or "csv",
-            },
+    async def report(self, turn: Turn) -> GeneratedFile:
+        return GeneratedFile(
+            turn.tr.t("confidentiality.csv_name"),
+            turn.tr.t("confidentiality.csv_description"),
+            await self._service.csv_report(turn.tr),
         )
-        await turn.context.send_activity(MessageFactory.attachment(info))
-        return InvokeResponse(status=200)
 
     # --- what the bot does on its own ----------------------------------------------------
 
@@ -232,7 +196,14 @@ class ConfidentialityDialogs:
         if follow_up is None:
             return SKIPPED
         if follow_up.stage is Stage.ESCALATION:
-            return await self._escalate(conn, message)
+            # One card per secretariat member listing everyone overdue, each its own outbox
+            # row: a member of the secretariat Teams cannot reach does not hold up the others,
+            # and one who got it is never sent it again when another's send is retried.
+            overdue, covered = await self._service.escalations_due_with(conn, message)
+            if not await self._service.plan_escalation_notices(conn, message, overdue):
+                return SKIPPED
+            await self._service.mark_covered(conn, covered, FANNED_OUT)
+            return FANNED_OUT
         member = follow_up.member
         tr = self._catalogues.for_locale(member.preferred_locale, self._default_locale)
         if follow_up.stage is Stage.REMINDER:
@@ -242,25 +213,13 @@ class ConfidentialityDialogs:
         await self._messenger.send(conn, member, as_message(card))
         return SENT
 
-    async def _escalate(self, conn: AsyncConnection, first: OutboxMessage) -> str:
-        """One card to each secretariat member listing everyone overdue, not one per person."""
-        overdue, covered = await self._service.escalations_due_with(conn, first)
-        if not overdue:
+    async def deliver_escalation_notice(self, conn: AsyncConnection, message: OutboxMessage) -> str:
+        notice = await self._service.escalation_notice_for(conn, message)
+        if notice is None:
             return SKIPPED
-        delivered = 0
-        for person in await self._service.secretariat(conn):
-            tr = self._catalogues.for_locale(person.preferred_locale, self._default_locale)
-            card = cards.escalation(
-                tr, overdue[0].version, [f.member for f in overdue], overdue[0].days
-            )
-            try:
-                await self._messenger.send(conn, person, as_message(card))
-                delivered += 1
-            except Undeliverable:
-                continue
-        if not delivered:
-            raise Undeliverable("no secretariat member can be reached yet")
-        await self._service.mark_covered(conn, covered, SENT)
+        tr = self._catalogues.for_locale(notice.recipient.preferred_locale, self._default_locale)
+        card = cards.escalation(tr, notice.version, notice.overdue, notice.days)
+        await self._messenger.send(conn, notice.recipient, as_message(card))
         return SENT
 
     async def _viewer_ids(self) -> list[str]:

@@ -9,13 +9,39 @@ from zoneinfo import ZoneInfo
 from bot.domain.confidentiality import Acceptance, CommitmentVersion, StatusRow
 from bot.domain.members import Member
 from bot.locale import Translator, format_moment
-from bot.teams.cards import Card, card, execute, facts, paragraph, title
+from bot.teams.cards import (
+    Card,
+    card,
+    error_line,
+    execute,
+    facts,
+    paragraph,
+    table,
+    text_input,
+    title,
+)
+from bot.teams.platform import Payload
 
 ACCEPT = "confidentiality.accept"
 VIEW = "confidentiality.view"
 PUBLISH = "confidentiality.publish"
 EXPORT = "confidentiality.export"
 TABLE = "confidentiality.table"
+
+
+class AcceptPayload(Payload):
+    """What the commitment card showed: which version, in which language. The invoke's locale
+    is the client's at click time, which need not be the card's."""
+
+    version: int | None = None
+    language: str | None = None
+
+
+class PublishPayload(Payload):
+    """The two texts typed in the publish form (Teams sends every input with the button)."""
+
+    text_fr: str = ""
+    text_en: str = ""
 
 
 def _text_blocks(text: str) -> list[dict[str, Any]]:
@@ -40,19 +66,8 @@ def commitment(
         body.append(accepted_line(tr, accepted, zone))
         return card(body)
     body.append(paragraph(tr.t("confidentiality.please_accept"), isSubtle=True))
-    return card(
-        # The card records what it showed: which version, in which language. The invoke's
-        # locale is the client's at click time, which need not be the card's.
-        body,
-        [
-            execute(
-                tr.t("confidentiality.accept_button"),
-                ACCEPT,
-                version=version.number,
-                language=tr.locale,
-            )
-        ],
-    )
+    accept = AcceptPayload(version=version.number, language=tr.locale)
+    return card(body, [execute(tr.t("confidentiality.accept_button"), ACCEPT, accept)])
 
 
 def accepted_line(tr: Translator, accepted: Acceptance, zone: ZoneInfo) -> dict[str, Any]:
@@ -162,22 +177,10 @@ def status_table(
         )
     )
 
-    def cell(text: str, **style: Any) -> dict[str, Any]:
-        return {"type": "TableCell", "items": [paragraph(text, **style)]}
-
-    header = {
-        "type": "TableRow",
-        "style": "emphasis",
-        "cells": [
-            cell(tr.t(key), weight="Bolder")
-            for key in (
-                "column.member",
-                "column.organisation",
-                "column.version",
-                "column.accepted_on",
-            )
-        ],
-    }
+    headers = [
+        tr.t(key)
+        for key in ("column.member", "column.organisation", "column.version", "column.accepted_on")
+    ]
     lines = []
     for row in rows:
         status = (
@@ -187,26 +190,9 @@ def status_table(
         )
         if row.pending and row.latest is not None:
             status = tr.t("confidentiality.pending_was", number=row.latest.version)
-        lines.append(
-            {
-                "type": "TableRow",
-                "cells": [
-                    cell(row.member.display_name, color="Attention" if row.pending else "Default"),
-                    cell(row.member.organisation),
-                    cell(status),
-                    cell(format_moment(tr, row.latest.accepted_at, zone) if row.latest else "—"),
-                ],
-            }
-        )
-    body.append(
-        {
-            "type": "Table",
-            "firstRowAsHeader": True,
-            "gridStyle": "accent",
-            "columns": [{"width": 3}, {"width": 3}, {"width": 2}, {"width": 3}],
-            "rows": [header, *lines],
-        }
-    )
+        accepted_on = format_moment(tr, row.latest.accepted_at, zone) if row.latest else "—"
+        lines.append([row.member.display_name, row.member.organisation, status, accepted_on])
+    body.append(table(headers, lines, [3, 3, 2, 3]))
     return card(body, [execute(tr.t("confidentiality.export_button"), EXPORT)])
 
 
@@ -218,26 +204,25 @@ def publish_form(
         paragraph(tr.t("confidentiality.publish_intro")),
     ]
     if error:
-        body.append(paragraph(error, color="Attention", weight="Bolder"))
+        body.append(error_line(error))
+    required = tr.t("confidentiality.error.empty_field")
     body += [
-        {
-            "type": "Input.Text",
-            "id": "text_fr",
-            "label": tr.t("confidentiality.text_fr_label"),
-            "isMultiline": True,
-            "value": text_fr,
-            "isRequired": True,
-            "errorMessage": tr.t("confidentiality.error.empty_field"),
-        },
-        {
-            "type": "Input.Text",
-            "id": "text_en",
-            "label": tr.t("confidentiality.text_en_label"),
-            "isMultiline": True,
-            "value": text_en,
-            "isRequired": True,
-            "errorMessage": tr.t("confidentiality.error.empty_field"),
-        },
+        text_input(
+            "text_fr",
+            tr.t("confidentiality.text_fr_label"),
+            value=text_fr,
+            required=True,
+            error=required,
+            multiline=True,
+        ),
+        text_input(
+            "text_en",
+            tr.t("confidentiality.text_en_label"),
+            value=text_en,
+            required=True,
+            error=required,
+            multiline=True,
+        ),
     ]
     return card(body, [execute(tr.t("confidentiality.publish_button"), PUBLISH)])
 

@@ -20,9 +20,12 @@ from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.auth import AuthenticateRequestResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import errors
+from bot.errors import StorageUnavailable
 from bot.storage.database import Database, utcnow
 from bot.storage.repositories import Claim, ProcessedActivities
 from bot.teams.auth import RequestAuthenticator, Unauthorized
+from bot.teams.bot import TurnFailed
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +100,9 @@ class MessagesEndpoint:
         key = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
         try:
             return await self._process_once(key, activity, auth)
-        except Exception:
-            # The database or Teams did not answer: 503 so Teams delivers it again later.
-            log.exception("Activity %s could not be processed", key)
+        except StorageUnavailable as error:
+            # Before or after the turn: 503, so Teams delivers it again later.
+            errors.report(errors.for_turn(error), f"activity {key}", error)
             return _problem(503, "unavailable", "Try again.")
 
     async def _process_once(
@@ -121,10 +124,20 @@ class MessagesEndpoint:
             invoke_response: InvokeResponse | None = await self._adapter.process_activity(
                 auth, activity, self._bot.on_turn
             )
-        except Exception:
-            async with self._db.transaction() as conn:
-                await self._processed.release(conn, key)
-            raise
+        except TurnFailed as failed:
+            # Never remembered as this activity's answer: Teams' retry gets a real attempt.
+            await self._release(key)
+            if not failed.told:
+                return _problem(503, "unavailable", "Try again.")
+            if failed.invoke_response is not None:
+                body = serializer_helper(failed.invoke_response.body)
+                return web.json_response(body, status=failed.invoke_response.status)
+            return web.Response(status=200)
+        except Exception as error:
+            # Outside our turn (the SDK itself): the same policy, nobody could be told.
+            await self._release(key)
+            errors.report(errors.for_turn(error), f"activity {key}", error)
+            return _problem(503, "unavailable", "Try again.")
 
         status, payload = 200, None
         if invoke_response is not None:
@@ -133,6 +146,14 @@ class MessagesEndpoint:
         async with self._db.transaction() as conn:
             await self._processed.record_response(conn, key, status, payload)
         return self._respond(status, payload, is_invoke=invoke_response is not None)
+
+    async def _release(self, key: str) -> None:
+        try:
+            async with self._db.transaction() as conn:
+                await self._processed.release(conn, key)
+        except StorageUnavailable:
+            # The claim then counts as abandoned after ABANDONED_AFTER: the retry takes it over.
+            log.warning("Could not release the claim on %s", key)
 
     async def _wait_for_answer(self, key: str) -> Claim | None:
         for _ in range(100):

@@ -1,25 +1,59 @@
-"""Assembles the Teams transport from the collaborators the composition root hands it."""
+"""Assembles the Teams transport and its features from what the composition root hands it.
+
+Adding a capability means adding its constructor to `FEATURES`: it receives the `FeatureKit`
+and returns an object whose `spec()` declares what it adds (see `bot.teams.platform`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import aiohttp
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.domain.members import Member
 from bot.locale import Catalogues
-from bot.services.confidentiality import ConfidentialityService
-from bot.services.members import MemberDirectory
-from bot.services.outbox import OutboxDispatcher
+from bot.services.build import Services
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.repositories import ConversationReferences, ProcessedActivities
 from bot.teams.auth import RequestAuthenticator
-from bot.teams.bot import CommitteeBot, turn_error_handler
-from bot.teams.confidentiality import ConfidentialityDialogs
+from bot.teams.bot import CommitteeBot
+from bot.teams.confidentiality import ConfidentialityFeature
+from bot.teams.delivery import ProactiveMessenger
 from bot.teams.endpoint import MessagesEndpoint
-from bot.teams.proactive import ProactiveMessenger
+from bot.teams.files import FileConsents
+from bot.teams.platform import Feature, FeatureSpec, Registry
+
+
+@dataclass(frozen=True)
+class FeatureKit:
+    """Everything a feature may be built from."""
+
+    settings: Settings
+    services: Services
+    catalogues: Catalogues
+    messenger: ProactiveMessenger
+    files: FileConsents
+    session: aiohttp.ClientSession
+    clock: Callable[[], datetime]
+
+
+def _confidentiality(kit: FeatureKit) -> Feature:
+    return ConfidentialityFeature(
+        kit.services.confidentiality,
+        kit.messenger,
+        kit.files,
+        kit.catalogues,
+        kit.settings.default_locale,
+        kit.settings.zone,
+        kit.settings.reminder_poll_seconds,
+    )
+
+
+FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (_confidentiality,)
 
 
 @dataclass(frozen=True)
@@ -28,6 +62,8 @@ class TeamsTransport:
     bot: CommitteeBot
     adapter: CloudAdapter
     authenticator: RequestAuthenticator
+    registry: Registry
+    messenger: ProactiveMessenger
 
 
 def build_transport(
@@ -35,29 +71,39 @@ def build_transport(
     database: Database,
     session: aiohttp.ClientSession,
     catalogues: Catalogues,
-    directory: MemberDirectory,
-    confidentiality: ConfidentialityService,
-    dispatcher: OutboxDispatcher,
+    services: Services,
+    clock: Callable[[], datetime],
 ) -> TeamsTransport:
     authenticator = RequestAuthenticator(settings, session)
+    # No on_turn_error: a failed turn raises out of the adapter to the endpoint, which
+    # carries out the error policy (CommitteeBot.on_turn already told the person).
     adapter = CloudAdapter(authenticator.framework)
-    adapter.on_turn_error = turn_error_handler(catalogues, settings.default_locale)
     processed = ProcessedActivities()
     references = ConversationReferences()
-    bot = CommitteeBot(settings, catalogues, directory, database, references, processed)
-    messenger = ProactiveMessenger(adapter, settings.microsoft_app_id, references)
-    ConfidentialityDialogs(
-        confidentiality, messenger, catalogues, settings.default_locale, settings.zone, session
-    ).install(bot, dispatcher)
+    registry = Registry(services.dispatcher)
+    files = FileConsents(registry, session)
+    messenger = ProactiveMessenger(authenticator.connectors, references)
+    bot = CommitteeBot(
+        settings, catalogues, services.directory, database, references, processed, registry, files
+    )
+    registry.install(bot.core_spec())
+    registry.install(_reachable_spec(database, services))
+    kit = FeatureKit(settings, services, catalogues, messenger, files, session, clock)
+    for build in FEATURES:
+        registry.install(build(kit).spec())
+    endpoint = MessagesEndpoint(
+        adapter, bot, authenticator, database, processed, settings.max_request_bytes
+    )
+    return TeamsTransport(endpoint, bot, adapter, authenticator, registry, messenger)
+
+
+def _reachable_spec(database: Database, services: Services) -> FeatureSpec:
+    """A member just opened a chat: what waited for them goes out now, not at the next retry."""
 
     async def deliver_what_waited(member: Member) -> None:
         if member.id is not None:
             async with database.transaction() as conn:
-                await dispatcher.expedite(conn, member.id)
-        dispatcher.kick()
+                await services.dispatcher.expedite(conn, member.id)
+        services.dispatcher.kick()
 
-    bot.on_reachable(deliver_what_waited)
-    endpoint = MessagesEndpoint(
-        adapter, bot, authenticator, database, processed, settings.max_request_bytes
-    )
-    return TeamsTransport(endpoint, bot, adapter, authenticator)
+    return FeatureSpec(name="outbox", on_reachable=[deliver_what_waited])

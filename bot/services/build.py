@@ -1,0 +1,50 @@
+"""The use cases, built once on one database: shared by the bot and the command line.
+
+A new feature's service is one more field here; the Teams side reaches it through
+`FeatureKit.services`, the command line through `_opened` in `bot/__main__.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.services.confidentiality import ConfidentialityService
+from bot.services.members import MemberDirectory
+from bot.services.outbox import OutboxDispatcher
+from bot.settings import Settings
+from bot.storage.confidentiality import CommitmentRepository
+from bot.storage.database import Database, utcnow
+from bot.storage.outbox import Outbox
+from bot.storage.repositories import AuditLog, MemberRepository
+
+
+@dataclass(frozen=True)
+class Services:
+    directory: MemberDirectory
+    dispatcher: OutboxDispatcher
+    confidentiality: ConfidentialityService
+
+
+def build_services(
+    settings: Settings, database: Database, clock: Callable[[], datetime] = utcnow
+) -> Services:
+    members = MemberRepository()
+    audit = AuditLog()
+    outbox = Outbox()
+    return Services(
+        directory=MemberDirectory(database, members, audit),
+        dispatcher=OutboxDispatcher(database, outbox, clock),
+        confidentiality=ConfidentialityService(
+            database,
+            CommitmentRepository(),
+            members,
+            audit,
+            outbox,
+            settings.confidentiality_reminder_days,
+            settings.confidentiality_escalation_days,
+            settings.zone,
+            clock,
+        ),
+    )

@@ -1,0 +1,246 @@
+"""How a capability plugs into the bot: the feature protocol and the registries it installs into.
+
+A feature (confidentiality today; meetings, documents, declarations, mandates, consultation
+next) is one object whose `spec()` declares everything it adds:
+
+- the commands a person types, with who may use them and where;
+- the card verbs (`Action.Execute`) it answers, each with the typed payload its data must fit;
+- the files it offers through Teams' file consent (CSV exports, invitations);
+- other invoke names it answers;
+- the outbox kinds it delivers and the recurring jobs it needs;
+- what it does when a member becomes reachable.
+
+`Registry.install` refuses a second registration of any name, so two features can never
+silently answer the same verb. Who may do what is checked in one place (`CommitteeBot`),
+before any handler runs: a handler never repeats "is this the secretariat?".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.schema import Activity
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.domain.members import Member
+from bot.locale import Translator
+from bot.scheduling.jobs import RecurringJob
+from bot.services.outbox import Delivery, OutboxDispatcher
+from bot.teams import commands as words
+from bot.teams.cards import Card, as_message
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use a command, a button or a file, and where."""
+
+    secretariat: bool = False
+    # Personal chat only: what is private (tables of members, publishing) never lands in a
+    # channel or a group chat, even when the secretariat asks from there.
+    personal_only: bool = False
+
+    def refusal(self, member: Member, personal: bool) -> str | None:
+        """The catalogue key that says why not, or None when allowed."""
+        if self.secretariat and not member.is_secretariat:
+            return "secretariat.only"
+        if self.personal_only and not personal:
+            return "personal.only"
+        return None
+
+
+MEMBERS = Access()
+SECRETARIAT = Access(secretariat=True)
+SECRETARIAT_PERSONAL = Access(secretariat=True, personal_only=True)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What every handler needs to know about the person in front of it."""
+
+    context: TurnContext
+    tr: Translator
+    member: Member
+
+    async def send_card(self, content: Card) -> str | None:
+        reply = await self.context.send_activity(as_message(content))
+        return reply.id if reply else None
+
+    async def send_text(self, text: str) -> None:
+        await self.context.send_activity(MessageFactory.text(text))
+
+    @property
+    def activity(self) -> Activity:
+        return self.context.activity
+
+    @property
+    def is_personal(self) -> bool:
+        return (self.activity.conversation.conversation_type or "personal") == "personal"
+
+
+class Payload(BaseModel):
+    """The data an `Action.Execute` button carries, parsed in one place.
+
+    Strict: a JSON `true` is not the integer 1, a list is not a string. Unknown keys are
+    ignored (a forged `member_id` changes nothing: identity comes from the activity).
+    """
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class NoData(Payload):
+    """For buttons that carry nothing."""
+
+
+P = TypeVar("P", bound=Payload)
+
+
+def parse_payload(payload: type[P], data: Mapping[str, Any]) -> P | None:
+    """The typed payload, or None when the card data does not fit it."""
+    try:
+        return payload.model_validate(dict(data))
+    except ValidationError:
+        return None
+
+
+CommandHandler = Callable[[Turn], Awaitable[None]]
+# Answers another invoke (task/fetch…) with its own InvokeResponse.
+InvokeHandler = Callable[[Turn], Awaitable[InvokeResponse]]
+# Called when a member's personal chat becomes known: what waited for them can go out.
+ReachableHook = Callable[[Member], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """What a person can type, in French and English. `description` is a catalogue key: the
+    line shown in help and in the manifest's command list."""
+
+    key: str
+    french: str
+    english: str
+    description: str
+    handler: CommandHandler
+    access: Access = MEMBERS
+    in_manifest: bool = True
+
+
+@dataclass(frozen=True)
+class Action(Generic[P]):
+    """A card button: the handler returns the card that replaces the one clicked."""
+
+    verb: str
+    payload: type[P]
+    handler: Callable[[Turn, P], Awaitable[Card]]
+    access: Access = MEMBERS
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    name: str
+    description: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class FileOffer:
+    """A file the bot offers through Teams' file consent: produced when offered (for its size)
+    and again when accepted, so what lands in OneDrive is current."""
+
+    key: str
+    produce: Callable[[Turn], Awaitable[GeneratedFile]]
+    access: Access = SECRETARIAT_PERSONAL
+
+
+@dataclass(frozen=True)
+class Invoke:
+    name: str
+    handler: InvokeHandler
+    access: Access = MEMBERS
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    name: str
+    commands: Sequence[Command] = ()
+    actions: Sequence[Action[Any]] = ()
+    files: Sequence[FileOffer] = ()
+    invokes: Sequence[Invoke] = ()
+    deliveries: Mapping[str, Delivery] = field(default_factory=dict)
+    jobs: Sequence[RecurringJob] = ()
+    on_reachable: Sequence[ReachableHook] = ()
+
+
+class Feature(Protocol):
+    def spec(self) -> FeatureSpec: ...
+
+
+# Invoke names the platform answers itself, so no feature may claim them.
+RESERVED_INVOKES = ("adaptiveCard/action", "fileConsent/invoke")
+
+
+class DuplicateRegistration(ValueError):
+    pass
+
+
+class Registry:
+    """Every command, verb, file, invoke, outbox kind and job of every feature, once each."""
+
+    def __init__(self, dispatcher: OutboxDispatcher) -> None:
+        self._dispatcher = dispatcher
+        self.commands: dict[str, Command] = {}
+        self.actions: dict[str, Action[Any]] = {}
+        self.files: dict[str, FileOffer] = {}
+        self.invokes: dict[str, Invoke] = {}
+        self.jobs: list[RecurringJob] = []
+        self.on_reachable: list[ReachableHook] = []
+        self._owners: dict[str, str] = {}
+
+    def install(self, spec: FeatureSpec) -> None:
+        for command in spec.commands:
+            self._claim(spec.name, "command", command.key)
+            for phrase in (command.french, command.english):
+                self._claim(spec.name, "words", words.fold(phrase))
+            self.commands[command.key] = command
+        for action in spec.actions:
+            self._claim(spec.name, "verb", action.verb)
+            self.actions[action.verb] = action
+        for offer in spec.files:
+            self._claim(spec.name, "file", offer.key)
+            self.files[offer.key] = offer
+        for invoke in spec.invokes:
+            if invoke.name in RESERVED_INVOKES:
+                raise DuplicateRegistration(f"{spec.name}: {invoke.name} is the platform's")
+            self._claim(spec.name, "invoke", invoke.name)
+            self.invokes[invoke.name] = invoke
+        for kind, delivery in spec.deliveries.items():
+            self._claim(spec.name, "outbox kind", kind)
+            self._dispatcher.register(kind, delivery)
+        for job in spec.jobs:
+            self._claim(spec.name, "job", job.name)
+            self.jobs.append(job)
+        self.on_reachable.extend(spec.on_reachable)
+
+    def _claim(self, feature: str, what: str, name: str) -> None:
+        key = f"{what}:{name}"
+        if key in self._owners:
+            raise DuplicateRegistration(
+                f"{what} {name!r} of {feature} is already {self._owners[key]}'s"
+            )
+        self._owners[key] = feature
+
+    def match(self, text: str | None) -> Command | None:
+        """The command whose words the message is (French or English, any accents or case)."""
+        typed = words.fold(words.clean_message(text))
+        if not typed:
+            return None
+        for command in self.commands.values():
+            if typed in (words.fold(command.french), words.fold(command.english)):
+                return command
+        return None
+
+    def available_to(self, member: Member) -> list[Command]:
+        return [
+            c for c in self.commands.values() if not c.access.secretariat or member.is_secretariat
+        ]
