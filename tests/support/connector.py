@@ -4,6 +4,10 @@ It publishes OpenID metadata and a JWKS (with Teams' endorsement), signs inbound
 with its own RSA key exactly as the Bot Framework does (RS256, `iss`, `aud`, `serviceurl`),
 issues outbound tokens by the client-credentials grant, and records every REST call the bot
 makes (replies, updates, member lookups, new conversations) so tests can assert on them.
+
+It can also misbehave as Teams does: refuse (403), throttle (429 with Retry-After), fail
+(500), allow only a budget of sends then throttle, and vanish altogether (connection refused)
+then come back on the same port.
 """
 
 from __future__ import annotations
@@ -56,6 +60,11 @@ class LoopbackConnector:
     upload_headers: dict[str, dict[str, str]] = field(default_factory=dict)
     endorsements: list[str] = field(default_factory=lambda: ["msteams"])
     base_url: str = ""
+    # Answers the next conversation calls get instead of success (status, Retry-After).
+    faults: list[tuple[int, float | None]] = field(default_factory=list)
+    # When set, how many more sends are allowed before every send is throttled (429).
+    budget: int | None = None
+    refused: int = 0
 
     def __post_init__(self) -> None:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -66,8 +75,8 @@ class LoopbackConnector:
 
     # --- serving ---------------------------------------------------------------------
 
-    async def start(self) -> None:
-        app = web.Application()
+    async def start(self, port: int = 0) -> None:
+        app = web.Application(middlewares=[self._misbehave])
         app.router.add_get("/.well-known/openidconfiguration", self._metadata)
         app.router.add_get("/keys", self._keys)
         app.router.add_post("/oauth2/token", self._token)
@@ -79,7 +88,7 @@ class LoopbackConnector:
         app.router.add_put("/upload/{name}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}"
@@ -87,6 +96,36 @@ class LoopbackConnector:
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
+            self._runner = None
+
+    async def vanish(self) -> None:
+        """Teams unreachable: nothing listens on the port any more (connection refused)."""
+        await self.stop()
+
+    async def come_back(self) -> None:
+        await self.start(int(self.base_url.rsplit(":", 1)[1]))
+
+    def fail_next(self, status: int, count: int = 1, retry_after: float | None = None) -> None:
+        self.faults.extend([(status, retry_after)] * count)
+
+    @web.middleware
+    async def _misbehave(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if not request.path.startswith("/v3/conversations") or request.method == "GET":
+            return await handler(request)  # type: ignore[no-any-return]
+        if self.faults:
+            status, retry_after = self.faults.pop(0)
+            return self._refuse(status, retry_after)
+        if self.budget is not None:
+            if self.budget <= 0:
+                return self._refuse(429, 1)
+            self.budget -= 1
+        return await handler(request)  # type: ignore[no-any-return]
+
+    def _refuse(self, status: int, retry_after: float | None) -> web.Response:
+        self.refused += 1
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        body = {"error": {"code": "Refused", "message": f"loopback connector says {status}"}}
+        return web.json_response(body, status=status, headers=headers)
 
     @property
     def service_url(self) -> str:

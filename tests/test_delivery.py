@@ -1,0 +1,297 @@
+"""Delivery as Teams really behaves: it refuses, throttles, fails and vanishes. A message is
+recorded sent only once Teams took it; a failed turn is never remembered as the answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.storage import tables
+from bot.storage.database import from_db
+from bot.teams import cards
+from bot.teams.platform import Action, Command, DuplicateRegistration, FeatureSpec, NoData, Turn
+from tests.conftest import (
+    MEMBER,
+    ROSTER,
+    SECRETARIAT,
+    RunningBot,
+    import_roster,
+    serve,
+    signed_settings,
+)
+from tests.support import activities
+from tests.support.cards import texts
+from tests.support.connector import LoopbackConnector, TeamsUser
+from tests.test_confidentiality import _invoke, _open_chat, _publish, _who
+
+MATHIEU = TeamsUser(
+    "29:mathieu",
+    "00000000-0000-0000-0000-0000000000a1",
+    "Mathieu Gagnon",
+    "mathieu.gagnon@sct.example.org",
+)
+
+
+async def _rows(bot: RunningBot, kind: str = "confidentiality.card") -> list[dict[str, Any]]:
+    async with bot.database.read() as conn:
+        query = select(tables.outbox).where(tables.outbox.c.kind == kind)
+        return [dict(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def _member_id(bot: RunningBot, user: TeamsUser) -> int:
+    async with bot.database.read() as conn:
+        query = select(tables.members.c.id).where(tables.members.c.email == user.email)
+        return int((await conn.execute(query)).scalar_one())
+
+
+def _commitment_cards(bot: RunningBot, user: TeamsUser) -> list[dict[str, Any]]:
+    return [
+        card
+        for card in bot.connector.cards(f"personal-{user.id}")
+        if texts(card)[0].startswith("Engagement de confidentialité — version")
+    ]
+
+
+async def test_a_card_sent_while_teams_is_unreachable_is_retried_not_recorded_sent(
+    bot: RunningBot,
+) -> None:
+    await _open_chat(bot, MEMBER)
+    await _publish(bot)
+    await bot.connector.vanish()
+    await bot.components.dispatcher.dispatch_due()
+    [row] = [r for r in await _rows(bot) if r["member_id"] == await _member_id(bot, MEMBER)]
+    assert row["sent_at"] is None and row["outcome"] is None
+    assert row["attempts"] == 1
+    assert "unreachable" in row["last_error"]
+
+    await bot.connector.come_back()
+    await bot.components.dispatcher.dispatch_due()
+    assert _commitment_cards(bot, MEMBER) == [], "not before its back-off"
+    bot.clock.advance(minutes=3)
+    await bot.components.dispatcher.dispatch_due()
+    await bot.components.dispatcher.dispatch_due()
+    assert len(_commitment_cards(bot, MEMBER)) == 1
+    [row] = [r for r in await _rows(bot) if r["member_id"] == await _member_id(bot, MEMBER)]
+    assert row["outcome"] == "sent"
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "earliest", "latest"),
+    [
+        (429, 30.0, timedelta(seconds=30), timedelta(seconds=33)),
+        (500, None, timedelta(minutes=1), timedelta(minutes=1, seconds=6)),
+        (503, 5.0, timedelta(seconds=5), timedelta(seconds=5.5)),
+        (403, None, timedelta(hours=1), timedelta(hours=1, minutes=6)),
+    ],
+)
+async def test_a_refused_throttled_or_failed_send_waits_as_teams_says_then_goes_out_once(
+    bot: RunningBot,
+    status: int,
+    retry_after: float | None,
+    earliest: timedelta,
+    latest: timedelta,
+) -> None:
+    await _open_chat(bot, MEMBER)
+    await _publish(bot)
+    bot.connector.fail_next(status, retry_after=retry_after)
+    tried_at = bot.clock.now
+    # Only her chat is open: the one send that reaches the connector is hers.
+    await bot.components.dispatcher.dispatch_due()
+    member_id = await _member_id(bot, MEMBER)
+    [row] = [r for r in await _rows(bot) if r["member_id"] == member_id]
+    assert (row["sent_at"], row["attempts"]) == (None, 1)
+    assert f"HTTP {status}" in row["last_error"]
+    wait = from_db(row["due_at"]) - tried_at
+    assert earliest <= wait <= latest, wait
+    assert _commitment_cards(bot, MEMBER) == []
+
+    bot.clock.now = tried_at + latest + timedelta(seconds=1)
+    await bot.components.dispatcher.dispatch_due()
+    await bot.components.dispatcher.dispatch_due()
+    assert len(_commitment_cards(bot, MEMBER)) == 1
+
+
+async def test_under_throttling_every_member_gets_exactly_one_card(
+    connector: LoopbackConnector, database_url: str, tmp_path: Path
+) -> None:
+    """Teams allows a few sends a second and answers 429 beyond: nobody is lost or doubled."""
+    people = [
+        TeamsUser(
+            f"29:member{n}",
+            f"00000000-0000-0000-0000-{n:012d}",
+            f"Membre {n:02d}",
+            f"membre{n}@example.org",
+        )
+        for n in range(1, 41)
+    ]
+    roster = tmp_path / "forty.csv"
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    lines += [
+        f"{p.email},{p.name},Organisme {p.name},societe_civile,member,oui,{p.aad_object_id},"
+        "2025-09-01,2027-08-31"
+        for p in people
+    ]
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    await import_roster(database_url, roster)
+    async with serve(signed_settings(connector, database_url), connector) as bot:
+        for person in people:
+            await _open_chat(bot, person)
+        await _publish(bot)
+        bot.connector.clear()
+        for _ in range(60):
+            bot.connector.budget = 3
+            await bot.components.dispatcher.dispatch_due()
+            bot.clock.advance(seconds=2)
+            if all(len(_commitment_cards(bot, p)) for p in people):
+                break
+        assert bot.connector.refused > 0, "the connector did throttle"
+        assert [len(_commitment_cards(bot, p)) for p in people] == [1] * len(people)
+        ids = {await _member_id(bot, p) for p in people}
+        outcomes = {r["outcome"] for r in await _rows(bot) if r["member_id"] in ids}
+        assert outcomes == {"sent"}
+
+
+async def test_a_reply_teams_refused_is_not_remembered_and_the_retry_is_answered(
+    bot: RunningBot,
+) -> None:
+    activity = activities.message(bot.connector.service_url, "aide", **_who(MEMBER))
+    bot.connector.fail_next(500)
+    first = await bot.post(activity)
+    assert first.status == 503, "Teams is asked to deliver it again"
+    assert bot.connector.cards() == []
+    again = await bot.post(activity)
+    assert again.status == 200
+    assert texts(bot.connector.cards()[-1])[0] == "Ce que je peux faire"
+
+
+async def test_a_failed_card_action_is_told_and_its_retry_gets_a_real_second_attempt(
+    bot: RunningBot,
+) -> None:
+    attempts: list[int] = []
+
+    async def flaky(turn: Turn, _data: NoData) -> cards.Card:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("a bug on the first try")
+        return cards.notice(turn.tr, "welcome.title", "fine now")
+
+    bot.components.transport.registry.install(
+        FeatureSpec("flaky", actions=[Action("test.flaky", NoData, flaky)])
+    )
+    activity = activities.card_action(bot.connector.service_url, "test.flaky", **_who(MEMBER))
+    first = await bot.post(activity)
+    assert first.status == 200
+    told = texts((await first.json())["value"])
+    assert told[0] == "Un problème est survenu"
+    assert "Traceback" not in " ".join(told) and "RuntimeError" not in " ".join(told)
+    again = await bot.post(activity)
+    assert texts((await again.json())["value"]) == ["Comité en gouvernement ouvert", "fine now"]
+    assert len(attempts) == 2
+
+
+async def test_each_secretariat_member_gets_the_escalation_once_when_reachable(
+    bot: RunningBot,
+) -> None:
+    bot.connector.users[MATHIEU.id] = MATHIEU
+    await _open_chat(bot, SECRETARIAT)
+    await _publish(bot)
+    dispatcher = bot.components.dispatcher
+    await dispatcher.dispatch_due()
+    bot.clock.advance(days=14, minutes=1)
+    bot.connector.fail_next(500)  # Camille's escalation fails once
+    await dispatcher.dispatch_due()
+    bot.clock.advance(minutes=5)
+    await dispatcher.dispatch_due()
+
+    def escalations(user: TeamsUser) -> list[dict[str, Any]]:
+        return [
+            c
+            for c in bot.connector.cards(f"personal-{user.id}")
+            if texts(c)[0] == "Engagement de confidentialité en attente"
+        ]
+
+    assert len(escalations(SECRETARIAT)) == 1
+    assert escalations(MATHIEU) == []
+    await _open_chat(bot, MATHIEU)  # what waited for him goes out at once
+    [his] = escalations(MATHIEU)
+    assert "Amélie Côté" in texts(his)[2]
+    bot.clock.advance(days=1)
+    await dispatcher.dispatch_due()
+    assert len(escalations(SECRETARIAT)) == len(escalations(MATHIEU)) == 1
+
+
+async def test_private_secretariat_buttons_are_refused_outside_personal_chat(
+    bot: RunningBot,
+) -> None:
+    channel: dict[str, Any] = {
+        "conversation_id": "19:committee@thread.tacv2",
+        "conversation_type": "channel",
+    }
+    table = await _invoke(bot, SECRETARIAT, "confidentiality.table", **channel)
+    assert texts(table) == [
+        "Action non permise",
+        "Cette commande s’utilise dans votre conversation privée avec moi.",
+    ]
+    published = await _invoke(
+        bot,
+        SECRETARIAT,
+        "confidentiality.publish",
+        {"text_fr": "Texte", "text_en": "Text"},
+        **channel,
+    )
+    assert texts(published)[0] == "Action non permise"
+    async with bot.database.read() as conn:
+        assert (await conn.execute(select(tables.commitment_versions))).first() is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"version": True},
+        {"version": "1"},
+        {"version": 1, "language": ["en"]},
+    ],
+)
+async def test_button_data_of_the_wrong_type_records_nothing_and_says_so(
+    bot: RunningBot, data: dict[str, Any]
+) -> None:
+    await _publish(bot)
+    card = await _invoke(bot, MEMBER, "confidentiality.accept", data)
+    assert texts(card) == [
+        "Un problème est survenu",
+        "Ce bouton a transmis des données que je ne peux pas lire. Rien n’a été enregistré.",
+    ]
+    async with bot.database.read() as conn:
+        assert (await conn.execute(select(tables.acceptances))).first() is None
+
+
+async def test_a_second_feature_cannot_take_a_verb_a_command_or_an_outbox_kind(
+    bot: RunningBot,
+) -> None:
+    registry = bot.components.transport.registry
+
+    async def handler(turn: Turn, _data: NoData) -> cards.Card:
+        return cards.notice(turn.tr, "error.title", "")
+
+    async def command(turn: Turn) -> None:
+        return None
+
+    async def delivery(*_: Any) -> str:
+        return "sent"
+
+    with pytest.raises(DuplicateRegistration, match=r"confidentiality\.accept"):
+        registry.install(
+            FeatureSpec("copy", actions=[Action("confidentiality.accept", NoData, handler)])
+        )
+    with pytest.raises(DuplicateRegistration, match="confidentialite"):
+        registry.install(
+            FeatureSpec(
+                "copy", commands=[Command("other", "Confidentialité", "privacy", "x", command)]
+            )
+        )
+    with pytest.raises(ValueError, match=r"confidentiality\.card"):
+        registry.install(FeatureSpec("copy", deliveries={"confidentiality.card": delivery}))
