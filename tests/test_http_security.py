@@ -64,7 +64,6 @@ async def test_every_bad_token_is_refused_with_401_and_nothing_happens(
     header = REJECTIONS[case](bot, activity)
     response = await bot.post(activity, token=header if header else False)
     assert response.status == 401
-    await asyncio.sleep(0.05)
     assert bot.connector.replies() == []
 
 
@@ -106,7 +105,6 @@ async def test_a_retried_message_is_processed_once(bot: RunningBot) -> None:
     first = await bot.post(activity)
     second = await bot.post(activity)
     assert (first.status, second.status) == (200, 200)
-    await asyncio.sleep(0.2)
     assert len(bot.connector.replies()) == 1
 
 

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -60,18 +61,8 @@ class Stack:
     bot: str
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    node = shutil.which("node")
-    if node is None or not CLI.exists():
-        if os.environ.get("REQUIRE_PLAYGROUND") == "1":
-            pytest.fail(
-                "REQUIRE_PLAYGROUND=1 but Node.js or the pinned Playground is missing (make test installs it)"
-            )
-        pytest.skip("Node.js or the Agents Playground is not installed (make test installs it)")
-    folder = tmp_path_factory.mktemp("playground-stack")
-    bot_port, playground_port = free_port(), free_port()
-    env = {
+def _env(folder: Path, bot_port: int) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'committee.db'}",
@@ -79,23 +70,45 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # The scheduler ticks every second so a published commitment arrives at once.
         "BOT_REMINDER_POLL_SECONDS": "1",
     }
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@dataclass
+class Playground:
+    url: str
+    bot_port: int
+    template: Path
+
+
+@pytest.fixture(scope="module")
+def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Playground]:
+    """The Playground, started once, and a migrated database with the demo committee that each
+    test copies: every test gets a bot of its own and passes alone or in any order."""
+    node = shutil.which("node")
+    if node is None or not CLI.exists():
+        if os.environ.get("REQUIRE_PLAYGROUND") == "1":
+            pytest.fail(
+                "REQUIRE_PLAYGROUND=1 but Node.js or the pinned Playground is missing (make test installs it)"
+            )
+        pytest.skip("Node.js or the Agents Playground is not installed (make test installs it)")
+    folder = tmp_path_factory.mktemp("playground")
+    bot_port, playground_port = free_port(), free_port()
     subprocess.run(
         [sys.executable, "-m", "bot", "members", "import", str(ROSTER)],
-        env=env,
+        env=_env(folder, bot_port),
         cwd=folder,
         check=True,
         capture_output=True,
     )
-    bot_log = (folder / "bot.log").open("wb")
-    bot = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        env=env,
-        cwd=folder,
-        stdout=bot_log,
-        stderr=subprocess.STDOUT,
-    )
     playground_log = (folder / "playground.log").open("wb")
-    playground = subprocess.Popen(
+    process = subprocess.Popen(
         [
             node,
             str(CLI),
@@ -109,25 +122,38 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             f"http://127.0.0.1:{bot_port}/api/messages",
         ],
         cwd=PLAYGROUND_DIR,
-        env={**env, "TEAMSAPPTESTER_BROWSER": "none"},
+        env={**_env(folder, bot_port), "TEAMSAPPTESTER_BROWSER": "none"},
         stdout=playground_log,
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        _wait_until(f"http://127.0.0.1:{bot_port}/healthz", deadline, bot)
-        _wait_until(f"http://127.0.0.1:{playground_port}/_debug/ping", deadline, playground)
-        yield Stack(f"http://127.0.0.1:{playground_port}", f"http://127.0.0.1:{bot_port}")
+        _wait_until(
+            f"http://127.0.0.1:{playground_port}/_debug/ping", time.monotonic() + 60, process
+        )
+        yield Playground(f"http://127.0.0.1:{playground_port}", bot_port, folder / "committee.db")
     finally:
-        for process in (playground, bot):
-            process.terminate()
-        for process in (playground, bot):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        bot_log.close()
+        _stop(process)
         playground_log.close()
+
+
+@pytest.fixture
+def stack(playground: Playground, tmp_path: Path) -> Iterator[Stack]:
+    """A bot of this test's own (`python -m bot run`, local mode) behind the Playground."""
+    shutil.copy(playground.template, tmp_path / "committee.db")
+    bot_log = (tmp_path / "bot.log").open("wb")
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=_env(tmp_path, playground.bot_port),
+        cwd=tmp_path,
+        stdout=bot_log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until(f"http://127.0.0.1:{playground.bot_port}/healthz", time.monotonic() + 60, bot)
+        yield Stack(playground.url, f"http://127.0.0.1:{playground.bot_port}")
+    finally:
+        _stop(bot)
+        bot_log.close()
 
 
 class PlaygroundClient:
@@ -237,24 +263,36 @@ def _card(message: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
-# The tests below run in order, as a secretariat employee's first session would; `seen`
-# keeps the messages the Playground showed, whose buttons later tests click.
-seen: dict[str, dict[str, Any]] = {}
-
-
-async def test_installing_shows_the_welcome_card(client: PlaygroundClient) -> None:
+async def _install(client: PlaygroundClient) -> dict[str, Any]:
+    """Installs the app in the personal chat; Teams sends two activities, the bot greets once."""
     response = await client.session.post(
         f"{client.stack.playground}/_debug/conversation/{PERSONAL}/installation", json={}
     )
     assert response.status == 200
     [welcome] = await client.shown(1)
+    return welcome
+
+
+async def _publish(client: PlaygroundClient, text_fr: str, text_en: str) -> dict[str, Any]:
+    """Publishes from the form as the secretariat would; the answer replaces the form."""
+    await client.say("confidentiality publish")
+    [form] = await client.shown(1)
+    answer = await client.press(
+        form, _card(form)["actions"][0], data={"text_fr": text_fr, "text_en": text_en}
+    )
+    return answer
+
+
+async def test_installing_shows_the_welcome_card_once(client: PlaygroundClient) -> None:
+    welcome = await _install(client)
     assert texts(_card(welcome))[:2] == [
         "Open Government Committee",
         "Hello Camille Tremblay, welcome!",
     ]
-    seen["welcome"] = welcome
-    await asyncio.sleep(1)
-    await client.drain()
+    # The next thing shown is the answer to what she types, not a second welcome.
+    await client.say("help")
+    [after] = await client.shown(1)
+    assert texts(_card(after))[0] == "What I can do"
 
 
 async def test_help_in_english_and_aide_in_french(client: PlaygroundClient) -> None:
@@ -269,7 +307,7 @@ async def test_help_in_english_and_aide_in_french(client: PlaygroundClient) -> N
 
 
 async def test_a_card_button_round_trip(client: PlaygroundClient) -> None:
-    welcome = seen["welcome"]
+    welcome = await _install(client)
     answer = await client.press(welcome, _card(welcome)["actions"][0])
     assert answer["type"] == "application/vnd.microsoft.card.adaptive"
     assert texts(answer["value"])[0] == "What I can do"
@@ -285,21 +323,12 @@ async def test_a_stranger_in_a_group_chat_is_refused(client: PlaygroundClient) -
 
 
 async def test_publish_receive_accept_and_the_card_updates(client: PlaygroundClient) -> None:
-    await client.say("confidentiality publish")
-    [form] = await client.shown(1)
-    seen["form"] = form
-    answer = await client.press(
-        form,
-        _card(form)["actions"][0],
-        data={
-            "text_fr": "Je m’engage à « la discrétion ».",
-            "text_en": "I undertake to be discreet.",
-        },
+    answer = await _publish(
+        client, "Je m’engage à « la discrétion ».", "I undertake to be discreet."
     )
     assert texts(answer["value"])[0] == "Version 1 published"
     # The bot's own scheduler delivers the commitment to her personal chat.
     [commitment] = await client.shown(1)
-    seen["commitment v1"] = commitment
     card = _card(commitment)
     assert texts(card)[:2] == [
         "Confidentiality commitment — version 1",
@@ -312,14 +341,10 @@ async def test_publish_receive_accept_and_the_card_updates(client: PlaygroundCli
 
 
 async def test_an_old_card_after_a_new_version_records_nothing(client: PlaygroundClient) -> None:
-    form = seen["form"]
-    answer = await client.press(
-        form,
-        _card(form)["actions"][0],
-        data={"text_fr": "Version deux.", "text_en": "Version two."},
-    )
+    await _publish(client, "Version un.", "Version one.")
+    [old] = await client.shown(1)
+    answer = await _publish(client, "Version deux.", "Version two.")
     assert texts(answer["value"])[0] == "Version 2 published"
-    old = seen["commitment v1"]
     stale = await client.press(old, _card(old)["actions"][0])
     shown = texts(stale["value"])
     assert "nothing was recorded" in shown[1]
@@ -327,10 +352,11 @@ async def test_an_old_card_after_a_new_version_records_nothing(client: Playgroun
 
 
 async def test_the_secretariat_table(client: PlaygroundClient) -> None:
-    await asyncio.sleep(1.5)
-    await client.drain()
+    await _publish(client, "Version un.", "Version one.")
+    [commitment] = await client.shown(1)
+    await client.press(commitment, _card(commitment)["actions"][0])
     await client.say("confidentiality status")
     [message] = await client.shown(1)
     table = _card(message)
     assert texts(table)[0] == "Confidentiality commitment follow-up"
-    assert "Version 2 in force: 5 of 5 member(s) pending." in texts(table)
+    assert "Version 1 in force: 4 of 5 member(s) pending." in texts(table)

@@ -3,6 +3,8 @@ and the health check tells when the database stops answering."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import pytest
 
@@ -61,3 +63,19 @@ async def test_healthz_is_503_when_the_database_stops_answering(
             connector.service_url, "aide", user_id=MEMBER.id, aad_object_id=MEMBER.aad_object_id
         )
         assert (await bot.post(activity)).status == 503
+
+
+async def test_the_migrations_build_exactly_the_tables_of_tables_py(database: Database) -> None:
+    """A column added to tables.py without its migration (or the reverse) fails here, on
+    SQLite and on PostgreSQL alike."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from bot.storage.tables import metadata
+
+    def differences(sync: Any) -> list[Any]:
+        context = MigrationContext.configure(sync, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+    async with database.engine.connect() as conn:
+        assert await conn.run_sync(differences) == []
