@@ -150,6 +150,8 @@ async def main() -> None:
     args = parser.parse_args()
 
     connector = LoopbackConnector(APP_ID, APP_PASSWORD)
+    # Teams knows the member: her first action links her identity, the rest find her by it.
+    connector.users[MEMBER.id] = MEMBER
     await connector.start()
     folder = Path(tempfile.mkdtemp(prefix="committee-bench-"))
     base_env = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -54,7 +54,8 @@ class CommitmentRepository:
         """False if another publication took this number first (nothing written)."""
         return await insert_if_absent(
             conn,
-            insert(tables.commitment_versions).values(
+            tables.commitment_versions,
+            dict(
                 number=version.number,
                 text_fr=version.text_fr,
                 text_en=version.text_en,
@@ -95,7 +96,8 @@ class CommitmentRepository:
         """False when this member already accepted this version in this mandate."""
         return await insert_if_absent(
             conn,
-            insert(tables.acceptances).values(
+            tables.acceptances,
+            dict(
                 member_id=acceptance.member_id,
                 version=acceptance.version,
                 mandate_key=acceptance.mandate_key,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -61,7 +61,8 @@ class Outbox:
         """True if planned now; False if a message with this key was already planned."""
         return await insert_if_absent(
             conn,
-            insert(tables.outbox).values(
+            tables.outbox,
+            dict(
                 dedupe_key=dedupe_key,
                 kind=kind,
                 member_id=member_id,

@@ -222,7 +222,8 @@ class ConversationReferences:
             # Teams delivers install activities together: both may try to insert.
             return await insert_if_absent(
                 conn,
-                insert(tables.conversation_references).values(
+                tables.conversation_references,
+                dict(
                     conversation_id=conversation_id,
                     member_id=member_id,
                     scope=scope,
@@ -285,8 +286,9 @@ class ProcessedActivities:
     ) -> Claim:
         table = tables.processed_activities
         now = utcnow()
-        new = insert(table).values(activity_key=activity_key, received_at=to_db(now))
-        if await insert_if_absent(conn, new):
+        if await insert_if_absent(
+            conn, table, {"activity_key": activity_key, "received_at": to_db(now)}
+        ):
             return Claim("new")
         row = (
             await conn.execute(
@@ -322,9 +324,8 @@ class ProcessedActivities:
         """Records a one-time event (a welcome); True only for the caller that recorded it."""
         return await insert_if_absent(
             conn,
-            insert(tables.processed_activities).values(
-                activity_key=key, received_at=to_db(utcnow()), status=200
-            ),
+            tables.processed_activities,
+            dict(activity_key=key, received_at=to_db(utcnow()), status=200),
         )
 
     async def release(self, conn: AsyncConnection, activity_key: str) -> None:

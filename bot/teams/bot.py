@@ -45,6 +45,9 @@ from bot.teams.platform import (
 log = logging.getLogger(__name__)
 
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+# Conversations whose stored reference this process knows to be current (then forgotten all
+# at once: the next message of each simply reads it again).
+REFERENCES_REMEMBERED = 10_000
 FILE_CONSENT_INVOKE = "fileConsent/invoke"
 
 
@@ -91,6 +94,7 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         self._once = once
         self._registry = registry
         self._files = files
+        self._references_seen: dict[str, tuple[object, ...]] = {}
 
     def core_spec(self) -> FeatureSpec:
         """What the bot does before any feature: help."""
@@ -164,16 +168,36 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
     async def _remember_conversation(self, context: TurnContext, member: Member) -> None:
         activity = context.activity
         scope = activity.conversation.conversation_type or "personal"
-        reference = TurnContext.get_conversation_reference(activity).serialize()
         owner = member.id if scope == "personal" else None
+        # What a reference is made of; unchanged since this process last saw it, nothing to do
+        # (the common case: no read, no serialisation on the way of every message).
+        seen = (
+            activity.service_url,
+            activity.channel_id,
+            activity.from_property.id,
+            activity.recipient.id,
+            activity.conversation.tenant_id,
+            scope,
+            owner,
+        )
+        if self._references_seen.get(activity.conversation.id) == seen:
+            return
+        found = TurnContext.get_conversation_reference(activity)
+        # Where to write, not what was said: a proactive message is no reply to an old one.
+        found.activity_id = None
+        reference = found.serialize()
         async with self._db.read() as conn:
             known = await self._references.get(conn, activity.conversation.id)
-        if known == (reference, owner):
-            return
-        async with self._db.transaction() as conn:
-            is_new = await self._references.save(
-                conn, activity.conversation.id, scope, reference, owner
-            )
+        if known != (reference, owner):
+            async with self._db.transaction() as conn:
+                is_new = await self._references.save(
+                    conn, activity.conversation.id, scope, reference, owner
+                )
+        else:
+            is_new = False
+        if len(self._references_seen) >= REFERENCES_REMEMBERED:
+            self._references_seen.clear()
+        self._references_seen[activity.conversation.id] = seen
         if is_new and scope == "personal":
             for hook in self._registry.on_reachable:
                 await hook(member)
