@@ -79,3 +79,9 @@ async def test_the_migrations_build_exactly_the_tables_of_tables_py(database: Da
 
     async with database.engine.connect() as conn:
         assert await conn.run_sync(differences) == []
+
+
+def test_the_schema_revision_the_code_expects_is_the_newest_migration() -> None:
+    from bot.storage.database import SCHEMA_REVISION, head_revision
+
+    assert head_revision() == SCHEMA_REVISION
