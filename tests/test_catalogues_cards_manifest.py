@@ -322,3 +322,29 @@ async def test_the_manifest_commands_are_the_bots_commands_in_both_languages(
         prefix = f"bots[0].commandLists[0].commands[{index}]"
         assert english[f"{prefix}.title"] == command.english
         assert english[f"{prefix}.description"] == english_tr[command.description]
+
+
+def test_every_piece_of_the_card_kit_is_valid_adaptive_card_1_5(card_schema: Any) -> None:
+    """The inputs and tables the next features build their forms from, before any uses them."""
+    kit = cards.card(
+        [
+            cards.text_input("title", "Titre", value="Réunion", required=True, error="Requis"),
+            cards.text_input("note", "Note", multiline=True, max_length=2000, placeholder="…"),
+            cards.choice_set(
+                "kind",
+                "Type",
+                [("regular", "Régulière"), ("extra", "Extraordinaire")],
+                value="regular",
+                required=True,
+                error="Choisissez",
+            ),
+            cards.choice_set("items", "Points", [("1", "Un")], multiple=True, expanded=False),
+            cards.date_input("date", "Date", value="2027-01-20", required=True, error="Requis"),
+            cards.time_input("start", "Début", value="13:30"),
+            cards.table(["Membre", "Statut"], [["Amélie Côté", "En attente"]], [3, 2]),
+            cards.error_line("La date est passée."),
+        ]
+    )
+    assert [e.message for e in card_schema.iter_errors(kit)] == []
+    labelled = [e for e in kit["body"] if e["type"].startswith("Input.")]
+    assert all(e["label"] for e in labelled), "every input has a visible label"

@@ -321,9 +321,6 @@ class ConfidentialityService:
         for message in messages:
             await self._outbox.mark(conn, message.id, outcome)
 
-    async def secretariat(self, conn: AsyncConnection) -> list[Member]:
-        return await self._members.secretariat(conn)
-
 
 def explain_text_error(tr: Translator, error: rules.CommitmentTextError) -> str:
     language = tr.t("language.fr") if error.language == "fr-CA" else tr.t("language.en")

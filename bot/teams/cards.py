@@ -82,10 +82,7 @@ def text_input(
     element: Element = {"type": "Input.Text", "id": input_id, "label": label, "value": value}
     if multiline:
         element["isMultiline"] = True
-    if required:
-        element["isRequired"] = True
-        if error:
-            element["errorMessage"] = error
+    _mark_required(element, required, error)
     if max_length is not None:
         element["maxLength"] = max_length
     if placeholder:
@@ -117,27 +114,34 @@ def choice_set(
         element["isMultiSelect"] = True
     if value is not None:
         element["value"] = value
+    _mark_required(element, required, error)
+    return element
+
+
+def date_input(
+    input_id: str, label: str, *, value: str = "", required: bool = False, error: str | None = None
+) -> Element:
+    """A labelled date (`value` as YYYY-MM-DD, the format Teams sends back)."""
+    element: Element = {"type": "Input.Date", "id": input_id, "label": label, "value": value}
+    _mark_required(element, required, error)
+    return element
+
+
+def time_input(
+    input_id: str, label: str, *, value: str = "", required: bool = False, error: str | None = None
+) -> Element:
+    """A labelled time of day (`value` as HH:MM)."""
+    element: Element = {"type": "Input.Time", "id": input_id, "label": label, "value": value}
+    _mark_required(element, required, error)
+    return element
+
+
+def _mark_required(element: Element, required: bool, error: str | None) -> None:
+    # Teams shows `errorMessage` under a required input left empty, before anything is sent.
     if required:
         element["isRequired"] = True
         if error:
             element["errorMessage"] = error
-    return element
-
-
-def date_input(input_id: str, label: str, *, value: str = "", required: bool = False) -> Element:
-    """A labelled date (`value` as YYYY-MM-DD, the format Teams sends back)."""
-    element: Element = {"type": "Input.Date", "id": input_id, "label": label, "value": value}
-    if required:
-        element["isRequired"] = True
-    return element
-
-
-def time_input(input_id: str, label: str, *, value: str = "", required: bool = False) -> Element:
-    """A labelled time of day (`value` as HH:MM)."""
-    element: Element = {"type": "Input.Time", "id": input_id, "label": label, "value": value}
-    if required:
-        element["isRequired"] = True
-    return element
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> Element:
