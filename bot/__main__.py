@@ -57,8 +57,13 @@ async def _run(args: argparse.Namespace, settings: Settings, tr: Translator) -> 
     from aiohttp import web
 
     from bot.app import build_app
+    from bot.serving import GuardedAppRunner
 
-    runner = web.AppRunner(build_app(settings), handle_signals=True)
+    runner = GuardedAppRunner(
+        build_app(settings),
+        headers_within=settings.header_timeout_seconds,
+        handle_signals=True,
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()

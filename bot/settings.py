@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     graph_base_url: str = Field("https://graph.microsoft.com/v1.0", alias="GRAPH_BASE_URL")
 
     max_request_bytes: int = Field(256 * 1024, alias="BOT_MAX_REQUEST_BYTES", ge=4096)
+    # A connection must have sent its request headers, and a request its body, within these.
+    header_timeout_seconds: float = Field(10.0, alias="BOT_HEADER_TIMEOUT_SECONDS", gt=0)
+    body_timeout_seconds: float = Field(10.0, alias="BOT_BODY_TIMEOUT_SECONDS", gt=0)
     reminder_poll_seconds: int = Field(60, alias="BOT_REMINDER_POLL_SECONDS", ge=1)
     confidentiality_reminder_days: list[int] = Field(
         default_factory=lambda: [3, 7], alias="CONFIDENTIALITY_REMINDER_DAYS"

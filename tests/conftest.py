@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import COMPONENTS, Components, build_app
+from bot.serving import GuardedAppRunner
 from bot.settings import Settings, load_settings
 from bot.storage.database import Database
 from tests.support.connector import LoopbackConnector, TeamsUser
@@ -183,7 +184,7 @@ async def serve(
 ) -> AsyncIterator[RunningBot]:
     clock = clock or MovableClock()
     app = build_app(settings, clock)
-    runner = web.AppRunner(app, access_log=None)
+    runner = GuardedAppRunner(app, headers_within=settings.header_timeout_seconds, access_log=None)
     await runner.setup()
     port = free_port()
     site = web.TCPSite(runner, "127.0.0.1", port)

@@ -79,8 +79,12 @@ async def test_a_key_endorsed_for_another_channel_is_refused(
 
 
 async def test_malformed_json_is_400(bot: RunningBot) -> None:
+    # A genuine channel token: the body is read, and found not to be JSON.
+    token = "Bearer " + bot.connector.sign(_hello(bot))
     response = await bot.session.post(
-        bot.url + "/api/messages", data=b"{not json", headers={"Content-Type": "application/json"}
+        bot.url + "/api/messages",
+        data=b"{not json",
+        headers={"Content-Type": "application/json", "Authorization": token},
     )
     assert response.status == 400
     assert (await response.json())["error"]["code"] == "bad_json"
@@ -147,6 +151,9 @@ async def test_a_chunked_body_over_the_limit_is_413_without_a_length_header(
         for _ in range(400):
             yield b" " * 1000
 
-    headers = {"Content-Type": "application/json"}
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": "Bearer " + bot.connector.sign(_hello(bot)),
+    }
     response = await bot.session.post(bot.url + "/api/messages", data=endless(), headers=headers)
     assert response.status == 413

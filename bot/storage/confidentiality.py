@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.confidentiality import Acceptance, CommitmentVersion
 from bot.storage import tables
-from bot.storage.database import from_db, insert_if_absent, to_db
+from bot.storage.database import fit_key, from_db, insert_if_absent, to_db
 
 
 def _version(row: RowMapping) -> CommitmentVersion:
@@ -104,6 +104,6 @@ class CommitmentRepository:
                 text_sha256=acceptance.text_sha256,
                 language=acceptance.language,
                 accepted_at=to_db(acceptance.accepted_at),
-                activity_id=acceptance.activity_id,
+                activity_id=fit_key(acceptance.activity_id, 300),
             ),
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -114,6 +115,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def fit_key(value: str, length: int) -> str:
+    """A key as stored: itself when it fits its column, else its SHA-256, so the same input
+    gives the same stored key and SQLite and PostgreSQL accept exactly the same keys."""
+    if len(value) <= length:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 @asynccontextmanager

@@ -15,7 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain import audit as audit_rules
 from bot.domain.members import Member, Role, SeatCategory, normalise_email
 from bot.storage import tables
-from bot.storage.database import from_db, insert_if_absent, to_db, utcnow
+from bot.storage.database import fit_key, from_db, insert_if_absent, to_db, utcnow
+
+# The stored form of an activity key: channel | conversation | activity id, hashed beyond this.
+ACTIVITY_KEY_LENGTH = 200
 
 # Any constant: PostgreSQL's advisory lock that makes audit appends take turns.
 _AUDIT_LOCK_ID = 7_303_117
@@ -284,6 +287,7 @@ class ProcessedActivities:
     async def claim(
         self, conn: AsyncConnection, activity_key: str, *, abandoned_after: timedelta
     ) -> Claim:
+        activity_key = fit_key(activity_key, ACTIVITY_KEY_LENGTH)
         table = tables.processed_activities
         now = utcnow()
         if await insert_if_absent(
@@ -310,6 +314,7 @@ class ProcessedActivities:
 
     async def answer(self, conn: AsyncConnection, activity_key: str) -> Claim | None:
         """The recorded answer to an activity, if its first delivery has finished."""
+        activity_key = fit_key(activity_key, ACTIVITY_KEY_LENGTH)
         table = tables.processed_activities
         row = (
             await conn.execute(
@@ -325,10 +330,15 @@ class ProcessedActivities:
         return await insert_if_absent(
             conn,
             tables.processed_activities,
-            dict(activity_key=key, received_at=to_db(utcnow()), status=200),
+            dict(
+                activity_key=fit_key(key, ACTIVITY_KEY_LENGTH),
+                received_at=to_db(utcnow()),
+                status=200,
+            ),
         )
 
     async def release(self, conn: AsyncConnection, activity_key: str) -> None:
+        activity_key = fit_key(activity_key, ACTIVITY_KEY_LENGTH)
         await conn.execute(
             delete(tables.processed_activities).where(
                 tables.processed_activities.c.activity_key == activity_key
@@ -338,6 +348,7 @@ class ProcessedActivities:
     async def record_response(
         self, conn: AsyncConnection, activity_key: str, status: int, body: Any
     ) -> None:
+        activity_key = fit_key(activity_key, ACTIVITY_KEY_LENGTH)
         await conn.execute(
             update(tables.processed_activities)
             .where(tables.processed_activities.c.activity_key == activity_key)

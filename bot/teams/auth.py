@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -67,6 +67,8 @@ class AsyncOpenIdMetadata(_OpenIdMetadata):  # type: ignore[misc]
         super().__init__(url)
         self._session = session
         self._lock = asyncio.Lock()
+        self._parsed: dict[str, Any] = {}
+        self._parsed_at = self.last_updated
 
     async def _refresh(self) -> None:
         async with self._lock:
@@ -80,11 +82,22 @@ class AsyncOpenIdMetadata(_OpenIdMetadata):  # type: ignore[misc]
             self.last_updated = datetime.now()
 
     async def get(self, key_id: str) -> Any:
+        # The SDK parses the JWK on every request: parsed keys are kept until the next refresh.
+        fresh = self.last_updated > datetime.now() - timedelta(days=1)
+        parsed = self._parsed.get(key_id)
+        if parsed is not None and fresh and self._parsed_at == self.last_updated:
+            return parsed
         try:
-            return await super().get(key_id)
-        except (IndexError, KeyError):
+            found = await super().get(key_id)
+        except (IndexError, KeyError, TypeError):
             # The SDK raises IndexError for an unknown key id.
             return None
+        if self._parsed_at != self.last_updated:
+            self._parsed = {}
+            self._parsed_at = self.last_updated
+        if found is not None:
+            self._parsed[key_id] = found
+        return found
 
 
 class TokenCredentials(AppCredentials):  # type: ignore[misc]
@@ -237,6 +250,35 @@ class RequestAuthenticator:
             await self._keys._refresh()
         except Exception as error:  # the keys are fetched again on first use
             log.warning("Could not prefetch the Bot Framework signing keys: %s", error)
+
+    async def precheck(self, header: str | None) -> None:
+        """Before the body is read: a Bot Framework token signed by a key of the channel, for
+        this bot, not expired. A request without one costs us no memory and no time; the
+        activity's own checks (its service URL, the key's endorsement) follow once it is read."""
+        if self._settings.local_mode:
+            return
+        scheme, _, token = (header or "").partition(" ")
+        if scheme != "Bearer" or not token:
+            raise Unauthorized("missing bearer token")
+        try:
+            key_id = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as error:
+            raise Unauthorized("not a JWT") from error
+        found = await self._keys.get(str(key_id)) if key_id else None
+        if found is None:
+            raise Unauthorized("unknown signing key")
+        try:
+            jwt.decode(
+                token,
+                found.public_key,
+                algorithms=["RS256"],
+                audience=self._settings.microsoft_app_id,
+                issuer=self._settings.token_issuer,
+                leeway=300,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as error:
+            raise Unauthorized(f"token refused: {error}") from error
 
     async def authenticate(
         self, activity: Activity, header: str | None

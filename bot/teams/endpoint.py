@@ -1,8 +1,10 @@
 """`POST /api/messages`: the one door Teams knocks on.
 
-Everything a request can get wrong is answered here with a 4xx before the SDK runs:
-a body too large (413), not JSON or missing the fields the bot needs (400), no valid token
-(401). A delivery Teams retries is recognised and not processed twice.
+Everything a request can get wrong is answered here with a 4xx before the SDK runs, in this
+order: a declared body too large (413); no valid channel token (401), decided before a byte of
+the body is read; a body too slow (408), too large as it arrives (413), not JSON, nested past
+reason or missing the ids the bot needs (400). Bodies are read a bounded number at a time
+(503 beyond). A delivery Teams retries is recognised and not processed twice.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from botbuilder.core import Bot, InvokeResponse, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -31,19 +34,36 @@ log = logging.getLogger(__name__)
 
 # A claim older than this with no answer was left by a crash: the retry may process it.
 ABANDONED_AFTER = timedelta(minutes=2)
+# At most this many bodies are read at once; the next waits briefly, then gets 503.
+CONCURRENT_BODIES = 64
+BODY_WAIT_SECONDS = 2.0
+# Ids are stored (activity keys, conversation references): longer ones are not Teams'.
+MAX_ID = 1024
+MAX_CONVERSATION_ID = 500
 
 
 def _problem(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
 
-def _missing_fields(body: dict[str, Any]) -> list[str]:
-    missing = [name for name in ("type", "id", "channelId", "serviceUrl") if not body.get(name)]
+def _missing_or_oversized(body: dict[str, Any]) -> list[str]:
+    """The identifiers the bot keeps: present, text, and no longer than what it stores."""
+    problems = []
+    fields = {name: body.get(name) for name in ("type", "id", "channelId", "serviceUrl")}
     for holder in ("conversation", "from", "recipient"):
         value = body.get(holder)
-        if not isinstance(value, dict) or not value.get("id"):
-            missing.append(f"{holder}.id")
-    return missing
+        fields[f"{holder}.id"] = value.get("id") if isinstance(value, dict) else None
+    for name, value in fields.items():
+        limit = MAX_CONVERSATION_ID if name == "conversation.id" else MAX_ID
+        if not isinstance(value, str) or not value or len(value) > limit:
+            problems.append(name)
+    return problems
+
+
+class _BodyRefused(Exception):
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
 
 
 class MessagesEndpoint:
@@ -55,6 +75,7 @@ class MessagesEndpoint:
         database: Database,
         processed: ProcessedActivities,
         max_bytes: int,
+        body_within_seconds: float,
     ) -> None:
         self._adapter = adapter
         self._bot = bot
@@ -62,37 +83,41 @@ class MessagesEndpoint:
         self._db = database
         self._processed = processed
         self._max_bytes = max_bytes
+        self._readers = asyncio.Semaphore(CONCURRENT_BODIES)
+        # Teams sends a whole activity at once: a body still arriving after this is not Teams.
+        self._body_within = body_within_seconds
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > self._max_bytes:
             return _problem(413, "too_large", "Request body too large.")
-        # Read to the end, chunk by chunk (a body may arrive in many), and stop at the cap.
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.content.iter_chunked(64 * 1024):
-            size += len(chunk)
-            if size > self._max_bytes:
-                return _problem(413, "too_large", "Request body too large.")
-            chunks.append(chunk)
-        raw = b"".join(chunks)
+        header = request.headers.get("Authorization")
+        try:
+            # The token is checked before a byte of the body is read: without one, a request
+            # costs no memory and holds nothing.
+            await self._authenticator.precheck(header)
+        except Unauthorized as error:
+            log.info("Refused a request: %s", error)
+            return _problem(401, "unauthorized", "Unauthorized.")
+        try:
+            raw = await self._read_body(request)
+        except _BodyRefused as refused:
+            return refused.response
         try:
             body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             return _problem(400, "bad_json", "The body is not valid JSON.")
         if not isinstance(body, dict):
             return _problem(400, "bad_activity", "The body is not an activity.")
-        missing = _missing_fields(body)
-        if missing:
-            return _problem(400, "bad_activity", f"Missing fields: {', '.join(missing)}.")
+        problems = _missing_or_oversized(body)
+        if problems:
+            return _problem(400, "bad_activity", f"Missing or too long: {', '.join(problems)}.")
         try:
             activity = Activity().deserialize(body)
-        except Exception:
+        except (Exception, RecursionError):
             return _problem(400, "bad_activity", "The activity could not be read.")
 
         try:
-            auth = await self._authenticator.authenticate(
-                activity, request.headers.get("Authorization")
-            )
+            auth = await self._authenticator.authenticate(activity, header)
         except Unauthorized as error:
             log.info("Refused an activity: %s", error)
             return _problem(401, "unauthorized", "Unauthorized.")
@@ -146,6 +171,38 @@ class MessagesEndpoint:
         async with self._db.transaction() as conn:
             await self._processed.record_response(conn, key, status, payload)
         return self._respond(status, payload, is_invoke=invoke_response is not None)
+
+    async def _read_body(self, request: web.Request) -> bytes:
+        """The whole body, chunk by chunk (a body may arrive in many), within the size cap, the
+        time limit and the number of bodies read at once."""
+        try:
+            async with asyncio.timeout(BODY_WAIT_SECONDS):
+                await self._readers.acquire()
+        except TimeoutError:
+            raise _BodyRefused(_problem(503, "busy", "Try again.")) from None
+        try:
+            async with asyncio.timeout(self._body_within):
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in request.content.iter_chunked(64 * 1024):
+                    size += len(chunk)
+                    if size > self._max_bytes:
+                        raise _BodyRefused(_problem(413, "too_large", "Request body too large."))
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except TimeoutError:
+            log.info("A request body did not arrive within %s s", self._body_within)
+            raise _BodyRefused(_problem(408, "too_slow", "Request body too slow.")) from None
+        except (
+            ConnectionError,
+            aiohttp.ClientPayloadError,
+            aiohttp.ClientConnectionError,
+        ) as error:
+            # The client went away mid-body: one line, no traceback, nobody to answer.
+            log.info("A client disconnected while sending its request: %s", error)
+            raise _BodyRefused(_problem(400, "incomplete", "Incomplete request.")) from None
+        finally:
+            self._readers.release()
 
     async def _release(self, key: str) -> None:
         try:

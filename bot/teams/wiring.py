@@ -92,7 +92,13 @@ def build_transport(
     for build in FEATURES:
         registry.install(build(kit).spec())
     endpoint = MessagesEndpoint(
-        adapter, bot, authenticator, database, processed, settings.max_request_bytes
+        adapter,
+        bot,
+        authenticator,
+        database,
+        processed,
+        settings.max_request_bytes,
+        settings.body_timeout_seconds,
     )
     return TeamsTransport(endpoint, bot, adapter, authenticator, registry, messenger)
 
