@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -182,17 +183,25 @@ async def _confidentiality_publish(
     from bot.domain.confidentiality import CommitmentTextError
     from bot.services.confidentiality import PublishConflict, explain_text_error
 
+    texts = []
     for path in (args.text_fr, args.text_en):
         if not path.is_file():
             print(tr.t("cli.file_missing", path=path), file=sys.stderr)
             return 2
+        try:
+            texts.append(path.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError:
+            print(tr.t("cli.not_utf8", path=path), file=sys.stderr)
+            return 2
     try:
         async with _opened(settings) as (_, services):
-            version = await services.confidentiality.publish(
-                args.text_fr.read_text(encoding="utf-8-sig"),
-                args.text_en.read_text(encoding="utf-8-sig"),
-                args.by,
-            )
+            today = datetime.now(settings.zone).date()
+            publisher = await services.directory.serving_secretariat(args.by, today)
+            if publisher is None:
+                # The audit chain names who published: it must be someone who may.
+                print(tr.t("cli.not_secretariat", by=args.by), file=sys.stderr)
+                return 1
+            version = await services.confidentiality.publish(texts[0], texts[1], publisher.email)
     except CommitmentTextError as error:
         print(explain_text_error(tr, error), file=sys.stderr)
         return 1

@@ -60,7 +60,7 @@ _FAMILIES = (
     | {f"role.{r.value}" for r in Role}
     | {
         f"audit.break.{reason}"
-        for reason in ("changed", "missing_before", "relinked", "out_of_order")
+        for reason in ("changed", "missing_before", "inserted", "relinked", "out_of_order")
     }
     | {
         f"column.{n}"

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Executable, Table, delete, func, select, update
+from sqlalchemy import Executable, Table, delete, func, insert, select, update
 
 from bot.__main__ import main
 from bot.storage import tables
@@ -158,8 +161,8 @@ def test_publish_and_report_keep_french_typography(cli: Cli, tmp_path: Path) -> 
         cli, tmp_path, "Je m’engage à « la discrétion ».", "I undertake to be discreet."
     )
     assert code == 0 and out.startswith("Version 1 publiée")
-    code, _, err = cli(
-        "confidentiality", "publish", str(tmp_path / "fr.md"), str(tmp_path / "en.md"), "--by", "x"
+    code, _, err = _publish(
+        cli, tmp_path, "Je m’engage à « la discrétion ».", "I undertake to be discreet."
     )
     assert code == 1 and "identiques à la version en vigueur" in err
     report = tmp_path / "rapport.csv"
@@ -241,3 +244,160 @@ def test_a_wrong_setting_stops_the_start_with_one_line_naming_it(
     result = _start(env, tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == line
+
+
+def _roster_plus(tmp_path: Path, *rows: str) -> Path:
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        ROSTER.read_text(encoding="utf-8").rstrip("\n") + "\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+AAD = "00000000-0000-0000-0000-0000000000f1"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            f"a@x.org,A,Org,societe_civile,member,oui,{AAD}\nb@x.org,B,Org,societe_civile,member,oui,{AAD}",
+            f"Ligne 8\u00a0: l’identifiant Entra {AAD} figure déjà à la ligne 7",
+        ),
+        (
+            "a@x.org," + "N" * 201 + ",Org,societe_civile,member",
+            "Ligne 7\u00a0: la colonne «\u00a0display_name\u00a0» dépasse 200 caractères",
+        ),
+        (
+            "a" * 320 + "@x.org,A,Org,societe_civile,member",
+            "Ligne 7\u00a0: la colonne «\u00a0email\u00a0» dépasse 320 caractères",
+        ),
+        (
+            "a@x.org,Nul\x00Byte,Org,societe_civile,member",
+            "Ligne 7\u00a0: la colonne «\u00a0display_name\u00a0» contient un caractère de contrôle invisible",
+        ),
+        (
+            "a@x.org," + "N" * 140_000 + ",Org,societe_civile,member",
+            "Ligne 7\u00a0: ligne illisible",
+        ),
+    ],
+    ids=["duplicate Entra id", "long name", "long e-mail", "NUL byte", "field over the csv limit"],
+)
+def test_a_roster_row_the_registry_cannot_hold_is_named_and_nothing_is_written(
+    cli: Cli, database_url: str, tmp_path: Path, row: str, message: str
+) -> None:
+    code, out, err = cli("members", "import", str(_roster_plus(tmp_path, row)))
+    assert code == 1 and out == ""
+    assert message in err
+    assert "Traceback" not in err
+    assert _count(database_url, tables.members) == 0
+
+
+def test_an_entra_id_already_held_by_another_member_is_refused(
+    cli: Cli, database_url: str, tmp_path: Path
+) -> None:
+    assert (
+        cli(
+            "members",
+            "import",
+            str(_roster_plus(tmp_path, f"a@x.org,A,Org,societe_civile,member,oui,{AAD}")),
+        )[0]
+        == 0
+    )
+    other = tmp_path / "other.csv"
+    other.write_text(
+        f"email,display_name,organisation,seat,role,active,aad_object_id\nb@x.org,B,Org,societe_civile,member,oui,{AAD}\n",
+        encoding="utf-8",
+    )
+    code, _, err = cli("members", "import", str(other))
+    assert code == 1
+    assert f"Ligne 2\u00a0: l’identifiant Entra {AAD} appartient déjà à a@x.org" in err
+    assert _count(database_url, tables.members) == 6
+
+
+def test_publishing_a_file_that_is_not_utf8_says_so(cli: Cli, tmp_path: Path) -> None:
+    cli("members", "import", str(ROSTER))
+    (tmp_path / "fr.md").write_bytes("Texte « latin ».".encode("latin-1"))
+    (tmp_path / "en.md").write_text("Text.", encoding="utf-8")
+    by = "camille.tremblay@sct.example.org"
+    code, _, err = cli(
+        "confidentiality", "publish", str(tmp_path / "fr.md"), str(tmp_path / "en.md"), "--by", by
+    )
+    assert code == 2
+    assert "fr.md n’est pas un texte UTF-8" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "by", ["olivier.roy@example.org", "amelie.cote@transparence.example.org", ""]
+)
+def test_only_a_serving_secretariat_member_publishes_from_the_command_line(
+    cli: Cli, database_url: str, tmp_path: Path, by: str
+) -> None:
+    cli("members", "import", str(ROSTER))
+    (tmp_path / "fr.md").write_text("Texte.", encoding="utf-8")
+    (tmp_path / "en.md").write_text("Text.", encoding="utf-8")
+    code, _, err = cli(
+        "confidentiality", "publish", str(tmp_path / "fr.md"), str(tmp_path / "en.md"), "--by", by
+    )
+    assert code == 1
+    assert "n’est pas un membre du Secrétariat en fonction" in err
+    assert _count(database_url, tables.commitment_versions) == 0
+    assert _count(database_url, tables.audit_log) == 1, "only the roster import"
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_arrives_as_text(
+    cli: Cli, tmp_path: Path
+) -> None:
+    roster = _roster_plus(
+        tmp_path, "evil@x.org,=cmd|' /C calc'!A0,+1 (514) 555-0100,societe_civile,member"
+    )
+    cli("members", "import", str(roster))
+    _publish(cli, tmp_path, "Texte.", "Text.")
+    report = tmp_path / "rapport.csv"
+    assert cli("--lang", "en", "confidentiality", "report", "--csv", str(report))[0] == 0
+    rows = list(csv.reader(io.StringIO(report.read_text(encoding="utf-8-sig"))))
+    evil = next(r for r in rows if r[1] == "evil@x.org")
+    assert evil[0] == "'=cmd|' /C calc'!A0"
+    assert evil[2] == "'+1 (514) 555-0100"
+
+
+def test_audit_verify_says_a_row_was_inserted(cli: Cli, database_url: str, tmp_path: Path) -> None:
+    cli("members", "import", str(ROSTER))
+    _publish(cli, tmp_path, "Texte.", "Text.")
+
+    async def last() -> tuple[int, str]:
+        db = Database(database_url)
+        try:
+            async with db.read() as conn:
+                row = (
+                    await conn.execute(
+                        select(tables.audit_log.c.seq, tables.audit_log.c.hash)
+                        .order_by(tables.audit_log.c.seq.desc())
+                        .limit(1)
+                    )
+                ).one()
+                return int(row.seq), str(row.hash)
+        finally:
+            await db.dispose()
+
+    seq, head = asyncio.run(last())
+    _sql(
+        database_url,
+        insert(tables.audit_log).values(
+            seq=seq + 5,
+            occurred_at=datetime(2026, 11, 23),
+            actor="quelqu’un",
+            action="confidentiality.accepted",
+            object_type="commitment_version",
+            object_id="1",
+            details="{}",
+            prev_hash=head,
+            hash="f" * 64,
+        ),
+    )
+    code, _, err = cli("--lang", "en", "audit", "verify")
+    assert code == 1
+    assert (
+        f"Entry {seq + 5}: added out of sequence after the previous entry (inserted entry)." in err
+    )

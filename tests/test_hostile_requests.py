@@ -8,9 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from bot.storage import tables
 from tests.conftest import (
     MEMBER,
+    SECRETARIAT,
     RunningBot,
     import_roster,
     serve,
@@ -19,6 +22,7 @@ from tests.conftest import (
 from tests.support import activities
 from tests.support.cards import texts
 from tests.support.connector import LoopbackConnector
+from tests.test_confidentiality import _invoke
 
 
 def _hello(bot: RunningBot, text: str = "aide", **fields: Any) -> dict[str, Any]:
@@ -141,3 +145,32 @@ async def test_long_ids_are_stored_alike_on_both_databases_and_absurd_ones_refus
     activity = _hello(bot)
     activity["conversation"]["id"] = "c" * 600
     assert (await bot.post(activity)).status == 400
+
+
+async def _versions(bot: RunningBot) -> int:
+    async with bot.database.read() as conn:
+        query = select(func.count()).select_from(tables.commitment_versions)
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def test_a_nul_byte_in_a_commitment_is_refused_alike_on_both_databases(
+    bot: RunningBot,
+) -> None:
+    card = await _invoke(
+        bot, SECRETARIAT, "confidentiality.publish", {"text_fr": "Texte\x00nul", "text_en": "Text"}
+    )
+    assert (
+        "Le texte en français contient des caractères de contrôle invisibles (par exemple un "
+        "octet nul). Collez-le de nouveau depuis un traitement de texte." in texts(card)
+    )
+    inputs = {e["id"]: e["value"] for e in card["body"] if e["type"] == "Input.Text"}
+    assert inputs == {"text_fr": "Texte\x00nul", "text_en": "Text"}, "the form keeps what was typed"
+    assert await _versions(bot) == 0
+
+
+async def test_card_values_of_another_json_type_publish_nothing(bot: RunningBot) -> None:
+    card = await _invoke(
+        bot, SECRETARIAT, "confidentiality.publish", {"text_fr": {"a": 1}, "text_en": [1, 2]}
+    )
+    assert texts(card)[0] == "Un problème est survenu"
+    assert await _versions(bot) == 0

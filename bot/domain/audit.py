@@ -87,7 +87,7 @@ def chain(prev: AuditEntry | None, occurred_at: datetime, event: AuditEvent) -> 
 @dataclass(frozen=True)
 class ChainBreak:
     seq: int
-    reason: str  # "changed", "missing_before", "relinked", "out_of_order"
+    reason: str  # "changed", "missing_before", "inserted", "relinked", "out_of_order"
 
 
 def verify(entries: Iterable[AuditEntry]) -> list[ChainBreak]:
@@ -100,7 +100,13 @@ def verify(entries: Iterable[AuditEntry]) -> list[ChainBreak]:
             entry.actor, entry.action, entry.object_type, entry.object_id, entry.details
         )
         if entry.seq != expected_seq:
-            reason = "missing_before" if entry.seq > expected_seq else "out_of_order"
+            if entry.seq < expected_seq:
+                reason = "out_of_order"
+            elif entry.prev_hash == expected_prev:
+                # It follows the last entry but skips numbers: added by hand, not deleted before.
+                reason = "inserted"
+            else:
+                reason = "missing_before"
             breaks.append(ChainBreak(entry.seq, reason))
         elif entry.prev_hash != expected_prev:
             breaks.append(ChainBreak(entry.seq, "relinked"))

@@ -9,6 +9,7 @@ current mandate, so a new version, a renewed mandate and a new member all ask ag
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from bot.domain.members import Member
 
 # A card must stay under Teams' 28 KB: the text of one language, escaped, has to fit.
 MAX_TEXT_CHARACTERS = 12_000
+# NUL and other control characters (line breaks and tabs aside) are no part of a text to read.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class CommitmentTextError(ValueError):
@@ -64,6 +67,8 @@ def next_version(
     for language, text in texts.items():
         if not text:
             raise CommitmentTextError("confidentiality.error.empty", language)
+        if _CONTROL.search(text):
+            raise CommitmentTextError("confidentiality.error.control_characters", language)
         if len(text) > MAX_TEXT_CHARACTERS:
             raise CommitmentTextError("confidentiality.error.too_long", language)
     if latest is not None and (texts["fr-CA"], texts["en"]) == (latest.text_fr, latest.text_en):

@@ -71,6 +71,10 @@ ROSTER_COLUMNS = (
 REQUIRED_COLUMNS = ("email", "display_name", "organisation", "seat", "role")
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# What the registry stores, the same on SQLite and PostgreSQL (which would refuse longer).
+MAX_LENGTHS = {"email": 320, "display_name": 200, "organisation": 300}
+# Control characters (NUL included) have no place in a name, an address or an organisation.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _TRUE = {"oui", "yes", "true", "1", "vrai", "actif", "active"}
 _FALSE = {"non", "no", "false", "0", "faux", "inactif", "inactive"}
@@ -89,6 +93,8 @@ class RosterProblem:
 class RosterParse:
     members: list[Member]
     problems: list[RosterProblem]
+    # Each member with the line it came from, to name the line of a later problem.
+    lines: list[tuple[int, Member]] = field(default_factory=list)
 
 
 def normalise_email(email: str) -> str:
@@ -107,7 +113,9 @@ def parse_roster(
             [], [RosterProblem(1, "roster.missing_columns", {"columns": ", ".join(missing)})]
         )
     members: list[Member] = []
+    lines: list[tuple[int, Member]] = []
     seen: dict[str, int] = {}
+    seen_aad: dict[str, int] = {}
     for line, raw in rows:
         row = {key.strip(): (value or "").strip() for key, value in raw.items() if key}
         if not any(row.values()):
@@ -125,15 +133,35 @@ def parse_roster(
                 )
             )
             continue
+        if member.aad_object_id and member.aad_object_id in seen_aad:
+            problems.append(
+                RosterProblem(
+                    line,
+                    "roster.duplicate_aad",
+                    {"value": member.aad_object_id, "first": str(seen_aad[member.aad_object_id])},
+                )
+            )
+            continue
         seen[member.email] = line
+        if member.aad_object_id:
+            seen_aad[member.aad_object_id] = line
         members.append(member)
-    return RosterParse(members, problems)
+        lines.append((line, member))
+    return RosterParse(members, problems, lines)
 
 
 def _parse_row(line: int, row: dict[str, str], problems: list[RosterProblem]) -> Member | None:
     for name in REQUIRED_COLUMNS:
         if not row.get(name):
             problems.append(RosterProblem(line, "roster.empty_field", {"column": name}))
+    for column, value in row.items():
+        if _CONTROL.search(value):
+            problems.append(RosterProblem(line, "roster.control_character", {"column": column}))
+        elif column in MAX_LENGTHS and len(value) > MAX_LENGTHS[column]:
+            limit = str(MAX_LENGTHS[column])
+            problems.append(
+                RosterProblem(line, "roster.too_long", {"column": column, "limit": limit})
+            )
     if any(p.line == line for p in problems):
         return None
     email = normalise_email(row["email"])

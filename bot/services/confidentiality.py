@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,6 +14,7 @@ from bot.domain.audit import AuditEvent
 from bot.domain.confidentiality import Acceptance, CommitmentVersion, Refusal, StatusRow
 from bot.domain.members import Member
 from bot.locale import Translator, format_moment
+from bot.services.spreadsheet import to_csv
 from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database, utcnow
 from bot.storage.outbox import Outbox, OutboxMessage
@@ -330,32 +329,25 @@ def explain_text_error(tr: Translator, error: rules.CommitmentTextError) -> str:
 def render_csv(
     tr: Translator, current: CommitmentVersion | None, rows: list[StatusRow], zone: ZoneInfo
 ) -> bytes:
-    """UTF-8 with a BOM, so spreadsheet software shows « é » and not « Ã© »."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if tr.is_french else ",", lineterminator="\r\n")
-    writer.writerow(
+    header = [
+        tr.t("column.name"),
+        tr.t("column.email"),
+        tr.t("column.organisation"),
+        tr.t("column.status"),
+        tr.t("column.version_accepted"),
+        tr.t("column.accepted_on"),
+        tr.t("column.current_version"),
+    ]
+    lines = [
         [
-            tr.t("column.name"),
-            tr.t("column.email"),
-            tr.t("column.organisation"),
-            tr.t("column.status"),
-            tr.t("column.version_accepted"),
-            tr.t("column.accepted_on"),
-            tr.t("column.current_version"),
+            row.member.display_name,
+            row.member.email,
+            row.member.organisation,
+            tr.t("confidentiality.pending") if row.pending else tr.t("confidentiality.accepted"),
+            str(row.latest.version) if row.latest else "",
+            format_moment(tr, row.latest.accepted_at, zone) if row.latest else "",
+            str(current.number) if current else "",
         ]
-    )
-    for row in rows:
-        writer.writerow(
-            [
-                row.member.display_name,
-                row.member.email,
-                row.member.organisation,
-                tr.t("confidentiality.pending")
-                if row.pending
-                else tr.t("confidentiality.accepted"),
-                str(row.latest.version) if row.latest else "",
-                format_moment(tr, row.latest.accepted_at, zone) if row.latest else "",
-                str(current.number) if current else "",
-            ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        for row in rows
+    ]
+    return to_csv(header, lines, french=tr.is_french)

@@ -6,10 +6,11 @@ import csv
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from bot.domain.audit import AuditEvent
-from bot.domain.members import Member, RosterProblem, parse_roster
+from bot.domain.members import Member, RosterParse, RosterProblem, parse_roster
 from bot.storage.database import Database
 from bot.storage.repositories import AuditLog, ImportReport, MemberRepository
 
@@ -77,6 +78,15 @@ class MemberDirectory:
         async with self._db.transaction() as conn:
             await self._members.remember_contact(conn, member.id, teams_user_id, locale)
 
+    async def serving_secretariat(self, email: str, today: date) -> Member | None:
+        """The secretariat member with this e-mail, if active and in their mandate: who may
+        act for the secretariat from the command line."""
+        async with self._db.read() as conn:
+            member = await self._members.by_email(conn, email)
+        if member is None or not member.is_secretariat or not member.is_serving(today):
+            return None
+        return member
+
     async def secretariat(self) -> list[Member]:
         async with self._db.read() as conn:
             return await self._members.secretariat(conn)
@@ -92,11 +102,20 @@ class MemberDirectory:
         except UnicodeDecodeError:
             return RosterImport(None, [RosterProblem(1, "roster.not_utf8", {})])
         reader = csv.DictReader(io.StringIO(text), delimiter=_sniff_delimiter(text))
-        rows = ((reader.line_num, row) for row in reader)
-        parsed = parse_roster(reader.fieldnames, _materialise(rows))
+        try:
+            rows = _materialise((reader.line_num, row) for row in reader)
+        except csv.Error:
+            # The csv module refuses a field over 131,072 characters (or a stray NUL).
+            # The reader stops before it counts the line it could not read.
+            line = reader.line_num + 1
+            return RosterImport(None, [RosterProblem(line, "roster.unreadable", {})])
+        parsed = parse_roster(reader.fieldnames, rows)
         if parsed.problems:
             return RosterImport(None, parsed.problems)
         async with self._db.transaction() as conn:
+            taken = await self._members.aad_ids_held_elsewhere(conn, parsed.members)
+            if taken:
+                return RosterImport(None, [_aad_taken(parsed, aad, email) for aad, email in taken])
             report = await self._members.import_roster(conn, parsed.members)
             if report.added or report.updated:
                 await self._audit.append(
@@ -114,6 +133,11 @@ class MemberDirectory:
                     ),
                 )
         return RosterImport(report, [])
+
+
+def _aad_taken(parsed: RosterParse, aad: str, holder: str) -> RosterProblem:
+    line = next(m for m in parsed.lines if m[1].aad_object_id == aad)[0]
+    return RosterProblem(line, "roster.aad_taken", {"value": aad, "email": holder})
 
 
 def _materialise(rows: object) -> list[tuple[int, dict[str, str | None]]]:

@@ -105,6 +105,25 @@ class MemberRepository:
             )
         )
 
+    async def aad_ids_held_elsewhere(
+        self, conn: AsyncConnection, roster: Sequence[Member]
+    ) -> list[tuple[str, str]]:
+        """(Entra id, the e-mail of who holds it) for each id of the roster that the registry
+        gives to someone else: importing it would take one person's identity for another."""
+        wanted = {m.aad_object_id: m.email for m in roster if m.aad_object_id}
+        if not wanted:
+            return []
+        found = await conn.execute(
+            select(tables.members.c.aad_object_id, tables.members.c.email).where(
+                tables.members.c.aad_object_id.in_(list(wanted))
+            )
+        )
+        return [
+            (row.aad_object_id, row.email)
+            for row in found
+            if wanted[row.aad_object_id] != row.email
+        ]
+
     async def import_roster(self, conn: AsyncConnection, roster: Sequence[Member]) -> ImportReport:
         """Upsert by e-mail. Running the same file twice changes nothing the second time."""
         added = updated = unchanged = 0
