@@ -20,6 +20,7 @@ from bot.scheduling.jobs import RecurringJob, build_scheduler
 from bot.services.build import Services, build_services
 from bot.services.confidentiality import ConfidentialityService
 from bot.services.outbox import OutboxDispatcher
+from bot.serving import return_freed_memory
 from bot.settings import Settings
 from bot.storage.database import Database, utcnow
 from bot.teams.wiring import TeamsTransport, build_transport
@@ -85,6 +86,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
                 services.dispatcher.dispatch_due,
             ),
             RecurringJob("forget-old-deliveries", 6 * 3600, forget_old_deliveries),
+            RecurringJob("return-freed-memory", 10, _return_freed_memory),
         ],
         settings.timezone,
     )
@@ -103,6 +105,10 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         await services.dispatcher.drain()
         await session.close()
         await database.dispose()
+
+
+async def _return_freed_memory() -> None:
+    return_freed_memory()
 
 
 async def _messages(request: web.Request) -> web.StreamResponse:

@@ -60,6 +60,12 @@ def _missing_or_oversized(body: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _hang_up(response: web.Response) -> web.Response:
+    """Answer, then close the connection: the body we did not read is never buffered."""
+    response.force_close()
+    return response
+
+
 class _BodyRefused(Exception):
     def __init__(self, response: web.Response) -> None:
         super().__init__(response.status)
@@ -89,7 +95,7 @@ class MessagesEndpoint:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > self._max_bytes:
-            return _problem(413, "too_large", "Request body too large.")
+            return _hang_up(_problem(413, "too_large", "Request body too large."))
         header = request.headers.get("Authorization")
         try:
             # The token is checked before a byte of the body is read: without one, a request
@@ -97,11 +103,11 @@ class MessagesEndpoint:
             await self._authenticator.precheck(header)
         except Unauthorized as error:
             log.info("Refused a request: %s", error)
-            return _problem(401, "unauthorized", "Unauthorized.")
+            return _hang_up(_problem(401, "unauthorized", "Unauthorized."))
         try:
             raw = await self._read_body(request)
         except _BodyRefused as refused:
-            return refused.response
+            return _hang_up(refused.response)
         try:
             body = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
