@@ -108,7 +108,7 @@ async def _members_import(args: argparse.Namespace, settings: Settings, tr: Tran
         for problem in outcome.problems:
             detail = tr.t(problem.message, **problem.params)
             print(tr.t("cli.roster_problem", line=problem.line, detail=detail), file=sys.stderr)
-        print(tr.t("cli.roster_rejected", count=len(outcome.problems)), file=sys.stderr)
+        print(tr.n("cli.roster_rejected", len(outcome.problems)), file=sys.stderr)
         return 1
     report = outcome.report
     counts = {"added": report.added, "updated": report.updated, "unchanged": report.unchanged}
@@ -158,10 +158,10 @@ async def _audit_verify(args: argparse.Namespace, settings: Settings, tr: Transl
     for found in breaks:
         print(tr.t(f"audit.break.{found.reason}", seq=found.seq), file=sys.stderr)
     if breaks:
-        print(tr.t("audit.broken", count=len(breaks)), file=sys.stderr)
+        print(tr.n("audit.broken", len(breaks)), file=sys.stderr)
         return 1
     head = entries[-1].hash if entries else "-"
-    print(tr.t("audit.intact", count=len(entries), head=head))
+    print(tr.n("audit.intact", len(entries), head=head))
     return 0
 
 

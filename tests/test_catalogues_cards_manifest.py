@@ -38,8 +38,15 @@ AT = datetime(2026, 11, 23, 15, 15, tzinfo=UTC)
 
 
 def _catalogue(locale: str) -> dict[str, str]:
+    """Every message's text; a message with plural forms, its forms joined by a line."""
     with catalogue_path(locale).open("rb") as handle:
-        return {str(m.id): str(m.string) for m in read_po(handle) if m.id}
+        return {
+            str(m.id[0] if m.pluralizable else m.id): (
+                "\n".join(str(form) for form in m.string or ()) if m.pluralizable else str(m.string)
+            )
+            for m in read_po(handle)
+            if m.id
+        }
 
 
 def _placeholders(text: str) -> set[str]:
@@ -78,7 +85,7 @@ def test_every_message_the_code_asks_for_exists() -> None:
     """Literal ids passed to t(), ids carried by problems and errors, and the families built
     from enums and tables."""
     code = _sources()
-    asked = set(re.findall(r"\bt\(\s*\"([a-z_]+(?:\.[a-z_0-9]+)+)\"", code))
+    asked = set(re.findall(r"\b[tn]\(\s*\"([a-z_]+(?:\.[a-z_0-9]+)+)\"", code))
     asked |= set(
         re.findall(r"(?:RosterProblem\(\s*\w+,|CommitmentTextError\()\s*\"([a-z_.]+)\"", code)
     )
@@ -146,6 +153,13 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "help, secretariat": cards.help_card(tr, CLERK, _commands(registry, True)),
         "not a member": cards.not_a_member(tr, [CLERK], "gouvernement.ouvert@example.org"),
         "not a member, no contact": cards.not_a_member(tr, [], ""),
+        "not a member, both languages": cards.bilingual(
+            cards.not_a_member(Catalogues().for_locale(FRENCH), [CLERK], ""),
+            cards.not_a_member(Catalogues().for_locale(ENGLISH), [CLERK], ""),
+        ),
+        "greeting": cards.greeting(tr, MEMBER, _commands(registry, False)),
+        "did you mean": cards.suggestion(tr, registry.commands["confidentiality_status"]),
+        "language": cards.language_choice(tr),
         "notice": cards.notice(tr, "error.title", tr.t("error.generic")),
         "not allowed": cards.not_allowed(tr, "secretariat.only"),
         "commitment to accept": conf_cards.commitment(tr, VERSION, None, ZONE),
@@ -262,17 +276,17 @@ def test_the_schema_really_rejects_a_broken_card(card_schema: Any) -> None:
 def test_dates_read_naturally_in_each_language() -> None:
     catalogues = Catalogues()
     line = conf_cards.accepted_line(catalogues.for_locale(FRENCH), ACCEPTED, ZONE)["text"]
-    assert line == "Accepté le 23 novembre 2026 à 10 h 15 — version 1"
+    assert line == "Accepté le 23 novembre 2026 à 10 h 15 (heure de l’Est) — version 1"
     line = conf_cards.accepted_line(catalogues.for_locale(ENGLISH), ACCEPTED, ZONE)["text"]
-    assert line == "Accepted on November 23, 2026 at 10:15 AM — version 1"
+    assert line == "Accepted on November 23, 2026 at 10:15 AM (Eastern Time) — version 1"
 
 
 async def test_commands_are_understood_in_both_languages_with_or_without_accents(
     registry: Registry,
 ) -> None:
     def key(text: str) -> str | None:
-        command = registry.match(text)
-        return command.key if command else None
+        found = registry.match(text)
+        return found.command.key if found else None
 
     assert key("Confidentialité   STATUT") == "confidentiality_status"
     assert key("confidentialite statut") == "confidentiality_status"

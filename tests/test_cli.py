@@ -79,12 +79,12 @@ def test_importing_the_roster_twice_changes_nothing_the_second_time(
 ) -> None:
     assert cli("members", "import", str(ROSTER)) == (
         0,
-        "Registre importé\u00a0: 5 ajout(s), 0 mise(s) à jour, 0 inchangé(s).\n",
+        "Registre importé\u00a0: ajoutés 5, mis à jour 0, inchangés 0.\n",
         "",
     )
     assert (
         cli("members", "import", str(ROSTER))[1]
-        == "Registre importé\u00a0: 0 ajout(s), 0 mise(s) à jour, 5 inchangé(s).\n"
+        == "Registre importé\u00a0: ajoutés 0, mis à jour 0, inchangés 5.\n"
     )
     code, out, _ = cli("--lang", "en", "members", "list")
     assert code == 0
@@ -106,7 +106,7 @@ def test_a_roster_with_bad_rows_writes_nothing_and_names_each_line(
     assert (
         "Ligne 5\u00a0: date invalide dans «\u00a0mandate_starts_on\u00a0»\u00a0: 01/09/2025" in err
     )
-    assert "Aucun changement enregistré\u00a0: 2 problème(s) à corriger." in err
+    assert "Aucun changement enregistré\u00a0: 2 problèmes à corriger." in err
     assert _count(database_url, tables.members) == 0
 
 
@@ -130,7 +130,7 @@ def test_audit_verify_names_a_changed_and_a_deleted_row(
     cli("members", "import", str(second))
     _publish(cli, tmp_path, "Texte « confidentiel ».", "Confidential text.")
     code, out, _ = cli("audit", "verify")
-    assert code == 0 and out.startswith("Journal d’audit intègre\u00a0: 3 entrée(s)")
+    assert code == 0 and out.startswith("Journal d’audit intègre\u00a0: 3 entrées")
 
     _sql(
         database_url,

@@ -240,7 +240,7 @@ async def test_reminders_after_3_and_7_days_then_the_secretariat_after_14(bot: R
     [escalation] = bot.connector.cards(secretariat_chat)
     assert (
         texts(escalation)[1]
-        == "4 membre(s) n’ont toujours pas accepté la version 1 de l’engagement, 14 jours après l’envoi\u00a0:"
+        == "4 membres n’ont toujours pas accepté la version 1 de l’engagement, 14 jours après l’envoi\u00a0:"
     )
     assert "- Amélie Côté (Coalition pour la transparence (exemple))" in texts(escalation)[2].split(
         "\n"

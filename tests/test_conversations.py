@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.storage import tables
@@ -29,7 +30,7 @@ async def test_installing_greets_the_member_once_in_french(bot: RunningBot) -> N
     assert cards[0]["actions"][0] == {
         "type": "Action.Execute",
         "title": "Voir l’aide",
-        "verb": "help",
+        "verb": "help.show",
     }
 
 
@@ -41,11 +42,10 @@ async def test_an_english_client_is_greeted_in_english(bot: RunningBot) -> None:
 
 
 async def test_a_client_without_locale_gets_french(bot: RunningBot) -> None:
-    await bot.post(
-        activities.message(bot.connector.service_url, "help", **_who(MEMBER, locale=None))
+    response = await bot.post(
+        activities.card_action(bot.connector.service_url, "help", **_who(MEMBER, locale=None))
     )
-    await bot.connector.wait_for_replies(1)
-    assert texts(bot.connector.cards()[0])[0] == "Ce que je peux faire"
+    assert texts((await response.json())["value"])[0] == "Ce que je peux faire"
 
 
 async def test_a_stranger_is_refused_politely_and_told_whom_to_contact(bot: RunningBot) -> None:
@@ -53,7 +53,9 @@ async def test_a_stranger_is_refused_politely_and_told_whom_to_contact(bot: Runn
     await bot.connector.wait_for_replies(1)
     text = "\n".join(texts(bot.connector.cards()[0]))
     assert "réservé aux membres inscrits" in text
-    assert "Camille Tremblay (camille.tremblay@sct.example.org)" in text
+    assert "[Camille Tremblay](mailto:camille.tremblay@sct.example.org)" in text
+    # French first, then the same in English: nobody knows the stranger's language.
+    assert text.index("réservé aux membres inscrits") < text.index("reserved for registered")
     # Learns nothing about the committee: no member names, no commands.
     assert "Amélie" not in text and "confidentialité" not in text.lower().replace(
         "confidentialite", ""
@@ -75,9 +77,15 @@ async def test_help_shows_secretariat_commands_only_to_the_secretariat(bot: Runn
     member_card = bot.connector.cards(f"personal-{MEMBER.id}")[0]
     secretariat_card = bot.connector.cards(f"personal-{SECRETARIAT.id}")[0]
     assert "confidentialité statut" not in texts(member_card)
-    assert "Votre rôle\u00a0: membre du comité. Écrivez l’une de ces commandes\u00a0:" in texts(
-        member_card
+    assert (
+        "Votre rôle\u00a0: membre du comité. Touchez un bouton, ou écrivez l’une de ces commandes\u00a0:"
+        in texts(member_card)
     )
+    buttons = {a["title"]: a["data"] for a in member_card["actions"]}
+    assert buttons == {
+        "Langue": {"command": "language"},
+        "Mon engagement": {"command": "confidentiality"},
+    }
     assert "confidentialité statut" in texts(secretariat_card)
 
 
@@ -98,7 +106,8 @@ async def test_a_channel_mention_is_understood(bot: RunningBot) -> None:
 
 
 async def test_an_unknown_message_says_so_and_shows_help(bot: RunningBot) -> None:
-    await bot.post(activities.message(bot.connector.service_url, "bonjour?", **_who(MEMBER)))
+    text = "pouvez-vous m’aider avec le budget?"
+    await bot.post(activities.message(bot.connector.service_url, text, **_who(MEMBER)))
     replies = await bot.connector.wait_for_replies(2)
     assert replies[0]["text"].startswith("Je n’ai pas compris")
     assert replies[1]["attachments"][0]["content"]["body"][0]["text"] == "Ce que je peux faire"
@@ -166,3 +175,109 @@ async def test_adding_the_bot_to_the_committees_team_greets_the_channel_once(
     # Each post returns once its turn is over: nothing more can come.
     [welcome] = bot.connector.cards("19:general@thread.tacv2")
     assert texts(welcome)[:2] == ["Comité en gouvernement ouvert", "Bonjour à toutes et à tous!"]
+
+
+async def test_a_french_speaker_on_an_english_client_gets_french_once_she_types_it(
+    bot: RunningBot,
+) -> None:
+    english_client = _who(MEMBER, locale="en-US")
+    await bot.post(activities.message(bot.connector.service_url, "help", **english_client))
+    assert texts(bot.connector.cards()[-1])[0] == "What I can do", "first contact: her client's"
+    await bot.post(activities.message(bot.connector.service_url, "aide", **english_client))
+    assert texts(bot.connector.cards()[-1])[0] == "Ce que je peux faire", "French words: French"
+    # Kept: a button pressed later on the same English client answers in French.
+    response = await bot.post(
+        activities.card_action(bot.connector.service_url, "help", **english_client)
+    )
+    assert texts((await response.json())["value"])[0] == "Ce que je peux faire"
+
+
+async def test_the_language_command_switches_and_the_choice_is_kept(bot: RunningBot) -> None:
+    await bot.post(activities.message(bot.connector.service_url, "langue", **_who(MEMBER)))
+    choice = bot.connector.cards()[-1]
+    assert [a["title"] for a in choice["actions"]] == ["Français", "English"]
+    english = next(a for a in choice["actions"] if a["title"] == "English")
+    response = await bot.post(
+        activities.card_action(
+            bot.connector.service_url, english["verb"], english["data"], **_who(MEMBER)
+        )
+    )
+    assert texts((await response.json())["value"]) == [
+        "Language",
+        "Noted: I will answer you in English from now on.",
+    ]
+    # Her Teams speaks French, her choice stays English.
+    help_again = await bot.post(
+        activities.card_action(bot.connector.service_url, "help", **_who(MEMBER))
+    )
+    assert texts((await help_again.json())["value"])[0] == "What I can do"
+
+
+@pytest.mark.parametrize(
+    ("said", "title"),
+    [
+        ("Bonjour!", "Bonjour Amélie Côté!"),
+        ("allo", "Bonjour Amélie Côté!"),
+        ("hi", "Hello Amélie Côté!"),
+    ],
+)
+async def test_a_greeting_gets_a_greeting_and_the_buttons(
+    bot: RunningBot, said: str, title: str
+) -> None:
+    await bot.post(activities.message(bot.connector.service_url, said, **_who(MEMBER)))
+    [reply] = bot.connector.replies()
+    assert "text" not in reply or not reply["text"], "no « I did not understand »"
+    card = reply["attachments"][0]["content"]
+    assert texts(card)[0] == title
+    assert card["actions"], "what she can do, as buttons"
+
+
+async def test_a_typo_gets_the_closest_command_with_a_button_that_runs_it(
+    bot: RunningBot,
+) -> None:
+    await bot.post(
+        activities.message(bot.connector.service_url, "confidentialty stauts", **_who(SECRETARIAT))
+    )
+    card = bot.connector.cards()[-1]
+    assert texts(card) == ["Vouliez-vous dire «\u00a0confidentialité statut\u00a0»\u00a0?"]
+    run = card["actions"][0]
+    bot.connector.clear()
+    response = await bot.post(
+        activities.card_action(
+            bot.connector.service_url, run["verb"], run["data"], **_who(SECRETARIAT)
+        )
+    )
+    assert texts((await response.json())["value"])[0] == "Ce que je peux faire"
+    assert texts(bot.connector.cards()[-1])[0] == "Suivi de l’engagement de confidentialité"
+
+
+async def test_every_help_button_reaches_its_command(bot: RunningBot) -> None:
+    await bot.post(activities.message(bot.connector.service_url, "aide", **_who(SECRETARIAT)))
+    help_card = bot.connector.cards()[-1]
+    assert [a["title"] for a in help_card["actions"]] == [
+        "Langue",
+        "Mon engagement",
+        "Statut",
+        "Publier…",
+    ]
+    for button in help_card["actions"]:
+        bot.connector.clear()
+        response = await bot.post(
+            activities.card_action(
+                bot.connector.service_url, button["verb"], button["data"], **_who(SECRETARIAT)
+            )
+        )
+        assert texts((await response.json())["value"])[0] == "Ce que je peux faire"
+        assert len(bot.connector.cards()) == 1, f"{button['title']} answered below the help"
+
+
+async def test_the_welcome_keeps_its_text_when_help_is_pressed(bot: RunningBot) -> None:
+    for activity in activities.installed(bot.connector.service_url, **_who(MEMBER)):
+        await bot.post(activity)
+    [welcome] = bot.connector.cards()
+    button = welcome["actions"][0]
+    response = await bot.post(
+        activities.card_action(bot.connector.service_url, button["verb"], **_who(MEMBER))
+    )
+    assert texts((await response.json())["value"]) == texts(welcome)
+    assert texts(bot.connector.cards()[-1])[0] == "Ce que je peux faire"

@@ -318,8 +318,10 @@ async def test_a_stranger_in_a_group_chat_is_refused(client: PlaygroundClient) -
     await client.send_custom(f"<at>{BOT_NAME}</at> help", GROUP_CHAT, **{"from": stranger})
     [refusal] = await client.shown(1)
     shown = texts(_card(refusal))
-    assert shown[0] == "Reserved for committee members"
-    assert "- Camille Tremblay (camille.tremblay@sct.example.org)" in shown[-1].split("\n")
+    # French first, English below: the bot cannot know a stranger's language.
+    assert shown[0] == "Accès réservé aux membres du comité"
+    assert "Reserved for committee members" in shown
+    assert "- [Camille Tremblay](mailto:camille.tremblay@sct.example.org)" in shown[-1].split("\n")
 
 
 async def test_publish_receive_accept_and_the_card_updates(client: PlaygroundClient) -> None:
@@ -359,4 +361,4 @@ async def test_the_secretariat_table(client: PlaygroundClient) -> None:
     [message] = await client.shown(1)
     table = _card(message)
     assert texts(table)[0] == "Confidentiality commitment follow-up"
-    assert "Version 1 in force: 4 of 5 member(s) pending." in texts(table)
+    assert "Version 1 in force: 4 members pending out of 5." in texts(table)

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone_name
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -55,6 +55,11 @@ class Translator:
         text = self._catalogue.gettext(key)
         return text.format(**params) if params else text
 
+    def n(self, key: str, count: int, /, **params: object) -> str:
+        """A message whose wording follows `count` (gettext plural forms: French says
+        « 1 membre », « 2 membres » and « 0 membre »; English « 0 members »)."""
+        return self._catalogue.ngettext(key, key, count).format(count=count, **params)
+
     @property
     def is_french(self) -> bool:
         return self.locale == FRENCH
@@ -83,6 +88,10 @@ class Catalogues:
 
 
 def format_moment(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
-    """A date and time as people write it in that language, in the committee's time zone
-    ("23 novembre 2026 à 10 h 15", "November 23, 2026 at 10:15 AM")."""
-    return format_datetime(moment, tr.t("format.datetime"), tzinfo=zone, locale=_FOLDERS[tr.locale])
+    """A date and time as people write it in that language, in the committee's time zone, which
+    it names ("23 novembre 2026 à 10 h 15 (heure de l’Est)", "November 23, 2026 at 10:15 AM
+    (Eastern Time)"): members read it from Gaspé and from Gatineau alike."""
+    locale = _FOLDERS[tr.locale]
+    shown = format_datetime(moment, tr.t("format.datetime"), tzinfo=zone, locale=locale)
+    name = get_timezone_name(zone, "long", locale=locale, zone_variant="generic")
+    return tr.t("format.zone", moment=shown, zone=name)

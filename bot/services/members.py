@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -70,13 +70,25 @@ class MemberDirectory:
             )
         return member.with_teams_identity(aad_object_id.lower(), teams_user_id)
 
-    async def remember_contact(self, member: Member, teams_user_id: str, locale: str) -> None:
+    async def remember_contact(self, member: Member, teams_user_id: str, locale: str) -> Member:
+        """The member as they are now: their Teams id kept current, and on first contact the
+        language their Teams client speaks kept as their own."""
         if member.id is None:
-            return
-        if member.teams_user_id == teams_user_id and member.preferred_locale == locale:
-            return
+            return member
+        if member.teams_user_id == teams_user_id and member.preferred_locale is not None:
+            return member
         async with self._db.transaction() as conn:
             await self._members.remember_contact(conn, member.id, teams_user_id, locale)
+        return replace(
+            member, teams_user_id=teams_user_id, preferred_locale=member.preferred_locale or locale
+        )
+
+    async def set_language(self, member: Member, locale: str) -> Member:
+        if member.id is None or member.preferred_locale == locale:
+            return member
+        async with self._db.transaction() as conn:
+            await self._members.set_language(conn, member.id, locale)
+        return replace(member, preferred_locale=locale)
 
     async def serving_secretariat(self, email: str, today: date) -> Member | None:
         """The secretariat member with this e-mail, if active and in their mandate: who may

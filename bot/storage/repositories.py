@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -85,24 +85,35 @@ class MemberRepository:
         )
 
     async def remember_contact(
-        self, conn: AsyncConnection, member_id: int, teams_user_id: str, locale: str
+        self, conn: AsyncConnection, member_id: int, teams_user_id: str, first_locale: str
     ) -> None:
+        """The Teams id the member writes from; their language only if none is known yet
+        (their first contact): afterwards it changes only when they ask."""
+        members = tables.members
         await conn.execute(
-            update(tables.members)
+            update(members)
             .where(
                 and_(
-                    tables.members.c.id == member_id,
+                    members.c.id == member_id,
                     or_(
-                        tables.members.c.teams_user_id.is_(None),
-                        tables.members.c.teams_user_id != teams_user_id,
-                        tables.members.c.preferred_locale.is_(None),
-                        tables.members.c.preferred_locale != locale,
+                        members.c.teams_user_id.is_(None),
+                        members.c.teams_user_id != teams_user_id,
+                        members.c.preferred_locale.is_(None),
                     ),
                 )
             )
             .values(
-                teams_user_id=teams_user_id, preferred_locale=locale, updated_at=to_db(utcnow())
+                teams_user_id=teams_user_id,
+                preferred_locale=func.coalesce(members.c.preferred_locale, first_locale),
+                updated_at=to_db(utcnow()),
             )
+        )
+
+    async def set_language(self, conn: AsyncConnection, member_id: int, locale: str) -> None:
+        await conn.execute(
+            update(tables.members)
+            .where(tables.members.c.id == member_id)
+            .values(preferred_locale=locale, updated_at=to_db(utcnow()))
         )
 
     async def aad_ids_held_elsewhere(

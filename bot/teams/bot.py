@@ -10,7 +10,7 @@ carries out `bot.errors.for_turn`'s decision.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
@@ -23,12 +23,13 @@ from botbuilder.schema import (
 
 from bot import errors
 from bot.domain.members import Member
-from bot.locale import Catalogues, Translator
+from bot.locale import ENGLISH, FRENCH, Catalogues, Translator
 from bot.services.members import MemberDirectory
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.repositories import ConversationReferences, ProcessedActivities
 from bot.teams import cards
+from bot.teams import commands as words
 from bot.teams.cards import CARD_CONTENT_TYPE, Card, as_message
 from bot.teams.delivery import as_delivery_error
 from bot.teams.files import FileConsents
@@ -97,11 +98,26 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         self._references_seen: dict[str, tuple[object, ...]] = {}
 
     def core_spec(self) -> FeatureSpec:
-        """What the bot does before any feature: help."""
+        """What the bot does before any feature: help, and the person's language."""
         return FeatureSpec(
             name="core",
-            commands=[Command("help", "aide", "help", "command.help", self._help)],
-            actions=[Action(cards.HELP, NoData, self._help_action)],
+            commands=[
+                Command("help", "aide", "help", "command.help", self._help),
+                Command(
+                    "language",
+                    "langue",
+                    "language",
+                    "command.language",
+                    self._language,
+                    button="button.language",
+                ),
+            ],
+            actions=[
+                Action(cards.HELP, NoData, self._help_action),
+                Action(cards.SHOW_HELP, NoData, self._show_help),
+                Action(cards.RUN_COMMAND, cards.RunCommand, self._run_command),
+                Action(cards.SET_LANGUAGE, cards.LanguageChoice, self._set_language),
+            ],
         )
 
     # --- the one error path ----------------------------------------------------------------
@@ -133,8 +149,15 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
     # --- who is writing ------------------------------------------------------------------
 
     def translator(self, context: TurnContext, member: Member | None = None) -> Translator:
-        requested = context.activity.locale or (member.preferred_locale if member else None)
+        """A member's own language once known; before that, their Teams client's."""
+        requested = (member.preferred_locale if member else None) or context.activity.locale
         return self._catalogues.for_locale(requested, self._settings.default_locale)
+
+    def _both(self, french: Callable[[Translator], Card]) -> Card:
+        """A card for whom the bot does not know: French, then English below."""
+        return cards.bilingual(
+            french(self._catalogues.all[FRENCH]), french(self._catalogues.all[ENGLISH])
+        )
 
     async def identify(self, context: TurnContext) -> Member | None:
         sender = context.activity.from_property
@@ -151,8 +174,10 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
 
         member = await self._directory.identify(sender.aad_object_id, sender.id, lookup_email)
         if member is not None:
-            locale = self.translator(context).locale
-            await self._directory.remember_contact(member, sender.id, locale)
+            client = self._catalogues.for_locale(
+                context.activity.locale, self._settings.default_locale
+            )
+            member = await self._directory.remember_contact(member, sender.id, client.locale)
             await self._remember_conversation(context, member)
         return member
 
@@ -162,7 +187,8 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         tr = self.translator(context, member)
         if member is None:
             contacts = await self._directory.secretariat()
-            return cards.not_a_member(tr, contacts, self._settings.committee_contact)
+            extra = self._settings.committee_contact
+            return self._both(lambda tr: cards.not_a_member(tr, contacts, extra))
         return Turn(context, tr, member)
 
     async def _remember_conversation(self, context: TurnContext, member: Member) -> None:
@@ -209,23 +235,70 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         if not isinstance(turn, Turn):
             await turn_context.send_activity(as_message(turn))
             return
-        command = self._registry.match(turn_context.activity.text)
-        if command is None:
-            if (turn_context.activity.text or "").strip():
-                await turn.send_text(turn.tr.t("unknown.command"))
-            await self._help(turn)
+        text = turn_context.activity.text
+        found = self._registry.match(text)
+        if found is None:
+            await self._not_a_command(turn, text)
             return
-        refusal = command.access.refusal(turn.member, turn.is_personal)
+        # Words typed in the other language switch the person's language, then it stays.
+        turn = await self._in_language(turn, found.language)
+        refusal = found.command.access.refusal(turn.member, turn.is_personal)
         if refusal is not None:
             await turn.send_text(turn.tr.t(refusal))
             return
-        await command.handler(turn)
+        await found.command.handler(turn)
+
+    async def _not_a_command(self, turn: Turn, text: str | None) -> None:
+        hello = words.greeting_language(text)
+        if hello is not None:
+            turn = await self._in_language(turn, hello)
+            available = self._registry.available_to(turn.member)
+            await turn.send_card(cards.greeting(turn.tr, turn.member, available))
+            return
+        near = self._registry.suggest(text, turn.member)
+        if near is not None:
+            await turn.send_card(cards.suggestion(turn.tr, near))
+            return
+        if (text or "").strip():
+            await turn.send_text(turn.tr.t("unknown.command"))
+        await self._help(turn)
+
+    async def _in_language(self, turn: Turn, language: str | None) -> Turn:
+        if language is None or language == turn.tr.locale:
+            return turn
+        member = await self._directory.set_language(turn.member, language)
+        return Turn(turn.context, self._catalogues.all[language], member)
 
     async def _help(self, turn: Turn) -> None:
         await turn.send_card(self._help_card(turn))
 
     async def _help_action(self, turn: Turn, _data: NoData) -> Card:
         return self._help_card(turn)
+
+    async def _show_help(self, turn: Turn, _data: NoData) -> Card:
+        """The welcome's button: help comes below, the welcome keeps its text."""
+        await self._help(turn)
+        if turn.is_personal:
+            return cards.welcome(turn.tr, turn.member.display_name)
+        return self._both(lambda tr: cards.welcome(tr, None))
+
+    async def _run_command(self, turn: Turn, data: cards.RunCommand) -> Card:
+        """A help button: the command answers below, the help card stays."""
+        command = self._registry.commands.get(data.command)
+        if command is None:
+            return cards.notice(turn.tr, "error.title", turn.tr.t("unknown.action"))
+        refusal = command.access.refusal(turn.member, turn.is_personal)
+        if refusal is not None:
+            return cards.not_allowed(turn.tr, refusal)
+        await command.handler(turn)
+        return self._help_card(turn)
+
+    async def _language(self, turn: Turn) -> None:
+        await turn.send_card(cards.language_choice(turn.tr))
+
+    async def _set_language(self, turn: Turn, data: cards.LanguageChoice) -> Card:
+        turn = await self._in_language(turn, data.language)
+        return cards.notice(turn.tr, "language.title", turn.tr.t("language.set"))
 
     def _help_card(self, turn: Turn) -> Card:
         return cards.help_card(turn.tr, turn.member, self._registry.available_to(turn.member))
@@ -256,8 +329,10 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
             turn_context.activity.conversation.conversation_type or "personal"
         ) == "personal"
         if not personal:
-            tr = self.translator(turn_context)
-            await turn_context.send_activity(as_message(cards.welcome(tr, None)))
+            # A whole team reads it: French first, English below.
+            await turn_context.send_activity(
+                as_message(self._both(lambda tr: cards.welcome(tr, None)))
+            )
             return
         turn = await self._turn(turn_context)
         if not isinstance(turn, Turn):

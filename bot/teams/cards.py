@@ -14,22 +14,24 @@ pieces. Cards take a Translator and plain data; they never look anything up. Con
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment
+from pydantic import BaseModel, ConfigDict
 
 from bot.domain.members import Member
 from bot.locale import Translator
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from bot.teams.platform import Command
 
 Card = dict[str, Any]
 Element = dict[str, Any]
 HELP = "help"
+SHOW_HELP = "help.show"
+RUN_COMMAND = "help.run"
+SET_LANGUAGE = "language.set"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
@@ -174,6 +176,30 @@ def facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in pairs]}
 
 
+class Payload(BaseModel):
+    """The data an `Action.Execute` button carries, parsed in one place (`parse_payload`).
+
+    Strict: a JSON `true` is not the integer 1, a list is not a string. Unknown keys are
+    ignored (a forged `member_id` changes nothing: identity comes from the activity).
+    """
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class NoData(Payload):
+    """For buttons that carry nothing."""
+
+
+class RunCommand(Payload):
+    """A help button: runs the command as if its words had been typed."""
+
+    command: str
+
+
+class LanguageChoice(Payload):
+    language: Literal["fr-CA", "en"]
+
+
 def welcome(tr: Translator, name: str | None) -> Card:
     greeting = tr.t("welcome.greeting", name=name) if name else tr.t("welcome.greeting_team")
     return card(
@@ -183,34 +209,90 @@ def welcome(tr: Translator, name: str | None) -> Card:
             paragraph(tr.t("welcome.purpose")),
             paragraph(tr.t("welcome.next_step")),
         ],
-        [execute(tr.t("action.show_help"), HELP)],
+        # Help comes as a message of its own: the welcome stays as it was.
+        [execute(tr.t("action.show_help"), SHOW_HELP)],
     )
 
 
 def help_card(tr: Translator, member: Member, commands: Sequence[Command]) -> Card:
-    rows = [(c.french if tr.is_french else c.english, tr.t(c.description)) for c in commands]
+    """What this person may do: a button for each, and the words to type for each."""
+    rows = [(c.words(tr.is_french), tr.t(c.description)) for c in commands]
     role = tr.t("role.secretariat") if member.is_secretariat else tr.t("role.member")
+    buttons = [
+        execute(tr.t(c.button), RUN_COMMAND, RunCommand(command=c.key))
+        for c in commands
+        if c.button is not None
+    ]
     return card(
         [
             title(tr.t("help.title")),
             paragraph(tr.t("help.intro", role=role)),
             facts(rows),
             paragraph(tr.t("help.footer"), isSubtle=True, size="Small"),
-        ]
+        ],
+        buttons,
+    )
+
+
+def greeting(tr: Translator, member: Member, commands: Sequence[Command]) -> Card:
+    """Hello answered with hello, and what the person can do."""
+    answer = help_card(tr, member, commands)
+    answer["body"][0] = title(tr.t("greeting.title", name=member.display_name))
+    return answer
+
+
+def suggestion(tr: Translator, command: Command) -> Card:
+    """Unknown words close to a command: asks, with the button that runs it."""
+    words = command.words(tr.is_french)
+    return card(
+        [paragraph(tr.t("unknown.did_you_mean", words=words))],
+        [
+            execute(
+                tr.t("unknown.yes_run", words=words), RUN_COMMAND, RunCommand(command=command.key)
+            ),
+            execute(tr.t("action.show_help"), SHOW_HELP),
+        ],
+    )
+
+
+def language_choice(tr: Translator) -> Card:
+    """Each language named in itself, so either reader finds theirs."""
+    return card(
+        [title(tr.t("language.title")), paragraph(tr.t("language.current"))],
+        [
+            execute("Français", SET_LANGUAGE, LanguageChoice(language="fr-CA")),
+            execute("English", SET_LANGUAGE, LanguageChoice(language="en")),
+        ],
     )
 
 
 def not_a_member(tr: Translator, contacts: Sequence[Member], extra_contact: str) -> Card:
     body = [title(tr.t("refusal.title")), paragraph(tr.t("refusal.body"))]
-    lines = [f"- {c.display_name} ({c.email})" for c in contacts]
+    # A link opens the person's mail program on the right address.
+    lines = [f"- [{c.display_name}](mailto:{c.email})" for c in contacts]
     if extra_contact:
-        lines.append(f"- {extra_contact}")
+        contact = (
+            f"[{extra_contact}](mailto:{extra_contact})" if "@" in extra_contact else extra_contact
+        )
+        lines.append(f"- {contact}")
     if lines:
         body.append(paragraph(tr.t("refusal.contact")))
         body.append(paragraph("\n".join(lines)))
     else:
         body.append(paragraph(tr.t("refusal.contact_unknown")))
     return card(body)
+
+
+def bilingual(french: Card, english: Card) -> Card:
+    """For someone whose language the bot cannot know (a stranger, a whole channel): French
+    first, then English below a line; the buttons of both, French first."""
+    rest = [dict(element) for element in english["body"]]
+    if rest:
+        rest[0] = {**rest[0], "separator": True, "spacing": "Large"}
+    actions = list(french.get("actions", [])) + [
+        action for action in english.get("actions", []) if action not in french.get("actions", [])
+    ]
+    return card([*french["body"], *rest], actions or None)
 
 
 def notice(tr: Translator, heading_key: str, text: str) -> Card:

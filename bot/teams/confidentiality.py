@@ -67,6 +67,7 @@ class ConfidentialityFeature:
                     "confidentiality",
                     "command.confidentiality",
                     self.show,
+                    button="button.my_commitment",
                 ),
                 Command(
                     "confidentiality_status",
@@ -75,6 +76,7 @@ class ConfidentialityFeature:
                     "command.confidentiality_status",
                     self.show_status,
                     SECRETARIAT_PERSONAL,
+                    button="button.status",
                 ),
                 Command(
                     "confidentiality_publish",
@@ -83,6 +85,7 @@ class ConfidentialityFeature:
                     "command.confidentiality_publish",
                     self.show_publish_form,
                     SECRETARIAT_PERSONAL,
+                    button="button.publish",
                 ),
             ],
             actions=[

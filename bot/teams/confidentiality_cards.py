@@ -137,11 +137,11 @@ def escalation(
         [
             title(tr.t("confidentiality.escalation_title")),
             paragraph(
-                tr.t(
+                tr.n(
                     "confidentiality.escalation_body",
+                    len(overdue),
                     number=version.number,
                     days=days,
-                    count=len(overdue),
                 )
             ),
             paragraph(lines),
@@ -168,10 +168,10 @@ def status_table(
         return card(body)
     body.append(
         paragraph(
-            tr.t(
+            tr.n(
                 "confidentiality.status_summary",
+                pending,
                 number=version.number,
-                pending=pending,
                 total=len(rows),
             )
         )

@@ -23,7 +23,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import Activity
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from bot.domain.members import Member
 from bot.locale import Translator
@@ -31,6 +31,8 @@ from bot.scheduling.jobs import RecurringJob
 from bot.services.outbox import Delivery, OutboxDispatcher
 from bot.teams import commands as words
 from bot.teams.cards import Card, as_message
+from bot.teams.cards import NoData as NoData  # re-exported: features import it from here
+from bot.teams.cards import Payload as Payload
 
 
 @dataclass(frozen=True)
@@ -80,20 +82,6 @@ class Turn:
         return (self.activity.conversation.conversation_type or "personal") == "personal"
 
 
-class Payload(BaseModel):
-    """The data an `Action.Execute` button carries, parsed in one place.
-
-    Strict: a JSON `true` is not the integer 1, a list is not a string. Unknown keys are
-    ignored (a forged `member_id` changes nothing: identity comes from the activity).
-    """
-
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
-
-
-class NoData(Payload):
-    """For buttons that carry nothing."""
-
-
 P = TypeVar("P", bound=Payload)
 
 
@@ -124,6 +112,18 @@ class Command:
     handler: CommandHandler
     access: Access = MEMBERS
     in_manifest: bool = True
+    # The catalogue key of its button in the help card (short: « Statut »); None: no button.
+    button: str | None = None
+
+    def words(self, french: bool) -> str:
+        return self.french if french else self.english
+
+
+@dataclass(frozen=True)
+class CommandMatch:
+    command: Command
+    # The language the words were typed in, when only one language has them.
+    language: str | None
 
 
 @dataclass(frozen=True)
@@ -230,15 +230,27 @@ class Registry:
             )
         self._owners[key] = feature
 
-    def match(self, text: str | None) -> Command | None:
-        """The command whose words the message is (French or English, any accents or case)."""
+    def match(self, text: str | None) -> CommandMatch | None:
+        """The command whose words the message is (French or English, any accents or case),
+        and the language of those words when they belong to one language only."""
         typed = words.fold(words.clean_message(text))
         if not typed:
             return None
         for command in self.commands.values():
-            if typed in (words.fold(command.french), words.fold(command.english)):
-                return command
+            french, english = words.fold(command.french), words.fold(command.english)
+            if typed in (french, english):
+                language = None if french == english else ("fr-CA" if typed == french else "en")
+                return CommandMatch(command, language)
         return None
+
+    def suggest(self, text: str | None, member: Member) -> Command | None:
+        """The command this person may use that a typo most likely meant, in either language."""
+        phrases: dict[str, str] = {}
+        for command in self.available_to(member):
+            phrases[words.fold(command.french)] = command.key
+            phrases[words.fold(command.english)] = command.key
+        found = words.closest(text or "", phrases)
+        return self.commands[found] if found else None
 
     def available_to(self, member: Member) -> list[Command]:
         return [
