@@ -179,7 +179,13 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "publish form": conf_cards.publish_form(
             tr, error=tr.t("confidentiality.error.unchanged"), text_fr="a", text_en="b"
         ),
-        "published": conf_cards.published(tr, VERSION, 4),
+        "published": conf_cards.published(tr, VERSION, [MEMBER], [CLERK]),
+        "published, everyone reached": conf_cards.published(tr, VERSION, [MEMBER, CLERK], []),
+        "superseded": conf_cards.superseded(tr, 1, 2),
+        "preview": conf_cards.preview(tr, 2, 7),
+        "publish form, with what changed": conf_cards.publish_form(
+            tr, text_fr="a", text_en="b", summary_fr="c", summary_en="d", asks_summary=True
+        ),
     }
 
 
@@ -201,9 +207,10 @@ def _card_builders() -> Iterator[tuple[ModuleType, str]]:
 
 
 def _buttons(node: Any) -> Iterator[dict[str, Any]]:
-    """Every action of a card, wherever it sits (actions, refresh, action sets, select)."""
+    """Every button that reaches the bot, wherever it sits (actions, refresh, action sets,
+    inside a shown card)."""
     if isinstance(node, dict):
-        if isinstance(node.get("type"), str) and node["type"].startswith("Action."):
+        if node.get("type") == "Action.Execute":
             yield node
         for value in node.values():
             yield from _buttons(value)
@@ -264,7 +271,8 @@ async def test_every_card_is_a_valid_adaptive_card_1_5_under_28_kb(
         actions = [a for a in card.get("actions", [])] + (
             [card["refresh"]["action"]] if "refresh" in card else []
         )
-        assert all(a["type"] == "Action.Execute" for a in actions), name
+        # Buttons reach the bot by Action.Execute; ShowCard only unfolds text in place.
+        assert all(a["type"] in ("Action.Execute", "Action.ShowCard") for a in actions), name
         assert len(json.dumps(card).encode()) < 28 * 1024, name
 
 

@@ -74,11 +74,21 @@ async def _say(bot: RunningBot, user: TeamsUser, text: str, **extra: Any) -> Non
 
 
 async def _publish(
-    bot: RunningBot, text_fr: str = TEXT_FR, text_en: str = TEXT_EN
+    bot: RunningBot, text_fr: str = TEXT_FR, text_en: str = TEXT_EN, **extra: Any
 ) -> dict[str, Any]:
-    return await _invoke(
-        bot, SECRETARIAT, "confidentiality.publish", {"text_fr": text_fr, "text_en": text_en}
-    )
+    """The secretariat's way: the form's texts previewed, then « Publier » on the preview."""
+    form = {
+        "text_fr": text_fr,
+        "text_en": text_en,
+        "summary_fr": "Ce qui change.",
+        "summary_en": "What changed.",
+    }
+    preview = await _invoke(bot, SECRETARIAT, "confidentiality.preview", form, **extra)
+    buttons = preview.get("actions", [])
+    if not buttons or buttons[0]["verb"] != "confidentiality.publish":
+        return preview  # refused: the form again with what is wrong, or no access
+    publish = preview["actions"][0]
+    return await _invoke(bot, SECRETARIAT, publish["verb"], publish["data"], **extra)
 
 
 async def _acceptances(bot: RunningBot) -> list[dict[str, Any]]:
@@ -159,17 +169,30 @@ async def test_double_click_and_retried_invoke_record_once_with_the_same_answer(
     assert bodies[0] == bodies[1] == bodies[2]
 
 
-async def test_accepting_from_an_old_card_records_nothing_and_shows_the_current_text(
+async def test_accepting_from_an_old_card_records_nothing_and_leaves_one_live_card(
     bot: RunningBot,
 ) -> None:
+    await _open_chat(bot, MEMBER)
     await _publish(bot)
     await _publish(bot, TEXT_FR + "\n\nVersion révisée.", TEXT_EN + "\n\nRevised version.")
     card = await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1})
-    text = "\n".join(texts(card))
-    assert "rien n’a été enregistré" in text and "version 2" in text
-    assert "Version révisée." in text
-    assert card["actions"][0]["data"] == {"version": 2, "language": "fr-CA"}
+    assert texts(card) == [
+        "Engagement de confidentialité — version 1",
+        "Cette version a été remplacée par la version 2, que vous trouverez plus bas dans "
+        "cette conversation. Rien n’a été enregistré avec ce bouton.",
+    ]
+    assert "actions" not in card, "no live button on the old card"
     assert await _acceptances(bot) == []
+    # The version in force reaches her once, as its own card: one live card of it.
+    await bot.components.dispatcher.drain()
+    await bot.components.dispatcher.dispatch_due()
+    live = [
+        c
+        for c in bot.connector.cards(f"personal-{MEMBER.id}")
+        if c.get("actions") and c["actions"][0].get("data", {}).get("version") == 2
+    ]
+    assert len(live) == 1
+    assert "Version révisée." in "\n".join(texts(live[0]))
 
 
 async def test_a_non_member_pressing_the_button_is_refused_and_nothing_is_recorded(
@@ -376,9 +399,10 @@ async def test_secretariat_table_puts_pending_first_and_exports_a_csv_file(bot: 
     table = bot.connector.cards()[-1]
     rows = next(e for e in table["body"] if e["type"] == "Table")["rows"]
     names = [row["cells"][0]["items"][0]["text"] for row in rows[1:]]
-    statuses = [row["cells"][2]["items"][0]["text"] for row in rows[1:]]
-    assert names[-1] == "Camille Tremblay" and statuses[-1] == "1"
-    assert statuses[:-1] == ["En attente"] * 4
+    statuses = [row["cells"][1]["items"][0]["text"] for row in rows[1:]]
+    assert names[-1] == "Camille Tremblay" and statuses[-1] == "✅ Acceptée"
+    # Nobody had opened a chat with the bot: the card has reached none of the others yet.
+    assert statuses[:-1] == ["✉ Pas encore joint"] * 4
     assert names[:-1] == sorted(names[:-1], key=str.casefold)
 
     bot.connector.clear()
@@ -422,7 +446,7 @@ async def test_publishing_an_empty_text_keeps_the_form_and_says_which(bot: Runni
     card = await _invoke(
         bot,
         SECRETARIAT,
-        "confidentiality.publish",
+        "confidentiality.preview",
         {"text_fr": TEXT_FR, "text_en": "   "},
         locale="en-US",
     )
@@ -513,3 +537,105 @@ async def test_someone_marked_inactive_loses_access_secretariat_rights_included(
         assert texts(bot.connector.cards()[0])[0] == "Accès réservé aux membres du comité"
         async with bot.database.transaction() as conn:
             assert (await conn.execute(select(tables.commitment_versions))).first() is None
+
+
+async def test_publishing_says_who_gets_the_card_now_and_who_cannot_be_reached_yet(
+    bot: RunningBot,
+) -> None:
+    await _open_chat(bot, MEMBER)
+    published = await _publish(bot)
+    shown = texts(published)
+    assert shown[:3] == [
+        "Version 1 publiée",
+        "La carte part maintenant vers 2 membres.",
+        "3 membres ne peuvent pas encore être joints, car ils n’ont jamais ouvert de conversation "
+        "avec moi\u00a0: Jean-François Bouchard, Mathieu Gagnon, Nadia Belkacem. La carte leur "
+        "parviendra dès qu’ils m’écriront ou installeront l’application dans Teams.",
+    ]
+    await bot.components.dispatcher.drain()
+    table = await _invoke(bot, SECRETARIAT, "confidentiality.table")
+    rows = next(e for e in table["body"] if e["type"] == "Table")["rows"]
+    status = {
+        r["cells"][0]["items"][0]["text"]: r["cells"][1]["items"][0]["text"] for r in rows[1:]
+    }
+    assert status["Amélie Côté"] == "⏳ En attente", "her card was delivered"
+    assert status["Nadia Belkacem"] == "✉ Pas encore joint"
+
+
+async def test_nothing_is_published_before_the_preview_is_confirmed(bot: RunningBot) -> None:
+    await _open_chat(bot, SECRETARIAT)
+    bot.connector.clear()
+    form = {"text_fr": TEXT_FR, "text_en": TEXT_EN}
+    preview = await _invoke(bot, SECRETARIAT, "confidentiality.preview", form)
+    assert texts(preview)[0] == "Aperçu de la version 1"
+    assert [a["title"] for a in preview["actions"]] == ["Publier", "Modifier"]
+    # The two cards members will receive, French and English, shown to her first.
+    shown = [texts(c)[0] for c in bot.connector.cards(f"personal-{SECRETARIAT.id}")]
+    assert shown == [
+        "Engagement de confidentialité — version 1",
+        "Confidentiality commitment — version 1",
+    ]
+    assert "I undertake not to disclose" in "\n".join(texts(bot.connector.cards()[-1]))
+    async with bot.database.read() as conn:
+        assert (await conn.execute(select(tables.commitment_versions))).first() is None
+    edit = preview["actions"][1]
+    form_again = await _invoke(bot, SECRETARIAT, edit["verb"], edit["data"])
+    assert {e["id"]: e["value"] for e in form_again["body"] if e["type"] == "Input.Text"} == {
+        "text_fr": normalise_text(TEXT_FR),
+        "text_en": normalise_text(TEXT_EN),
+    }
+    publish = preview["actions"][0]
+    first = await _invoke(bot, SECRETARIAT, publish["verb"], publish["data"])
+    again = await _invoke(bot, SECRETARIAT, publish["verb"], publish["data"])
+    assert texts(first)[0] == texts(again)[0] == "Version 1 publiée"
+    async with bot.database.read() as conn:
+        assert len((await conn.execute(select(tables.commitment_versions))).all()) == 1
+
+
+def _acceptable(bot: RunningBot, user: TeamsUser) -> list[dict[str, Any]]:
+    """The commitment cards in this person's chat that have a live « accept » button."""
+    return [
+        c
+        for c in bot.connector.cards(f"personal-{user.id}")
+        if any(a.get("verb") == "confidentiality.accept" for a in c.get("actions", []))
+    ]
+
+
+async def test_a_new_version_says_what_changed_and_older_cards_say_they_are_superseded(
+    bot: RunningBot,
+) -> None:
+    await _open_chat(bot, MEMBER)
+    await _publish(bot)
+    await bot.components.dispatcher.drain()
+    [first_card] = _acceptable(bot, MEMBER)
+    first_id = bot.connector.id_of(first_card, f"personal-{MEMBER.id}")
+    bot.connector.clear()
+    await _publish(bot, TEXT_FR + "\n\nDeuxième.", TEXT_EN + "\n\nSecond.")
+    await bot.components.dispatcher.drain()
+    await bot.components.dispatcher.dispatch_due()
+    # Hers, and the secretariat's own (Camille's chat is open too).
+    [update] = [u for u in bot.connector.updates() if f"personal-{MEMBER.id}" in u.path]
+    assert update.path.endswith(f"/activities/{first_id}"), "her version 1 card, in place"
+    replaced = update.body["attachments"][0]["content"]
+    assert texts(replaced)[1].startswith("Cette version a été remplacée par la version 2")
+    assert "actions" not in replaced
+    [second] = _acceptable(bot, MEMBER)
+    shown = texts(second)
+    assert shown[1:3] == ["Ce qui change depuis la version 1\u00a0:", "Ce qui change."]
+    assert first_card["actions"][0]["data"]["version"] == 1
+    # Planned once: later ticks update nothing more.
+    updates = len(bot.connector.updates())
+    await bot.components.dispatcher.dispatch_due()
+    assert len(bot.connector.updates()) == updates
+
+
+async def test_a_second_version_asks_what_changed(bot: RunningBot) -> None:
+    await _publish(bot)
+    form = {"text_fr": TEXT_FR + " Modifié.", "text_en": TEXT_EN + " Changed."}
+    refused = await _invoke(bot, SECRETARIAT, "confidentiality.preview", form)
+    assert (
+        "Dites en français ce qui change depuis la version en vigueur\u00a0: les membres qui "
+        "l’ont acceptée le liront en premier." in texts(refused)
+    )
+    ids = [e["id"] for e in refused["body"] if e["type"] == "Input.Text"]
+    assert ids == ["text_fr", "text_en", "summary_fr", "summary_en"]

@@ -26,7 +26,7 @@ from tests.conftest import (
 from tests.support import activities
 from tests.support.cards import texts
 from tests.support.connector import LoopbackConnector, TeamsUser
-from tests.test_confidentiality import _invoke, _open_chat, _publish, _who
+from tests.test_confidentiality import TEXT_EN, TEXT_FR, _invoke, _open_chat, _publish, _who
 
 MATHIEU = TeamsUser(
     "29:mathieu",
@@ -34,6 +34,12 @@ MATHIEU = TeamsUser(
     "Mathieu Gagnon",
     "mathieu.gagnon@sct.example.org",
 )
+
+
+async def _plan(bot: RunningBot) -> None:
+    """A version published and its cards planned, none sent yet (the service, not the card,
+    which would send at once)."""
+    await bot.components.confidentiality.publish(TEXT_FR, TEXT_EN, SECRETARIAT.email)
 
 
 async def _rows(bot: RunningBot, kind: str = "confidentiality.card") -> list[dict[str, Any]]:
@@ -60,7 +66,7 @@ async def test_a_card_sent_while_teams_is_unreachable_is_retried_not_recorded_se
     bot: RunningBot,
 ) -> None:
     await _open_chat(bot, MEMBER)
-    await _publish(bot)
+    await _plan(bot)
     await bot.connector.vanish()
     await bot.components.dispatcher.dispatch_due()
     [row] = [r for r in await _rows(bot) if r["member_id"] == await _member_id(bot, MEMBER)]
@@ -96,7 +102,7 @@ async def test_a_refused_throttled_or_failed_send_waits_as_teams_says_then_goes_
     latest: timedelta,
 ) -> None:
     await _open_chat(bot, MEMBER)
-    await _publish(bot)
+    await _plan(bot)
     bot.connector.fail_next(status, retry_after=retry_after)
     tried_at = bot.clock.now
     # Only her chat is open: the one send that reaches the connector is hers.

@@ -157,7 +157,7 @@ async def test_a_nul_byte_in_a_commitment_is_refused_alike_on_both_databases(
     bot: RunningBot,
 ) -> None:
     card = await _invoke(
-        bot, SECRETARIAT, "confidentiality.publish", {"text_fr": "Texte\x00nul", "text_en": "Text"}
+        bot, SECRETARIAT, "confidentiality.preview", {"text_fr": "Texte\x00nul", "text_en": "Text"}
     )
     assert (
         "Le texte en français contient des caractères de contrôle invisibles (par exemple un "
@@ -170,7 +170,7 @@ async def test_a_nul_byte_in_a_commitment_is_refused_alike_on_both_databases(
 
 async def test_card_values_of_another_json_type_publish_nothing(bot: RunningBot) -> None:
     card = await _invoke(
-        bot, SECRETARIAT, "confidentiality.publish", {"text_fr": {"a": 1}, "text_en": [1, 2]}
+        bot, SECRETARIAT, "confidentiality.preview", {"text_fr": {"a": 1}, "text_en": [1, 2]}
     )
     assert texts(card)[0] == "Un problème est survenu"
     assert await _versions(bot) == 0

@@ -274,13 +274,26 @@ async def _install(client: PlaygroundClient) -> dict[str, Any]:
 
 
 async def _publish(client: PlaygroundClient, text_fr: str, text_en: str) -> dict[str, Any]:
-    """Publishes from the form as the secretariat would; the answer replaces the form."""
+    """Publishes as the secretariat would: the form, its preview (the cards members will get,
+    in French and English), then « Publish » on the preview; each answer replaces the form."""
     await client.say("confidentiality publish")
     [form] = await client.shown(1)
-    answer = await client.press(
-        form, _card(form)["actions"][0], data={"text_fr": text_fr, "text_en": text_en}
-    )
-    return answer
+    typed = {
+        "text_fr": text_fr,
+        "text_en": text_en,
+        "summary_fr": "Ce qui change.",
+        "summary_en": "What changed.",
+    }
+    preview = await client.press(form, _card(form)["actions"][0], data=typed)
+    assert texts(preview["value"])[0].startswith("Preview of version")
+    previews = await client.shown(2)
+    assert [texts(_card(m))[0].split(" — ")[0] for m in previews] == [
+        "Engagement de confidentialité",
+        "Confidentiality commitment",
+    ]
+    publish = preview["value"]["actions"][0]
+    assert publish["title"] == "Publish"
+    return await client.press(form, publish)
 
 
 async def test_installing_shows_the_welcome_card_once(client: PlaygroundClient) -> None:
@@ -310,7 +323,10 @@ async def test_a_card_button_round_trip(client: PlaygroundClient) -> None:
     welcome = await _install(client)
     answer = await client.press(welcome, _card(welcome)["actions"][0])
     assert answer["type"] == "application/vnd.microsoft.card.adaptive"
-    assert texts(answer["value"])[0] == "What I can do"
+    # The welcome keeps its text; help comes below it as a message of its own.
+    assert texts(answer["value"]) == texts(_card(welcome))
+    [help_message] = await client.shown(1)
+    assert texts(_card(help_message))[0] == "What I can do"
 
 
 async def test_a_stranger_in_a_group_chat_is_refused(client: PlaygroundClient) -> None:
@@ -349,8 +365,9 @@ async def test_an_old_card_after_a_new_version_records_nothing(client: Playgroun
     assert texts(answer["value"])[0] == "Version 2 published"
     stale = await client.press(old, _card(old)["actions"][0])
     shown = texts(stale["value"])
-    assert "nothing was recorded" in shown[1]
-    assert stale["value"]["actions"][0]["data"] == {"version": 2, "language": "en"}
+    assert shown[1].startswith("This version was replaced by version 2")
+    assert "Nothing was recorded" in shown[1]
+    assert "actions" not in stale["value"], "no live button left on the old card"
 
 
 async def test_the_secretariat_table(client: PlaygroundClient) -> None:

@@ -52,6 +52,9 @@ class CommitmentVersion:
     sha256_en: str
     published_by: str
     published_at: datetime
+    # What changed from the version before, as the secretariat put it (none for version 1).
+    change_summary_fr: str | None = None
+    change_summary_en: str | None = None
 
     def text_in(self, language: str) -> str:
         return self.text_fr if language.startswith("fr") else self.text_en
@@ -59,10 +62,42 @@ class CommitmentVersion:
     def fingerprint_in(self, language: str) -> str:
         return self.sha256_fr if language.startswith("fr") else self.sha256_en
 
+    def change_summary_in(self, language: str) -> str | None:
+        return self.change_summary_fr if language.startswith("fr") else self.change_summary_en
+
+
+# What changed, in a few sentences: it heads the card, above the whole text.
+MAX_SUMMARY_CHARACTERS = 1_000
+
+
+@dataclass(frozen=True)
+class CommitmentDraft:
+    """A version as the secretariat previewed it, before it is published (or not)."""
+
+    id: int
+    text_fr: str
+    text_en: str
+    change_summary_fr: str | None
+    change_summary_en: str | None
+    based_on: int | None
+    drafted_by: int
+    drafted_at: datetime
+    published_as: int | None = None
+
 
 def next_version(
-    latest: CommitmentVersion | None, text_fr: str, text_en: str, by: str, at: datetime
+    latest: CommitmentVersion | None,
+    text_fr: str,
+    text_en: str,
+    by: str,
+    at: datetime,
+    *,
+    summary_fr: str | None = None,
+    summary_en: str | None = None,
+    summary_required: bool = False,
 ) -> CommitmentVersion:
+    """The version that would follow `latest`; raises CommitmentTextError for an empty, oversized
+    or unchanged text, or a summary of the changes missing (when required) or unreadable."""
     texts = {"fr-CA": normalise_text(text_fr), "en": normalise_text(text_en)}
     for language, text in texts.items():
         if not text:
@@ -73,6 +108,17 @@ def next_version(
             raise CommitmentTextError("confidentiality.error.too_long", language)
     if latest is not None and (texts["fr-CA"], texts["en"]) == (latest.text_fr, latest.text_en):
         raise CommitmentTextError("confidentiality.error.unchanged", "fr-CA")
+    # Version 1 changes nothing: a summary given with it is not kept.
+    if latest is None:
+        summary_fr = summary_en = None
+    summaries = {"fr-CA": normalise_text(summary_fr or ""), "en": normalise_text(summary_en or "")}
+    for language, summary in summaries.items():
+        if not summary and latest is not None and summary_required:
+            raise CommitmentTextError("confidentiality.error.summary_missing", language)
+        if _CONTROL.search(summary):
+            raise CommitmentTextError("confidentiality.error.control_characters", language)
+        if len(summary) > MAX_SUMMARY_CHARACTERS:
+            raise CommitmentTextError("confidentiality.error.summary_too_long", language)
     return CommitmentVersion(
         number=1 if latest is None else latest.number + 1,
         text_fr=texts["fr-CA"],
@@ -81,6 +127,8 @@ def next_version(
         sha256_en=fingerprint(texts["en"]),
         published_by=by,
         published_at=at,
+        change_summary_fr=summaries["fr-CA"] or None,
+        change_summary_en=summaries["en"] or None,
     )
 
 
@@ -175,6 +223,18 @@ class StatusRow:
     # The member's latest acceptance, even of an older version: the table shows it.
     latest: Acceptance | None
     pending: bool
+    # Whether the card of the current version reached them (pending only means something then).
+    reached: bool = True
+
+    @property
+    def accepted_current(self) -> Acceptance | None:
+        """Their acceptance of the version in force, if any (never an older one's date)."""
+        return None if self.pending else self.latest
+
+    @property
+    def earlier(self) -> Acceptance | None:
+        """An acceptance of an earlier version, while the current one is pending."""
+        return self.latest if self.pending else None
 
 
 def status_table(
@@ -182,8 +242,10 @@ def status_table(
     current: CommitmentVersion | None,
     acceptances: Iterable[Acceptance],
     today: date,
+    reached: set[int] | None = None,
 ) -> list[StatusRow]:
-    """Serving members, those who still have to accept first, then by name."""
+    """Serving members, those who still have to accept first, then by name. `reached`: the
+    members the current card was delivered to (None: not known, taken as all)."""
     latest: dict[int, Acceptance] = {}
     for acceptance in acceptances:
         held = latest.get(acceptance.member_id)
@@ -198,5 +260,6 @@ def status_table(
             continue
         mine = latest.get(member.id)
         pending = not has_accepted_current(member, current, [mine] if mine else [])
-        rows.append(StatusRow(member, mine, pending))
+        delivered = reached is None or member.id in reached
+        rows.append(StatusRow(member, mine, pending, delivered))
     return sorted(rows, key=lambda r: (not r.pending, r.member.display_name.casefold()))

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, get_timezone_name
+from babel.dates import format_date, format_datetime, get_timezone_name
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -85,6 +85,12 @@ class Catalogues:
     @property
     def all(self) -> Mapping[str, Translator]:
         return self._translators
+
+
+def format_day(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
+    """A date alone, short, for tables ("23 nov. 2026", "Nov 23, 2026"): the day in the
+    committee's time zone."""
+    return format_date(moment.astimezone(zone).date(), "medium", locale=_FOLDERS[tr.locale])
 
 
 def format_moment(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:

@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database, utcnow
 from bot.storage.outbox import Outbox
-from bot.storage.repositories import AuditLog, MemberRepository
+from bot.storage.repositories import AuditLog, ConversationReferences, MemberRepository
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ def build_services(
             database,
             CommitmentRepository(),
             members,
+            ConversationReferences(),
             audit,
             outbox,
             settings.confidentiality_reminder_days,

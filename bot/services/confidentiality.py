@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,18 +11,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import confidentiality as rules
 from bot.domain.audit import AuditEvent
-from bot.domain.confidentiality import Acceptance, CommitmentVersion, Refusal, StatusRow
+from bot.domain.confidentiality import (
+    Acceptance,
+    CommitmentDraft,
+    CommitmentVersion,
+    Refusal,
+    StatusRow,
+)
 from bot.domain.members import Member
 from bot.locale import Translator, format_moment
 from bot.services.spreadsheet import to_csv
 from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database, utcnow
 from bot.storage.outbox import Outbox, OutboxMessage
-from bot.storage.repositories import AuditLog, MemberRepository
+from bot.storage.repositories import AuditLog, ConversationReferences, MemberRepository
 
 KIND_PREFIX = "confidentiality."
 # One per secretariat member when follow-ups reach the escalation stage.
 ESCALATION_NOTICE = "confidentiality.escalation_notice"
+# An older version's card in a member's chat, updated in place to say it was replaced.
+SUPERSEDE = "confidentiality.supersede"
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,26 @@ class EscalationNotice:
     days: int
 
 
+@dataclass(frozen=True)
+class PublishOutcome:
+    """`published` now, `already` (a second press), `conflict` (another version was published
+    since the preview), or `not_found` (no such draft of this person's)."""
+
+    kind: str
+    version: CommitmentVersion | None = None
+    draft: CommitmentDraft | None = None
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A card of an older version still in a member's chat, to be marked as replaced."""
+
+    member: Member
+    activity_id: str
+    old: int
+    current: CommitmentVersion
+
+
 class PublishConflict(Exception):
     """Someone published at the same moment; nothing was written, try again."""
 
@@ -75,6 +103,7 @@ class ConfidentialityService:
         database: Database,
         commitments: CommitmentRepository,
         members: MemberRepository,
+        references: ConversationReferences,
         audit: AuditLog,
         outbox: Outbox,
         reminder_days: list[int],
@@ -85,6 +114,7 @@ class ConfidentialityService:
         self._db = database
         self._commitments = commitments
         self._members = members
+        self._references = references
         self._audit = audit
         self._outbox = outbox
         self._reminder_days = reminder_days
@@ -99,25 +129,131 @@ class ConfidentialityService:
         async with self._db.read() as conn:
             return await self._commitments.current(conn)
 
-    async def publish(self, text_fr: str, text_en: str, by: str) -> CommitmentVersion:
+    async def publish(
+        self,
+        text_fr: str,
+        text_en: str,
+        by: str,
+        summary_fr: str | None = None,
+        summary_en: str | None = None,
+    ) -> CommitmentVersion:
         """A new version; raises CommitmentTextError for an empty, oversized or unchanged text."""
         async with self._db.transaction() as conn:
-            latest = await self._commitments.current(conn)
-            version = rules.next_version(latest, text_fr, text_en, by, self._clock())
-            if not await self._commitments.add_version(conn, version):
-                raise PublishConflict
-            await self._audit.append(
-                conn,
-                AuditEvent(
-                    by,
-                    "confidentiality.published",
-                    "commitment_version",
-                    str(version.number),
-                    {"sha256_fr": version.sha256_fr, "sha256_en": version.sha256_en},
-                ),
-                at=version.published_at,
-            )
+            version = await self._publish_in(conn, text_fr, text_en, by, summary_fr, summary_en)
         await self.plan_follow_ups()
+        return version
+
+    async def preview(
+        self,
+        text_fr: str,
+        text_en: str,
+        summary_fr: str,
+        summary_en: str,
+        member: Member,
+    ) -> tuple[CommitmentDraft, CommitmentVersion]:
+        """Checks a version as it would be published and keeps it as a draft: nothing reaches
+        members until the secretariat publishes it. Raises CommitmentTextError."""
+        if member.id is None:
+            raise PublishConflict
+        async with self._db.transaction() as conn:
+            latest = await self._commitments.current(conn)
+            shown = rules.next_version(
+                latest,
+                text_fr,
+                text_en,
+                member.email,
+                self._clock(),
+                summary_fr=summary_fr,
+                summary_en=summary_en,
+                summary_required=True,
+            )
+            draft = CommitmentDraft(
+                id=0,
+                text_fr=shown.text_fr,
+                text_en=shown.text_en,
+                change_summary_fr=shown.change_summary_fr,
+                change_summary_en=shown.change_summary_en,
+                based_on=latest.number if latest else None,
+                drafted_by=member.id,
+                drafted_at=self._clock(),
+            )
+            draft_id = await self._commitments.add_draft(conn, draft)
+        return replace(draft, id=draft_id), shown
+
+    async def draft(self, draft_id: int, member: Member) -> CommitmentDraft | None:
+        """A draft of this secretariat member's, or None."""
+        async with self._db.read() as conn:
+            found = await self._commitments.draft(conn, draft_id)
+        return found if found is not None and found.drafted_by == member.id else None
+
+    async def publish_draft(self, draft_id: int, member: Member) -> PublishOutcome:
+        """Publishes what was previewed, once: a second press finds it published."""
+        async with self._db.transaction() as conn:
+            draft = await self._commitments.draft(conn, draft_id)
+            if draft is None or draft.drafted_by != member.id:
+                return PublishOutcome("not_found")
+            current = await self._commitments.current(conn)
+            if draft.published_as is not None:
+                return PublishOutcome("already", current)
+            if (current.number if current else None) != draft.based_on:
+                # Someone published meanwhile: this draft was checked against another text.
+                return PublishOutcome("conflict", current, draft=draft)
+            version = await self._publish_in(
+                conn,
+                draft.text_fr,
+                draft.text_en,
+                member.email,
+                draft.change_summary_fr,
+                draft.change_summary_en,
+            )
+            await self._commitments.mark_draft_published(conn, draft_id, version.number)
+        await self.plan_follow_ups()
+        return PublishOutcome("published", version)
+
+    async def reach(self) -> tuple[list[Member], list[Member]]:
+        """Members who must accept the current version: those the bot can write to now, and
+        those it cannot yet (they never opened a chat with it)."""
+        async with self._db.read() as conn:
+            reachable = await self._references.reachable_members(conn)
+        _, rows = await self.status_rows()
+        pending = [row.member for row in rows if row.pending]
+        return (
+            [m for m in pending if m.id in reachable],
+            [m for m in pending if m.id not in reachable],
+        )
+
+    async def _publish_in(
+        self,
+        conn: AsyncConnection,
+        text_fr: str,
+        text_en: str,
+        by: str,
+        summary_fr: str | None,
+        summary_en: str | None,
+    ) -> CommitmentVersion:
+        latest = await self._commitments.current(conn)
+        version = rules.next_version(
+            latest,
+            text_fr,
+            text_en,
+            by,
+            self._clock(),
+            summary_fr=summary_fr,
+            summary_en=summary_en,
+        )
+        if not await self._commitments.add_version(conn, version):
+            raise PublishConflict
+        await self._audit.append(
+            conn,
+            AuditEvent(
+                by,
+                "confidentiality.published",
+                "commitment_version",
+                str(version.number),
+                {"sha256_fr": version.sha256_fr, "sha256_en": version.sha256_en},
+            ),
+            at=version.published_at,
+        )
         return version
 
     async def status_of(self, member: Member) -> MemberStatus:
@@ -190,7 +326,11 @@ class ConfidentialityService:
             current = await self._commitments.current(conn)
             members = await self._members.all(conn)
             acceptances = await self._commitments.acceptances(conn)
-        return current, rules.status_table(members, current, acceptances, self._today())
+            reached = None
+            if current is not None:
+                cards = await self._outbox.sent_under(conn, f"confidentiality:v{current.number}:m")
+                reached = {m.member_id for m in cards if m.member_id is not None}
+        return current, rules.status_table(members, current, acceptances, self._today(), reached)
 
     async def csv_report(self, tr: Translator) -> bytes:
         current, rows = await self.status_rows()
@@ -210,7 +350,26 @@ class ConfidentialityService:
             acceptances = await self._commitments.acceptances(conn)
             prefix = f"confidentiality:v{current.number}:"
             planned_keys = await self._outbox.keys_starting(conn, prefix)
+            sent_before = [
+                message
+                for message in await self._outbox.sent_under(conn, "confidentiality:v")
+                if message.sent_activity_id
+                and message.kind in (KIND_PREFIX + "card", KIND_PREFIX + "reminder")
+                and int(message.payload.get("version", current.number)) < current.number
+            ]
+            planned_supersedes = await self._outbox.keys_starting(
+                conn, "confidentiality:supersede:"
+            )
         missing = []
+        for message in sent_before:
+            key = f"confidentiality:supersede:{message.id}"
+            if key not in planned_supersedes:
+                payload = {
+                    "activity_id": message.sent_activity_id,
+                    "version": message.payload.get("version"),
+                    "current": current.number,
+                }
+                missing.append((key, SUPERSEDE, message.member_id, payload, now))
         for row in rules.status_table(members, current, acceptances, self._today()):
             if not row.pending or row.member.id is None:
                 continue
@@ -287,6 +446,18 @@ class ConfidentialityService:
                 conn, key, ESCALATION_NOTICE, person.id, payload, self._clock()
             )
         return planned
+
+    async def superseded_for(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> Superseded | None:
+        if message.member_id is None:
+            return None
+        member = await self._members.get(conn, message.member_id)
+        current = await self._commitments.current(conn)
+        activity_id = message.payload.get("activity_id")
+        if member is None or current is None or not activity_id:
+            return None
+        return Superseded(member, str(activity_id), int(message.payload.get("version", 0)), current)
 
     async def escalation_notice_for(
         self, conn: AsyncConnection, message: OutboxMessage

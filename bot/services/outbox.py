@@ -26,9 +26,19 @@ SENT = "sent"
 SKIPPED = "skipped"
 # Handed on to other outbox rows (one per recipient), each sent once on its own.
 FANNED_OUT = "fanned_out"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Teams took the message and gave it this id (kept, to update the message later)."""
+
+    activity_id: str | None
+
+
 # A delivery uses the claim's connection for any reading: on SQLite a second connection
-# would wait for the write lock this transaction holds.
-Delivery = Callable[[AsyncConnection, OutboxMessage], Awaitable[str]]
+# would wait for the write lock this transaction holds. It returns SKIPPED, FANNED_OUT, or
+# Sent once Teams took the message; it raises on any failure.
+Delivery = Callable[[AsyncConnection, OutboxMessage], Awaitable[str | Sent]]
 
 
 @dataclass(frozen=True)
@@ -81,9 +91,11 @@ class OutboxDispatcher:
                         )
                         postponed += 1
                         continue
-                    await self._outbox.mark(conn, message.id, outcome)
-                    sent += outcome == SENT
-                    skipped += outcome == SKIPPED
+                    activity_id = outcome.activity_id if isinstance(outcome, Sent) else None
+                    kind = SENT if isinstance(outcome, Sent) else outcome
+                    await self._outbox.mark(conn, message.id, kind, activity_id)
+                    sent += kind == SENT
+                    skipped += kind == SKIPPED
         return DispatchReport(sent, skipped, postponed)
 
     def kick(self) -> None:

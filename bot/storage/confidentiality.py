@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.confidentiality import Acceptance, CommitmentVersion
+from bot.domain.confidentiality import Acceptance, CommitmentDraft, CommitmentVersion
 from bot.storage import tables
 from bot.storage.database import fit_key, from_db, insert_if_absent, to_db
 
@@ -20,6 +20,22 @@ def _version(row: RowMapping) -> CommitmentVersion:
         sha256_en=row["sha256_en"],
         published_by=row["published_by"],
         published_at=from_db(row["published_at"]),
+        change_summary_fr=row["change_summary_fr"],
+        change_summary_en=row["change_summary_en"],
+    )
+
+
+def _draft(row: RowMapping) -> CommitmentDraft:
+    return CommitmentDraft(
+        id=row["id"],
+        text_fr=row["text_fr"],
+        text_en=row["text_en"],
+        change_summary_fr=row["change_summary_fr"],
+        change_summary_en=row["change_summary_en"],
+        based_on=row["based_on"],
+        drafted_by=row["drafted_by"],
+        drafted_at=from_db(row["drafted_at"]),
+        published_as=row["published_as"],
     )
 
 
@@ -63,6 +79,8 @@ class CommitmentRepository:
                 sha256_en=version.sha256_en,
                 published_by=version.published_by,
                 published_at=to_db(version.published_at),
+                change_summary_fr=version.change_summary_fr,
+                change_summary_en=version.change_summary_en,
             ),
         )
 
@@ -106,4 +124,41 @@ class CommitmentRepository:
                 accepted_at=to_db(acceptance.accepted_at),
                 activity_id=fit_key(acceptance.activity_id, 300),
             ),
+        )
+
+    async def add_draft(self, conn: AsyncConnection, draft: CommitmentDraft) -> int:
+        result = await conn.execute(
+            insert(tables.commitment_drafts)
+            .values(
+                text_fr=draft.text_fr,
+                text_en=draft.text_en,
+                change_summary_fr=draft.change_summary_fr,
+                change_summary_en=draft.change_summary_en,
+                based_on=draft.based_on,
+                drafted_by=draft.drafted_by,
+                drafted_at=to_db(draft.drafted_at),
+            )
+            .returning(tables.commitment_drafts.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def draft(self, conn: AsyncConnection, draft_id: int) -> CommitmentDraft | None:
+        row = (
+            (
+                await conn.execute(
+                    select(tables.commitment_drafts).where(
+                        tables.commitment_drafts.c.id == draft_id
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _draft(row) if row else None
+
+    async def mark_draft_published(self, conn: AsyncConnection, draft_id: int, number: int) -> None:
+        await conn.execute(
+            update(tables.commitment_drafts)
+            .where(tables.commitment_drafts.c.id == draft_id)
+            .values(published_as=number)
         )

@@ -22,7 +22,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import tables
-from bot.storage.database import from_db, insert_if_absent, to_db, utcnow
+from bot.storage.database import fit_key, from_db, insert_if_absent, to_db, utcnow
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class OutboxMessage:
     payload: dict[str, Any]
     due_at: datetime
     attempts: int
+    sent_activity_id: str | None = None
 
 
 def _message(row: RowMapping) -> OutboxMessage:
@@ -45,6 +46,7 @@ def _message(row: RowMapping) -> OutboxMessage:
         payload=json.loads(row["payload"]),
         due_at=from_db(row["due_at"]),
         attempts=row["attempts"],
+        sent_activity_id=row["sent_activity_id"],
     )
 
 
@@ -103,13 +105,32 @@ class Outbox:
             query = query.with_for_update(skip_locked=True)
         return [_message(row) for row in (await conn.execute(query)).mappings()]
 
-    async def mark(self, conn: AsyncConnection, message_id: int, outcome: str) -> None:
-        """`sent`, or `skipped` when the reason for the message has gone (the member accepted)."""
+    async def mark(
+        self,
+        conn: AsyncConnection,
+        message_id: int,
+        outcome: str,
+        activity_id: str | None = None,
+    ) -> None:
+        """`sent` (with the id Teams gave it), or `skipped` when the reason for the message has
+        gone (the member accepted)."""
         await conn.execute(
             update(tables.outbox)
             .where(tables.outbox.c.id == message_id)
-            .values(sent_at=to_db(utcnow()), outcome=outcome)
+            .values(
+                sent_at=to_db(utcnow()),
+                outcome=outcome,
+                sent_activity_id=fit_key(activity_id, 300) if activity_id else None,
+            )
         )
+
+    async def sent_under(self, conn: AsyncConnection, prefix: str) -> list[OutboxMessage]:
+        """The messages sent (Teams took them) whose keys start with `prefix`."""
+        key = tables.outbox.c.dedupe_key
+        query = select(tables.outbox).where(
+            key.startswith(prefix, autoescape=True), tables.outbox.c.outcome == "sent"
+        )
+        return [_message(row) for row in (await conn.execute(query)).mappings()]
 
     async def postpone(
         self, conn: AsyncConnection, message_id: int, until: datetime, error: str

@@ -285,6 +285,16 @@ class ConversationReferences:
         ).first()
         return (json.loads(row.reference), row.member_id) if row else None
 
+    async def reachable_members(self, conn: AsyncConnection) -> set[int]:
+        """Members who have a personal chat with the bot: it can write to them first."""
+        table = tables.conversation_references
+        result = await conn.execute(
+            select(table.c.member_id).where(
+                table.c.scope == "personal", table.c.member_id.is_not(None)
+            )
+        )
+        return {int(row.member_id) for row in result}
+
     async def personal_for(self, conn: AsyncConnection, member_id: int) -> dict[str, Any] | None:
         row = (
             await conn.execute(

@@ -93,6 +93,24 @@ commitment_versions = Table(
     Column("sha256_en", String(64), nullable=False),
     Column("published_by", String(320), nullable=False),
     Column("published_at", DateTime, nullable=False),
+    # What changed from the previous version, as the secretariat put it, in each language.
+    Column("change_summary_fr", Text),
+    Column("change_summary_en", Text),
+)
+
+# A version as the secretariat previewed it: publishing takes the draft, not the card's data.
+commitment_drafts = Table(
+    "commitment_drafts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("text_fr", Text, nullable=False),
+    Column("text_en", Text, nullable=False),
+    Column("change_summary_fr", Text),
+    Column("change_summary_en", Text),
+    Column("based_on", Integer),
+    Column("drafted_by", Integer, ForeignKey("members.id"), nullable=False),
+    Column("drafted_at", DateTime, nullable=False),
+    Column("published_as", Integer),
 )
 
 acceptances = Table(
@@ -125,4 +143,6 @@ outbox = Table(
     Column("outcome", String(20)),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
+    # The id Teams gave the message: a later change (superseded) updates it in place.
+    Column("sent_activity_id", String(300)),
 )

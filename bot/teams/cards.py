@@ -167,9 +167,29 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequenc
     }
 
 
+def short(value: str, keep: int = 16) -> str:
+    """A long value (a SHA-256 fingerprint) cut to what fits a line; `show_in_full` has it all."""
+    return value if len(value) <= keep else value[:keep] + "…"
+
+
+def show_in_full(tr: Translator, values: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """A button that unfolds long values, in groups of 16 characters so they wrap and can be
+    compared by eye; no round trip to the bot."""
+
+    def grouped(value: str) -> str:
+        return " ".join(value[i : i + 16] for i in range(0, len(value), 16))
+
+    return {
+        "type": "Action.ShowCard",
+        "title": tr.t("action.show_in_full"),
+        "card": card([facts([(name, grouped(value)) for name, value in values])]),
+    }
+
+
 def error_line(text: str) -> Element:
-    """What was wrong with the input: the words say it, the colour only adds to them."""
-    return paragraph(text, weight="Bolder", color="Attention")
+    """What was wrong with the input, in bold words (a coloured text would be unreadable on
+    one of Teams' themes)."""
+    return paragraph(text, weight="Bolder")
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:

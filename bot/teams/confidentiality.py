@@ -13,11 +13,11 @@ from bot.scheduling.jobs import RecurringJob
 from bot.services.confidentiality import (
     ESCALATION_NOTICE,
     KIND_PREFIX,
+    SUPERSEDE,
     ConfidentialityService,
-    PublishConflict,
     explain_text_error,
 )
-from bot.services.outbox import FANNED_OUT, SENT, SKIPPED
+from bot.services.outbox import FANNED_OUT, SKIPPED, OutboxDispatcher, Sent
 from bot.storage.outbox import OutboxMessage
 from bot.teams import confidentiality_cards as cards
 from bot.teams.cards import Card, as_message
@@ -42,6 +42,7 @@ class ConfidentialityFeature:
     def __init__(
         self,
         service: ConfidentialityService,
+        dispatcher: OutboxDispatcher,
         messenger: ProactiveMessenger,
         files: FileConsents,
         catalogues: Catalogues,
@@ -50,6 +51,7 @@ class ConfidentialityFeature:
         poll_seconds: int,
     ) -> None:
         self._service = service
+        self._dispatcher = dispatcher
         self._messenger = messenger
         self._files = files
         self._catalogues = catalogues
@@ -91,7 +93,9 @@ class ConfidentialityFeature:
             actions=[
                 Action(cards.ACCEPT, cards.AcceptPayload, self.accept, MEMBERS),
                 Action(cards.VIEW, NoData, self.view, MEMBERS),
-                Action(cards.PUBLISH, cards.PublishPayload, self.publish, SECRETARIAT_PERSONAL),
+                Action(cards.PREVIEW, cards.PublishPayload, self.preview, SECRETARIAT_PERSONAL),
+                Action(cards.PUBLISH, cards.DraftPayload, self.publish, SECRETARIAT_PERSONAL),
+                Action(cards.EDIT, cards.DraftPayload, self.edit, SECRETARIAT_PERSONAL),
                 Action(cards.EXPORT, NoData, self.export, SECRETARIAT_PERSONAL),
                 Action(cards.TABLE, NoData, self.table, SECRETARIAT_PERSONAL),
             ],
@@ -99,6 +103,7 @@ class ConfidentialityFeature:
             deliveries={
                 **{KIND_PREFIX + stage.value: self.deliver_follow_up for stage in Stage},
                 ESCALATION_NOTICE: self.deliver_escalation_notice,
+                SUPERSEDE: self.deliver_supersede,
             },
             # New members and renewed mandates are found here; the outbox then sends.
             jobs=[
@@ -144,12 +149,10 @@ class ConfidentialityFeature:
         if outcome.kind in ("accepted", "already") and outcome.current and outcome.acceptance:
             return cards.accepted(turn.tr, outcome.current, outcome.acceptance, self._zone)
         if outcome.refusal is Refusal.STALE_VERSION and outcome.current:
-            # Nothing recorded for the old version: show the current one to read and accept.
-            status = await self._service.status_of(turn.member)
-            notice = turn.tr.t("confidentiality.refused.stale", number=outcome.current.number)
-            return cards.commitment(
-                turn.tr, outcome.current, status.accepted, self._zone, notice=notice
-            )
+            # Nothing recorded for the old version. The current one comes as its own card (the
+            # outbox sends it once, now): one live card of it, never a second one here.
+            self._dispatcher.kick()
+            return cards.superseded(turn.tr, data.version or 0, outcome.current.number)
         return cards.refused(turn.tr, outcome.refusal.value if outcome.refusal else "error.generic")
 
     # --- what the secretariat does -------------------------------------------------------
@@ -162,23 +165,66 @@ class ConfidentialityFeature:
         return cards.status_table(turn.tr, current, rows, self._zone)
 
     async def show_publish_form(self, turn: Turn) -> None:
-        await turn.send_card(cards.publish_form(turn.tr))
+        current = await self._service.current()
+        await turn.send_card(cards.publish_form(turn.tr, asks_summary=current is not None))
 
-    async def publish(self, turn: Turn, data: cards.PublishPayload) -> Card:
+    async def preview(self, turn: Turn, data: cards.PublishPayload) -> Card:
+        """Nothing irreversible yet: the cards members would receive, then Publish / Edit."""
+        current = await self._service.current()
         try:
-            version = await self._service.publish(data.text_fr, data.text_en, turn.member.email)
+            draft, shown = await self._service.preview(
+                data.text_fr, data.text_en, data.summary_fr, data.summary_en, turn.member
+            )
         except CommitmentTextError as error:
-            message = explain_text_error(turn.tr, error)
+            return self._form(turn, data, explain_text_error(turn.tr, error), current is not None)
+        for language in ("fr-CA", "en"):
+            tr = self._catalogues.all[language]
+            await turn.send_card(cards.commitment(tr, shown, None, self._zone))
+        return cards.preview(turn.tr, shown.number, draft.id)
+
+    async def edit(self, turn: Turn, data: cards.DraftPayload) -> Card:
+        draft = await self._service.draft(data.draft, turn.member)
+        if draft is None:
+            return cards.refused(turn.tr, "confidentiality.draft_gone")
+        return cards.publish_form(
+            turn.tr,
+            text_fr=draft.text_fr,
+            text_en=draft.text_en,
+            summary_fr=draft.change_summary_fr or "",
+            summary_en=draft.change_summary_en or "",
+            asks_summary=draft.based_on is not None,
+        )
+
+    async def publish(self, turn: Turn, data: cards.DraftPayload) -> Card:
+        outcome = await self._service.publish_draft(data.draft, turn.member)
+        if outcome.kind == "not_found" or outcome.version is None:
+            return cards.refused(turn.tr, "confidentiality.draft_gone")
+        if outcome.kind == "conflict" and outcome.draft is not None:
+            draft = outcome.draft
             return cards.publish_form(
-                turn.tr, error=message, text_fr=data.text_fr, text_en=data.text_en
+                turn.tr,
+                error=turn.tr.t("confidentiality.error.conflict"),
+                text_fr=draft.text_fr,
+                text_en=draft.text_en,
+                summary_fr=draft.change_summary_fr or "",
+                summary_en=draft.change_summary_en or "",
+                asks_summary=True,
             )
-        except PublishConflict:
-            message = turn.tr.t("confidentiality.error.conflict")
-            return cards.publish_form(
-                turn.tr, error=message, text_fr=data.text_fr, text_en=data.text_en
-            )
-        _, rows = await self._service.status_rows()
-        return cards.published(turn.tr, version, sum(1 for r in rows if r.pending))
+        # The cards go out now, not at the next tick.
+        self._dispatcher.kick()
+        reachable, unreachable = await self._service.reach()
+        return cards.published(turn.tr, outcome.version, reachable, unreachable)
+
+    def _form(self, turn: Turn, data: cards.PublishPayload, error: str, asks_summary: bool) -> Card:
+        return cards.publish_form(
+            turn.tr,
+            error=error,
+            text_fr=data.text_fr,
+            text_en=data.text_en,
+            summary_fr=data.summary_fr,
+            summary_en=data.summary_en,
+            asks_summary=asks_summary,
+        )
 
     async def export(self, turn: Turn, _data: NoData) -> Card:
         """Offers the CSV as a file: Teams asks the person where to put it (file consent)."""
@@ -194,7 +240,7 @@ class ConfidentialityFeature:
 
     # --- what the bot does on its own ----------------------------------------------------
 
-    async def deliver_follow_up(self, conn: AsyncConnection, message: OutboxMessage) -> str:
+    async def deliver_follow_up(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
         follow_up = await self._service.follow_up_for(conn, message)
         if follow_up is None:
             return SKIPPED
@@ -213,17 +259,26 @@ class ConfidentialityFeature:
             card = cards.reminder(tr, follow_up.version, follow_up.days, self._zone)
         else:
             card = cards.commitment(tr, follow_up.version, None, self._zone)
-        await self._messenger.send(conn, member, as_message(card))
-        return SENT
+        return Sent(await self._messenger.send(conn, member, as_message(card)))
 
-    async def deliver_escalation_notice(self, conn: AsyncConnection, message: OutboxMessage) -> str:
+    async def deliver_supersede(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
+        found = await self._service.superseded_for(conn, message)
+        if found is None:
+            return SKIPPED
+        tr = self._catalogues.for_locale(found.member.preferred_locale, self._default_locale)
+        card = cards.superseded(tr, found.old, found.current.number)
+        await self._messenger.update(conn, found.member, found.activity_id, as_message(card))
+        return Sent(found.activity_id)
+
+    async def deliver_escalation_notice(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent:
         notice = await self._service.escalation_notice_for(conn, message)
         if notice is None:
             return SKIPPED
         tr = self._catalogues.for_locale(notice.recipient.preferred_locale, self._default_locale)
         card = cards.escalation(tr, notice.version, notice.overdue, notice.days)
-        await self._messenger.send(conn, notice.recipient, as_message(card))
-        return SENT
+        return Sent(await self._messenger.send(conn, notice.recipient, as_message(card)))
 
     async def _viewer_ids(self) -> list[str]:
         _, rows = await self._service.status_rows()

@@ -6,9 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.confidentiality import Acceptance, CommitmentVersion, StatusRow
+from bot.domain.confidentiality import (
+    MAX_SUMMARY_CHARACTERS,
+    Acceptance,
+    CommitmentVersion,
+    StatusRow,
+)
 from bot.domain.members import Member
-from bot.locale import Translator, format_moment
+from bot.locale import Translator, format_day, format_moment
 from bot.teams.cards import (
     Card,
     card,
@@ -16,6 +21,8 @@ from bot.teams.cards import (
     execute,
     facts,
     paragraph,
+    short,
+    show_in_full,
     table,
     text_input,
     title,
@@ -24,7 +31,9 @@ from bot.teams.platform import Payload
 
 ACCEPT = "confidentiality.accept"
 VIEW = "confidentiality.view"
+PREVIEW = "confidentiality.preview"
 PUBLISH = "confidentiality.publish"
+EDIT = "confidentiality.edit"
 EXPORT = "confidentiality.export"
 TABLE = "confidentiality.table"
 
@@ -38,10 +47,19 @@ class AcceptPayload(Payload):
 
 
 class PublishPayload(Payload):
-    """The two texts typed in the publish form (Teams sends every input with the button)."""
+    """The publish form's inputs (Teams sends every input with the button)."""
 
     text_fr: str = ""
     text_en: str = ""
+    summary_fr: str = ""
+    summary_en: str = ""
+
+
+class DraftPayload(Payload):
+    """Which previewed draft to publish or edit: the texts stay on the server (a card carrying
+    both would pass Teams' 28 KB)."""
+
+    draft: int
 
 
 def _text_blocks(text: str) -> list[dict[str, Any]]:
@@ -60,7 +78,16 @@ def commitment(
     """The whole text in the reader's language, with the button or the date it was accepted."""
     body: list[dict[str, Any]] = [title(tr.t("confidentiality.title", number=version.number))]
     if notice:
-        body.append(paragraph(notice, color="Attention", weight="Bolder"))
+        body.append(paragraph(notice, weight="Bolder"))
+    changes = version.change_summary_in(tr.locale)
+    if changes and accepted is None:
+        # What a member who accepted the previous version needs to read first.
+        previous = version.number - 1
+        body.append(
+            paragraph(tr.t("confidentiality.what_changed", number=previous), weight="Bolder")
+        )
+        body += _text_blocks(changes)
+        body.append(paragraph(tr.t("confidentiality.full_text"), weight="Bolder", separator=True))
     body += _text_blocks(version.text_in(tr.locale))
     if accepted is not None:
         body.append(accepted_line(tr, accepted, zone))
@@ -72,10 +99,9 @@ def commitment(
 
 def accepted_line(tr: Translator, accepted: Acceptance, zone: ZoneInfo) -> dict[str, Any]:
     when = format_moment(tr, accepted.accepted_at, zone)
+    # Said in words, in bold: Teams' green on white is about 2:1, unreadable for many.
     return paragraph(
-        tr.t("confidentiality.accepted_on", when=when, number=accepted.version),
-        color="Good",
-        weight="Bolder",
+        tr.t("confidentiality.accepted_on", when=when, number=accepted.version), weight="Bolder"
     )
 
 
@@ -89,10 +115,21 @@ def accepted(
             accepted_line(tr, acceptance, zone),
             paragraph(tr.t("confidentiality.thanks")),
             paragraph(
-                tr.t("confidentiality.fingerprint", sha=acceptance.text_sha256),
+                tr.t("confidentiality.fingerprint", sha=short(acceptance.text_sha256)),
                 isSubtle=True,
                 size="Small",
             ),
+        ],
+        [show_in_full(tr, [(tr.t("confidentiality.fingerprint_full"), acceptance.text_sha256)])],
+    )
+
+
+def superseded(tr: Translator, old: int, current: int) -> Card:
+    """What an older version's card becomes once a new one is published: no live button."""
+    return card(
+        [
+            title(tr.t("confidentiality.title", number=old)),
+            paragraph(tr.t("confidentiality.superseded", number=current), weight="Bolder"),
         ]
     )
 
@@ -179,25 +216,48 @@ def status_table(
 
     headers = [
         tr.t(key)
-        for key in ("column.member", "column.organisation", "column.version", "column.accepted_on")
+        for key in ("column.member", "column.status", "column.accepted_on", "column.earlier")
     ]
     lines = []
     for row in rows:
-        status = (
-            tr.t("confidentiality.pending")
-            if row.pending
-            else str(row.latest.version if row.latest else "")
+        accepted_now = row.accepted_current
+        earlier = row.earlier
+        lines.append(
+            [
+                row.member.display_name,
+                status_words(tr, row),
+                format_day(tr, accepted_now.accepted_at, zone) if accepted_now else "—",
+                tr.t(
+                    "confidentiality.earlier_acceptance",
+                    number=earlier.version,
+                    day=format_day(tr, earlier.accepted_at, zone),
+                )
+                if earlier
+                else "—",
+            ]
         )
-        if row.pending and row.latest is not None:
-            status = tr.t("confidentiality.pending_was", number=row.latest.version)
-        accepted_on = format_moment(tr, row.latest.accepted_at, zone) if row.latest else "—"
-        lines.append([row.member.display_name, row.member.organisation, status, accepted_on])
-    body.append(table(headers, lines, [3, 3, 2, 3]))
+    body.append(table(headers, lines, [3, 3, 2, 2]))
     return card(body, [execute(tr.t("confidentiality.export_button"), EXPORT)])
 
 
+def status_words(tr: Translator, row: StatusRow) -> str:
+    """A status in words, with an icon that repeats it: never by colour alone."""
+    if not row.pending:
+        return tr.t("confidentiality.status_accepted")
+    if not row.reached:
+        return tr.t("confidentiality.status_not_reached")
+    return tr.t("confidentiality.status_pending")
+
+
 def publish_form(
-    tr: Translator, *, error: str | None = None, text_fr: str = "", text_en: str = ""
+    tr: Translator,
+    *,
+    error: str | None = None,
+    text_fr: str = "",
+    text_en: str = "",
+    summary_fr: str = "",
+    summary_en: str = "",
+    asks_summary: bool = False,
 ) -> Card:
     body: list[dict[str, Any]] = [
         title(tr.t("confidentiality.publish_title")),
@@ -224,14 +284,68 @@ def publish_form(
             multiline=True,
         ),
     ]
-    return card(body, [execute(tr.t("confidentiality.publish_button"), PUBLISH)])
+    if asks_summary:
+        # Members who accepted the version in force read this first.
+        body += [
+            text_input(
+                "summary_fr",
+                tr.t("confidentiality.summary_fr_label"),
+                value=summary_fr,
+                required=True,
+                error=required,
+                multiline=True,
+                max_length=MAX_SUMMARY_CHARACTERS,
+            ),
+            text_input(
+                "summary_en",
+                tr.t("confidentiality.summary_en_label"),
+                value=summary_en,
+                required=True,
+                error=required,
+                multiline=True,
+                max_length=MAX_SUMMARY_CHARACTERS,
+            ),
+        ]
+    return card(body, [execute(tr.t("confidentiality.preview_button"), PREVIEW)])
 
 
-def published(tr: Translator, version: CommitmentVersion, pending: int) -> Card:
+def preview(tr: Translator, number: int, draft_id: int) -> Card:
+    """Before anything irreversible: the cards members will receive are shown just above."""
     return card(
         [
-            title(tr.t("confidentiality.published_title", number=version.number)),
-            paragraph(tr.t("confidentiality.published_body", pending=pending)),
-            facts([("SHA-256 (fr)", version.sha256_fr), ("SHA-256 (en)", version.sha256_en)]),
-        ]
+            title(tr.t("confidentiality.preview_title", number=number)),
+            paragraph(tr.t("confidentiality.preview_body")),
+        ],
+        [
+            execute(tr.t("confidentiality.publish_button"), PUBLISH, DraftPayload(draft=draft_id)),
+            execute(tr.t("confidentiality.edit_button"), EDIT, DraftPayload(draft=draft_id)),
+        ],
     )
+
+
+def published(
+    tr: Translator,
+    version: CommitmentVersion,
+    reachable: Sequence[Member],
+    unreachable: Sequence[Member],
+) -> Card:
+    """What happens now, in honest numbers: who gets the card, who cannot be reached yet."""
+    body: list[dict[str, Any]] = [
+        title(tr.t("confidentiality.published_title", number=version.number)),
+        paragraph(tr.n("confidentiality.published_reachable", len(reachable))),
+    ]
+    if unreachable:
+        names = ", ".join(m.display_name for m in unreachable)
+        body.append(
+            paragraph(tr.n("confidentiality.published_unreachable", len(unreachable), names=names))
+        )
+    body.append(
+        facts(
+            [
+                ("SHA-256 (fr)", short(version.sha256_fr)),
+                ("SHA-256 (en)", short(version.sha256_en)),
+            ]
+        )
+    )
+    full = [("SHA-256 (fr)", version.sha256_fr), ("SHA-256 (en)", version.sha256_en)]
+    return card(body, [show_in_full(tr, full)])

@@ -67,6 +67,29 @@ class ProactiveMessenger:
             raise Undeliverable(f"no personal conversation with member {member.id} yet")
         return await self.send_to(ConversationReference().deserialize(stored), activity)
 
+    async def update(
+        self, conn: AsyncConnection, member: Member, activity_id: str, activity: Activity
+    ) -> None:
+        """Replaces a message sent earlier to the member's personal chat (a superseded card)."""
+        if member.id is None:
+            raise Undeliverable("member without id")
+        stored = await self._references.personal_for(conn, member.id)
+        if stored is None:
+            raise Undeliverable(f"no personal conversation with member {member.id}")
+        reference = ConversationReference().deserialize(stored)
+        outgoing = TurnContext.apply_conversation_reference(activity, reference)
+        outgoing.id = activity_id
+        try:
+            client = await self._connectors.create(reference.service_url)
+            await client.conversations.update_activity(
+                reference.conversation.id, activity_id, outgoing
+            )
+        except Exception as error:
+            failure = as_delivery_error(error)
+            if failure is None:
+                raise
+            raise failure from error
+
     async def send_to(self, reference: ConversationReference, activity: Activity) -> str | None:
         outgoing = TurnContext.apply_conversation_reference(activity, reference)
         try:

@@ -44,6 +44,7 @@ class FeatureKit:
 def _confidentiality(kit: FeatureKit) -> Feature:
     return ConfidentialityFeature(
         kit.services.confidentiality,
+        kit.services.dispatcher,
         kit.messenger,
         kit.files,
         kit.catalogues,

@@ -39,6 +39,8 @@ class RecordedCall:
     authorization: str | None
     body: Any
     size: int = 0
+    # The id the connector gave a sent activity.
+    answered_id: str | None = None
 
 
 @dataclass
@@ -171,7 +173,9 @@ class LoopbackConnector:
         raw = await request.read()
         body = json.loads(raw)
         self._record(request, body, len(raw))
-        return web.json_response({"id": f"bot-activity-{next(self._ids)}"})
+        answered = f"bot-activity-{next(self._ids)}"
+        self.calls[-1].answered_id = answered
+        return web.json_response({"id": answered})
 
     async def _update(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -240,6 +244,15 @@ class LoopbackConnector:
             and "/activities" in call.path
             and (conversation_id is None or f"/conversations/{conversation_id}/" in call.path)
         ]
+
+    def id_of(self, card: dict[str, Any], conversation_id: str) -> str | None:
+        """The id the connector gave the message that carried this card to this conversation."""
+        for call in self.calls:
+            if call.method != "POST" or f"/conversations/{conversation_id}/" not in call.path:
+                continue
+            if any(a.get("content") == card for a in (call.body or {}).get("attachments") or []):
+                return call.answered_id
+        return None
 
     def updates(self) -> list[RecordedCall]:
         return [call for call in self.calls if call.method == "PUT"]
