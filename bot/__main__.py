@@ -243,8 +243,24 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
 }
 
 
+def _language_first(argv: list[str]) -> list[str]:
+    """`--lang en` wherever it is typed (`members list --lang en` too), moved before the
+    subcommand where argparse expects it."""
+    language: list[str] = []
+    rest: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--lang":
+            language = [word, next(words, "")]
+        elif word.startswith("--lang="):
+            language = [word]
+        else:
+            rest.append(word)
+    return language + rest
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_language_first(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -31,6 +31,7 @@ from bot.teams import confidentiality_cards as conf_cards
 from bot.teams.platform import Command, Registry, parse_payload
 from bot.teams.wiring import build_transport
 from tests.conftest import ROOT
+from tests.support.cards import layout_problems
 
 SCHEMAS = ROOT / "tests" / "schemas"  # copied from shared/schemas, see SOURCE.md
 ZONE = ZoneInfo("America/Toronto")
@@ -370,3 +371,35 @@ def test_every_piece_of_the_card_kit_is_valid_adaptive_card_1_5(card_schema: Any
     assert [e.message for e in card_schema.iter_errors(kit)] == []
     labelled = [e for e in kit["body"] if e["type"].startswith("Input.")]
     assert all(e["label"] for e in labelled), "every input has a visible label"
+
+
+@pytest.mark.parametrize("locale", [FRENCH, ENGLISH])
+async def test_every_card_reads_well_in_teams(locale: str, registry: Registry) -> None:
+    """No coloured text, nothing that cannot wrap, tables that fit a 500-pixel card."""
+    for name, card in every_card(Catalogues().for_locale(locale), registry).items():
+        assert layout_problems(card) == [], name
+
+
+def test_the_reading_rules_catch_what_they_forbid() -> None:
+    bad = cards.card(
+        [
+            {"type": "TextBlock", "text": "Accepté", "color": "Good", "wrap": True},
+            cards.paragraph("a" * 64),
+            cards.table(["Un", "Deux", "Trois", "Quatre", "Cinq"], [], [1, 1, 1, 1, 1]),
+        ]
+    )
+    assert len(layout_problems(bad)) == 3
+
+
+@pytest.mark.parametrize(
+    ("count", "french", "english"),
+    [(0, "0 membre", "0 members"), (1, "1 membre", "1 member"), (2, "2 membres", "2 members")],
+)
+def test_plurals_follow_each_language(count: int, french: str, english: str) -> None:
+    catalogues = Catalogues()
+    fr = catalogues.for_locale(FRENCH).n("confidentiality.status_summary", count, number=1, total=5)
+    en = catalogues.for_locale(ENGLISH).n(
+        "confidentiality.status_summary", count, number=1, total=5
+    )
+    assert f"{french} en attente" in fr
+    assert f"{english} pending" in en

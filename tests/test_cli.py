@@ -86,7 +86,7 @@ def test_importing_the_roster_twice_changes_nothing_the_second_time(
         cli("members", "import", str(ROSTER))[1]
         == "Registre importé\u00a0: ajoutés 0, mis à jour 0, inchangés 5.\n"
     )
-    code, out, _ = cli("--lang", "en", "members", "list")
+    code, out, _ = cli("members", "list", "--lang", "en")  # after the subcommand, too
     assert code == 0
     assert "Amélie Côté" in out and "Civil society" in out and "Secretariat" in out
     assert _count(database_url, tables.audit_log) == 1
@@ -173,10 +173,11 @@ def test_publish_and_report_keep_french_typography(cli: Cli, tmp_path: Path) -> 
     text = raw.decode("utf-8-sig")
     assert (
         text.splitlines()[0]
-        == "Nom;Courriel;Organisation;Statut;Version acceptée;Date d’acceptation;Version en vigueur"
+        == "Nom;Courriel;Organisation;Statut;Version acceptée;Date d’acceptation;"
+        "Acceptation (ISO 8601, UTC);Version en vigueur"
     )
     assert (
-        "Amélie Côté;amelie.cote@transparence.example.org;Coalition pour la transparence (exemple);En attente;;;1"
+        "Amélie Côté;amelie.cote@transparence.example.org;Coalition pour la transparence (exemple);En attente;;;;1"
         in text
     )
 

@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -428,6 +429,10 @@ async def test_secretariat_table_puts_pending_first_and_exports_a_csv_file(bot: 
     rows_csv = list(csv.reader(io.StringIO(uploaded.decode("utf-8-sig")), delimiter=";"))
     assert rows_csv[0][:4] == ["Nom", "Courriel", "Organisation", "Statut"]
     assert rows_csv[1][:2] == ["Amélie Côté", "amelie.cote@transparence.example.org"]
+    camille = next(r for r in rows_csv if r[0] == "Camille Tremblay")
+    # Shown as people read it, and again in a column that sorts.
+    assert camille[5].endswith("(heure de l’Est)")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", camille[6])
     info = bot.connector.replies()[-1]["attachments"][0]
     assert info["contentType"] == "application/vnd.microsoft.teams.card.file.info"
 

@@ -175,6 +175,8 @@ async def test_adding_the_bot_to_the_committees_team_greets_the_channel_once(
     # Each post returns once its turn is over: nothing more can come.
     [welcome] = bot.connector.cards("19:general@thread.tacv2")
     assert texts(welcome)[:2] == ["Comité en gouvernement ouvert", "Bonjour à toutes et à tous!"]
+    # A whole team reads it: the English follows the French.
+    assert "Hello everyone!" in texts(welcome)
 
 
 async def test_a_french_speaker_on_an_english_client_gets_french_once_she_types_it(

@@ -25,7 +25,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import ROOT, ROSTER
-from tests.support.cards import texts
+from tests.support.cards import layout_problems, texts
 from tests.support.postgres import free_port
 
 pytestmark = pytest.mark.playground
@@ -182,7 +182,13 @@ class PlaygroundClient:
                 continue
             event = json.loads(frame.data)
             if event.get("action") == "createMessage":
-                found.append(event["message"])
+                message = event["message"]
+                # Every card the Playground renders must read well at its width (no screenshot
+                # needed: the rules are column counts and text lengths).
+                for attachment in message.get("attachments") or []:
+                    if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+                        assert layout_problems(attachment["content"]) == []
+                found.append(message)
         return found
 
     async def drain(self) -> None:
@@ -243,6 +249,8 @@ class PlaygroundClient:
         )
         assert response.status == 200, await response.text()
         answer: dict[str, Any] = await response.json()
+        if answer.get("type") == "application/vnd.microsoft.card.adaptive":
+            assert layout_problems(answer["value"]) == []
         return answer
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -492,6 +492,10 @@ class ConfidentialityService:
             await self._outbox.mark(conn, message.id, outcome)
 
 
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def explain_text_error(tr: Translator, error: rules.CommitmentTextError) -> str:
     language = tr.t("language.fr") if error.language == "fr-CA" else tr.t("language.en")
     return tr.t(error.message, language=language)
@@ -507,6 +511,7 @@ def render_csv(
         tr.t("column.status"),
         tr.t("column.version_accepted"),
         tr.t("column.accepted_on"),
+        tr.t("column.accepted_at_iso"),
         tr.t("column.current_version"),
     ]
     lines = [
@@ -517,6 +522,8 @@ def render_csv(
             tr.t("confidentiality.pending") if row.pending else tr.t("confidentiality.accepted"),
             str(row.latest.version) if row.latest else "",
             format_moment(tr, row.latest.accepted_at, zone) if row.latest else "",
+            # A column that sorts: ISO 8601 in UTC.
+            iso_utc(row.latest.accepted_at) if row.latest else "",
             str(current.number) if current else "",
         ]
         for row in rows
