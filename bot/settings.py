@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     login_url: str = Field("", alias="BOT_LOGIN_URL")
     oauth_scope: str = Field("https://api.botframework.com/.default", alias="BOT_OAUTH_SCOPE")
     graph_base_url: str = Field("https://graph.microsoft.com/v1.0", alias="GRAPH_BASE_URL")
+    # Microsoft Graph, app-only. Each defaults to the bot's own registration (empty = same).
+    graph_tenant_id: str = Field("", alias="GRAPH_TENANT_ID")
+    graph_client_id: str = Field("", alias="GRAPH_CLIENT_ID")
+    graph_client_secret: SecretStr = Field(SecretStr(""), alias="GRAPH_CLIENT_SECRET")
+    graph_login_url: str = Field("", alias="GRAPH_TOKEN_URL")
+    # At most this many Graph requests in flight for one mailbox (Graph throttles beyond).
+    graph_concurrency_per_mailbox: int = Field(4, alias="GRAPH_CONCURRENCY_PER_MAILBOX", ge=1)
 
     max_request_bytes: int = Field(256 * 1024, alias="BOT_MAX_REQUEST_BYTES", ge=4096)
     # A connection must have sent its request headers, and a request its body, within these.
@@ -116,6 +123,23 @@ class Settings(BaseSettings):
             if self.microsoft_app_type == "SingleTenant"
             else "botframework.com"
         )
+        return f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+
+    @property
+    def graph_client(self) -> tuple[str, str] | None:
+        """Graph's app id and secret, or None when Graph is off (then nothing calls it)."""
+        client_id = self.graph_client_id or self.microsoft_app_id
+        secret = (
+            self.graph_client_secret.get_secret_value()
+            or self.microsoft_app_password.get_secret_value()
+        )
+        return (client_id, secret) if client_id and secret else None
+
+    @property
+    def graph_token_url(self) -> str:
+        if self.graph_login_url:
+            return self.graph_login_url
+        tenant = self.graph_tenant_id or self.microsoft_app_tenant_id or "common"
         return f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 
     @property

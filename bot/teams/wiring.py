@@ -14,6 +14,8 @@ import aiohttp
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.domain.members import Member
+from bot.graph import build_graph
+from bot.graph.client import GraphClient
 from bot.locale import Catalogues
 from bot.services.build import Services
 from bot.settings import Settings
@@ -39,6 +41,8 @@ class FeatureKit:
     files: FileConsents
     session: aiohttp.ClientSession
     clock: Callable[[], datetime]
+    # None when Graph is not configured: a feature then works without calendars or SharePoint.
+    graph: GraphClient | None
 
 
 def _confidentiality(kit: FeatureKit) -> Feature:
@@ -89,7 +93,8 @@ def build_transport(
     )
     registry.install(bot.core_spec())
     registry.install(_reachable_spec(database, services))
-    kit = FeatureKit(settings, services, catalogues, messenger, files, session, clock)
+    graph = build_graph(settings, session)
+    kit = FeatureKit(settings, services, catalogues, messenger, files, session, clock, graph)
     for build in FEATURES:
         registry.install(build(kit).spec())
     endpoint = MessagesEndpoint(
