@@ -5,12 +5,12 @@ PLAYGROUND := playground/node_modules/.package-lock.json
 
 .PHONY: run test lint install bench clean lock
 
-# Installs exactly what requirements.lock pins, hashes checked: a fresh machine next year gets
+# Installs exactly what requirements.txt pins, hashes checked: a fresh machine next year gets
 # the versions CI ran. Change a dependency in pyproject.toml, then `make lock` on purpose.
-$(VENV)/.installed: pyproject.toml requirements.lock
+$(VENV)/.installed: pyproject.toml requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.lock
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.txt
 	$(VENV)/bin/pip install --quiet --no-deps -e .
 	$(PY) -m compileall -q bot  # bytecode written once, even where PYTHONDONTWRITEBYTECODE is set
 	touch $@
@@ -32,12 +32,12 @@ lint: $(VENV)/.installed
 test: install lint
 	$(PY) -m pytest -q
 
-# Re-pins requirements.lock from pyproject.toml, keeping current pins where they still fit
+# Re-pins requirements.txt from pyproject.toml, keeping current pins where they still fit
 # (add --upgrade-package NAME to move one on purpose).
 lock: $(VENV)/.installed
 	$(VENV)/bin/pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
-	  --python-version 3.11 --custom-compile-command "make lock" --quiet -o requirements.lock
+	  --python-version 3.11 --custom-compile-command "make lock" --quiet -o requirements.txt
 
 bench: install
 	$(PY) bench/run.py

@@ -64,6 +64,8 @@ class Decision:
     # A bug (an unexpected exception) is logged with its traceback; an expected failure in
     # one line, so a Teams outage does not bury the log under identical tracebacks.
     is_bug: bool = False
+    # Nothing is wrong, only not possible yet (a member who never opened a chat): informative.
+    routine: bool = False
 
 
 def backoff(attempts: int) -> timedelta:
@@ -80,7 +82,7 @@ def for_delivery(error: BaseException, attempts: int) -> Decision:
     """A proactive message (reminder, card, escalation) that did not go out. It is always
     tried again later: nothing is lost, and it is marked sent only once Teams took it."""
     if isinstance(error, Undeliverable):
-        return Decision(f"unreachable: {error}", retry_in=backoff(attempts))
+        return Decision(f"unreachable: {error}", retry_in=backoff(attempts), routine=True)
     if isinstance(error, DeliveryFailed):
         wait = backoff(attempts)
         if error.retry_after is not None:
@@ -117,6 +119,8 @@ def report(decision: Decision, where: str, error: BaseException) -> None:
     """Logs a decision once, with what identifies the work (activity key, outbox key, job)."""
     if decision.is_bug:
         log.error("%s failed: %s", where, decision.summary, exc_info=error)
+    elif decision.routine:
+        log.info("%s waits: %s", where, decision.summary)
     else:
         log.warning("%s failed: %s", where, decision.summary)
 
