@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import APP_ID, APP_PASSWORD, MEMBER, ROSTER, TENANT_ID  # noqa: E402
+from bench.committee import signed_committee  # noqa: E402
+from tests.conftest import APP_ID, APP_PASSWORD, MEMBER  # noqa: E402
 from tests.support import activities  # noqa: E402
 from tests.support.connector import LoopbackConnector  # noqa: E402
 from tests.support.postgres import free_port  # noqa: E402
@@ -113,24 +113,7 @@ async def main() -> None:
     await connector.start()
     folder = Path(tempfile.mkdtemp(prefix="committee-hostile-"))
     port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "MicrosoftAppId": APP_ID,
-        "MicrosoftAppPassword": APP_PASSWORD,
-        "MicrosoftAppTenantId": TENANT_ID,
-        "BOT_OPENID_METADATA_URL": connector.metadata_url,
-        "BOT_LOGIN_URL": connector.token_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'committee.db'}",
-        "BOT_PORT": str(port),
-    }
-    subprocess.run(
-        [sys.executable, "-m", "bot", "members", "import", str(ROSTER)],
-        env=env,
-        cwd=folder,
-        check=True,
-        capture_output=True,
-    )
+    env = {**signed_committee(connector, folder), "BOT_PORT": str(port)}
     bot = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         env=env,

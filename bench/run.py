@@ -29,7 +29,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import APP_ID, APP_PASSWORD, MEMBER, ROSTER, TENANT_ID  # noqa: E402
+from bench.committee import signed_committee  # noqa: E402
+from tests.conftest import APP_ID, APP_PASSWORD, MEMBER  # noqa: E402
 from tests.support import activities  # noqa: E402
 from tests.support.connector import LoopbackConnector  # noqa: E402
 from tests.support.postgres import free_port  # noqa: E402
@@ -162,23 +163,7 @@ async def main() -> None:
     connector.users[MEMBER.id] = MEMBER
     await connector.start()
     folder = Path(tempfile.mkdtemp(prefix="committee-bench-"))
-    base_env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "MicrosoftAppId": APP_ID,
-        "MicrosoftAppPassword": APP_PASSWORD,
-        "MicrosoftAppTenantId": TENANT_ID,
-        "BOT_OPENID_METADATA_URL": connector.metadata_url,
-        "BOT_LOGIN_URL": connector.token_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'committee.db'}",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "bot", "members", "import", str(ROSTER)],
-        env=base_env,
-        cwd=folder,
-        check=True,
-        capture_output=True,
-    )
+    base_env = signed_committee(connector, folder)
     try:
         echo = await measure(
             "botbuilder echo bot",

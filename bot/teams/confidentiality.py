@@ -149,10 +149,13 @@ class ConfidentialityFeature:
         if outcome.kind in ("accepted", "already") and outcome.current and outcome.acceptance:
             return cards.accepted(turn.tr, outcome.current, outcome.acceptance, self._zone)
         if outcome.refusal is Refusal.STALE_VERSION and outcome.current:
+            if data.version is None:
+                # Not a commitment card at all: show the one in force to read and accept.
+                return cards.commitment(turn.tr, outcome.current, None, self._zone)
             # Nothing recorded for the old version. The current one comes as its own card (the
             # outbox sends it once, now): one live card of it, never a second one here.
             self._dispatcher.kick()
-            return cards.superseded(turn.tr, data.version or 0, outcome.current.number)
+            return cards.superseded(turn.tr, data.version, outcome.current.number)
         return cards.refused(turn.tr, outcome.refusal.value if outcome.refusal else "error.generic")
 
     # --- what the secretariat does -------------------------------------------------------
