@@ -1,0 +1,210 @@
+"""The committee's meetings: what a valid meeting is, when the next one should be, and what
+calendars receive. No I/O here; the meetings service stores and sends.
+
+Times: a meeting is decided in Quebec's local time (America/Toronto by default) and stored as
+an instant (UTC). What Graph receives is the local wall-clock time with its time zone, so a
+meeting planned at 13:30 stays at 13:30 across the November and March clock changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# A meeting lasts at least a quarter of an hour and at most a working day.
+MIN_MINUTES = 15
+MAX_MINUTES = 8 * 60
+MAX_TITLE = 200
+MAX_AGENDA_ITEMS = 30
+MAX_ITEM_TITLE = 300
+# The OGP participation standard: the forum meets at least every six months.
+MAX_GAP = timedelta(days=183)
+# A proposed slot leaves members at least this much notice.
+NOTICE = timedelta(days=14)
+PROPOSED_START = time(13, 30)
+PROPOSED_MINUTES = 120
+
+
+class MeetingKind(StrEnum):
+    REGULAR = "reguliere"
+    EXTRAORDINARY = "extraordinaire"
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    title: str
+    presenter: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingPlan:
+    """A meeting as the secretariat asks for it, before it is checked and saved."""
+
+    title: str
+    kind: MeetingKind
+    day: date
+    start: time
+    minutes: int
+    agenda: Sequence[AgendaItem]
+    note: str = ""
+
+    def starts_at(self, zone: ZoneInfo) -> datetime:
+        """The instant it starts (aware, UTC), from the local wall-clock time."""
+        return datetime.combine(self.day, self.start, tzinfo=zone).astimezone(UTC)
+
+    def ends_at(self, zone: ZoneInfo) -> datetime:
+        # The end is the local start plus the duration in wall-clock terms: a two-hour
+        # meeting on the night of a clock change still ends two hours later on the clock.
+        local_end = datetime.combine(self.day, self.start) + timedelta(minutes=self.minutes)
+        return local_end.replace(tzinfo=zone).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one field: the field's name and the catalogue key that says why."""
+
+    field: str
+    message: str
+
+
+def problems(plan: MeetingPlan, now: datetime, zone: ZoneInfo) -> list[Problem]:
+    """Everything that prevents saving this meeting, field by field (empty: it can be saved)."""
+    found: list[Problem] = []
+    if not plan.title.strip():
+        found.append(Problem("title", "meetings.error.title_empty"))
+    elif len(plan.title) > MAX_TITLE:
+        found.append(Problem("title", "meetings.error.title_long"))
+    if plan.starts_at(zone) <= now:
+        found.append(Problem("date", "meetings.error.past"))
+    if not MIN_MINUTES <= plan.minutes <= MAX_MINUTES:
+        found.append(Problem("duration", "meetings.error.duration"))
+    items = [item for item in plan.agenda if item.title.strip()]
+    if not items:
+        found.append(Problem("agenda", "meetings.error.no_agenda"))
+    elif len(items) > MAX_AGENDA_ITEMS or any(len(i.title) > MAX_ITEM_TITLE for i in items):
+        found.append(Problem("agenda", "meetings.error.agenda_long"))
+    return found
+
+
+def warnings(plan: MeetingPlan) -> list[str]:
+    """What deserves a confirmation, not a refusal: a weekend, a Quebec public holiday."""
+    found = []
+    if plan.day.weekday() >= 5:
+        found.append("meetings.warning.weekend")
+    if plan.day in quebec_holidays(plan.day.year):
+        found.append("meetings.warning.holiday")
+    return found
+
+
+def easter(year: int) -> date:
+    """Easter Sunday (Gregorian calendar; the anonymous algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    leap = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * leap) // 451
+    month, day = divmod(h + leap - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def quebec_holidays(year: int) -> set[date]:
+    """The days Quebec's public service does not work (Loi sur la fête nationale, Loi sur les
+    normes du travail, and the public service's own 2 January and 26 December)."""
+    sunday = easter(year)
+    may_24 = date(year, 5, 24)
+    patriots = may_24 - timedelta(days=may_24.weekday())  # the Monday before 25 May
+    return {
+        date(year, 1, 1),
+        date(year, 1, 2),
+        sunday - timedelta(days=2),  # Good Friday
+        sunday + timedelta(days=1),  # Easter Monday
+        patriots,  # Journée nationale des patriotes
+        date(year, 6, 24),  # Fête nationale
+        date(year, 7, 1),
+        _nth_weekday(year, 9, 0, 1),  # Labour Day
+        _nth_weekday(year, 10, 0, 2),  # Thanksgiving
+        date(year, 12, 25),
+        date(year, 12, 26),
+    }
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def proposed_day(held_or_planned: Iterable[date], today: date) -> date:
+    """The first calendar quarter without a meeting, from this one on: in it, the first
+    Wednesday at least two weeks away that is not a public holiday."""
+    taken = {quarter_of(day) for day in held_or_planned}
+    year, quarter = quarter_of(today)
+    for _ in range(12):
+        if (year, quarter) not in taken:
+            start = max(date(year, 3 * quarter - 2, 1), today + NOTICE)
+            day = start + timedelta(days=(2 - start.weekday()) % 7)
+            while day in quebec_holidays(day.year):
+                day += timedelta(days=7)
+            if quarter_of(day) == (year, quarter):
+                return day
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return today + NOTICE
+
+
+@dataclass(frozen=True)
+class CadenceWarning:
+    message: str
+    urgent: bool
+
+
+def cadence(meetings: Iterable[datetime], today: date, zone: ZoneInfo) -> list[CadenceWarning]:
+    """What the secretariat is told about the rhythm of meetings: none planned this quarter;
+    and, earlier and more urgently, six months without a meeting coming near."""
+    days = sorted(moment.astimezone(zone).date() for moment in meetings)
+    found = []
+    if quarter_of(today) not in {quarter_of(day) for day in days}:
+        found.append(CadenceWarning("meetings.cadence.quarter", urgent=False))
+    past = [day for day in days if day <= today]
+    upcoming = [day for day in days if day > today]
+    if past:
+        deadline = past[-1] + MAX_GAP
+        if not upcoming or upcoming[0] > deadline:
+            urgent = deadline - today <= timedelta(days=45)
+            found.append(CadenceWarning("meetings.cadence.six_months", urgent=urgent))
+    return found
+
+
+def graph_event(
+    plan: MeetingPlan,
+    zone: ZoneInfo,
+    attendees: Sequence[tuple[str, str]],
+    body_html: str,
+    transaction_id: str,
+) -> dict[str, object]:
+    """The event Graph creates in the organiser's calendar, a Teams meeting attached
+    (`POST /users/{organizer}/events`). `transactionId` makes a retried creation the same
+    event, never a second one."""
+    start = datetime.combine(plan.day, plan.start)
+    end = start + timedelta(minutes=plan.minutes)
+    return {
+        "subject": plan.title,
+        "body": {"contentType": "html", "content": body_html},
+        "start": {"dateTime": start.isoformat(timespec="seconds"), "timeZone": zone.key},
+        "end": {"dateTime": end.isoformat(timespec="seconds"), "timeZone": zone.key},
+        "isOnlineMeeting": True,
+        "onlineMeetingProvider": "teamsForBusiness",
+        "allowNewTimeProposals": False,
+        "attendees": [
+            {"emailAddress": {"address": address, "name": name}, "type": "required"}
+            for address, name in attendees
+        ],
+        "transactionId": transaction_id,
+    }
