@@ -11,14 +11,15 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.locale import Catalogues, Translator
+from bot.locale import Catalogues, Translator, format_moment
 from bot.settings import ConfigurationError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.domain.members import Member
     from bot.services.build import Services
     from bot.storage.database import Database
 
@@ -49,6 +50,22 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--by", required=True, help="e-mail of the secretariat member publishing")
     report = conf_actions.add_parser("report", help="who has accepted the current version")
     report.add_argument("--csv", type=Path, required=True, dest="csv_path")
+    meetings = sub.add_parser("meetings", help="the committee's meetings")
+    meeting_actions = meetings.add_subparsers(dest="action", required=True)
+    schedule = meeting_actions.add_parser("schedule", help="schedule a meeting")
+    schedule.add_argument("--date", required=True, help="AAAA-MM-JJ, the committee's time zone")
+    schedule.add_argument("--start", required=True, help="HH:MM")
+    schedule.add_argument("--duration", required=True, type=int, help="minutes")
+    schedule.add_argument("--title", required=True)
+    schedule.add_argument("--agenda", action="append", default=[], help="an item (repeat)")
+    schedule.add_argument("--kind", choices=["reguliere", "extraordinaire"], default="reguliere")
+    schedule.add_argument("--note", default="")
+    schedule.add_argument("--confirm", action="store_true", help="a weekend or a holiday")
+    schedule.add_argument("--by", required=True, help="e-mail of the secretariat member")
+    meeting_actions.add_parser("list", help="every meeting, next first")
+    cancel = meeting_actions.add_parser("cancel", help="cancel a meeting")
+    cancel.add_argument("id", type=int)
+    cancel.add_argument("--by", required=True, help="e-mail of the secretariat member")
     package = sub.add_parser("package", help="write the Teams app zip")
     package.add_argument("--out", type=Path, default=Path("dist/committee-bot.zip"))
     return parser
@@ -195,11 +212,9 @@ async def _confidentiality_publish(
             return 2
     try:
         async with _opened(settings) as (_, services):
-            today = datetime.now(settings.zone).date()
-            publisher = await services.directory.serving_secretariat(args.by, today)
+            # The audit chain names who published: it must be someone who may.
+            publisher = await _secretariat_member(services, settings, tr, args.by)
             if publisher is None:
-                # The audit chain names who published: it must be someone who may.
-                print(tr.t("cli.not_secretariat", by=args.by), file=sys.stderr)
                 return 1
             version = await services.confidentiality.publish(texts[0], texts[1], publisher.email)
     except CommitmentTextError as error:
@@ -231,6 +246,88 @@ async def _confidentiality_report(
     return 0
 
 
+async def _secretariat_member(
+    services: Services, settings: Settings, tr: Translator, by: str
+) -> Member | None:
+    """Who acts for the secretariat from the command line (the audit chain names them)."""
+    today = datetime.now(settings.zone).date()
+    member = await services.directory.serving_secretariat(by, today)
+    if member is None:
+        print(tr.t("cli.not_secretariat_member", by=by), file=sys.stderr)
+    return member
+
+
+async def _meetings_schedule(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    from bot.domain.meetings import AgendaItem, MeetingKind, MeetingPlan
+
+    try:
+        day, start = date.fromisoformat(args.date), time.fromisoformat(args.start)
+    except ValueError:
+        print(tr.t("cli.meeting_bad_date", date=args.date, start=args.start), file=sys.stderr)
+        return 2
+    plan = MeetingPlan(
+        title=args.title,
+        kind=MeetingKind(args.kind),
+        day=day,
+        start=start,
+        minutes=args.duration,
+        agenda=[AgendaItem(text) for text in args.agenda],
+        note=args.note,
+    )
+    async with _opened(settings) as (_, services):
+        by = await _secretariat_member(services, settings, tr, args.by)
+        if by is None:
+            return 1
+        outcome = await services.meetings.schedule(plan, by, confirmed=args.confirm)
+    for problem in outcome.problems:
+        print(
+            tr.t("cli.meeting_problem", field=problem.field, detail=tr.t(problem.message)),
+            file=sys.stderr,
+        )
+    for warning in outcome.warnings:
+        print(tr.t("cli.meeting_warning", detail=tr.t(warning)), file=sys.stderr)
+    if outcome.meeting is None:
+        return 1
+    meeting = outcome.meeting
+    when = format_moment(tr, meeting.starts_at, settings.zone)
+    print(tr.t("cli.meeting_scheduled", id=meeting.id, when=when))
+    return 0
+
+
+async def _meetings_list(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    async with _opened(settings) as (_, services):
+        meetings = await services.meetings.all()
+    if not meetings:
+        print(tr.t("cli.no_meetings"))
+        return 0
+    for meeting in meetings:
+        when = format_moment(tr, meeting.starts_at, settings.zone)
+        print(
+            tr.t(
+                "cli.meeting_line",
+                id=meeting.id,
+                when=when,
+                title=meeting.plan.title,
+                status=tr.t(f"meetings.status.{meeting.status.value}"),
+                calendar=tr.t(f"meetings.calendar.{meeting.calendar.value}"),
+            )
+        )
+    return 0
+
+
+async def _meetings_cancel(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    async with _opened(settings) as (_, services):
+        by = await _secretariat_member(services, settings, tr, args.by)
+        if by is None:
+            return 1
+        cancelled = await services.meetings.cancel(args.id, by)
+    if cancelled is None:
+        print(tr.t("cli.meeting_unknown", id=args.id), file=sys.stderr)
+        return 1
+    print(tr.t("cli.meeting_cancelled", id=args.id))
+    return 0
+
+
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("run", None): _run,
     ("db", "upgrade"): _db_upgrade,
@@ -239,6 +336,9 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("audit", "verify"): _audit_verify,
     ("confidentiality", "publish"): _confidentiality_publish,
     ("confidentiality", "report"): _confidentiality_report,
+    ("meetings", "schedule"): _meetings_schedule,
+    ("meetings", "list"): _meetings_list,
+    ("meetings", "cancel"): _meetings_cancel,
     ("package", None): _package,
 }
 

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     graph_client_id: str = Field("", alias="GRAPH_CLIENT_ID")
     graph_client_secret: SecretStr = Field(SecretStr(""), alias="GRAPH_CLIENT_SECRET")
     graph_login_url: str = Field("", alias="GRAPH_TOKEN_URL")
+    # The mailbox (UPN or id) whose calendar holds the committee's meetings.
+    committee_organizer: str = Field("", alias="COMMITTEE_ORGANIZER")
     # At most this many Graph requests in flight for one mailbox (Graph throttles beyond).
     graph_concurrency_per_mailbox: int = Field(4, alias="GRAPH_CONCURRENCY_PER_MAILBOX", ge=1)
 
@@ -134,6 +136,11 @@ class Settings(BaseSettings):
             or self.microsoft_app_password.get_secret_value()
         )
         return (client_id, secret) if client_id and secret else None
+
+    @property
+    def calendar_enabled(self) -> bool:
+        """Meetings go into a calendar when Graph is on and an organiser mailbox is named."""
+        return self.graph_client is not None and bool(self.committee_organizer)
 
     @property
     def graph_token_url(self) -> str:

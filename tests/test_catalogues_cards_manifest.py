@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from PIL import Image
 
 from bot.domain.confidentiality import Acceptance, Refusal, StatusRow, next_version
+from bot.domain.meetings import CalendarState, MeetingStatus
 from bot.domain.members import Member, Role, SeatCategory
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
 from bot.services.build import build_services
@@ -75,6 +76,8 @@ _FAMILIES = (
         for n in ("name", "email", "organisation", "seat", "role", "status", "mandate")
     }
     | {r.value for r in Refusal}
+    | {f"meetings.status.{s.value}" for s in MeetingStatus}
+    | {f"meetings.calendar.{c.value}" for c in CalendarState}
 )
 
 

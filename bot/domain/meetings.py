@@ -62,6 +62,40 @@ class MeetingPlan:
         return local_end.replace(tzinfo=zone).astimezone(UTC)
 
 
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class CalendarState(StrEnum):
+    """Where a meeting stands in the organiser's calendar."""
+
+    NONE = "none"  # Graph is not configured: announced without a Teams link
+    PENDING = "pending"  # saved; the calendar event is on its way (or being retried)
+    CREATED = "created"
+    REFUSED = "refused"  # Graph refused: a permission is missing
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting as saved."""
+
+    id: int
+    plan: MeetingPlan
+    starts_at: datetime
+    status: MeetingStatus
+    calendar: CalendarState
+    created_by: str
+    event_id: str | None = None
+    join_url: str | None = None
+    calendar_error: str | None = None
+
+    @property
+    def transaction_id(self) -> str:
+        """The same for every attempt to create its event: Graph creates it once."""
+        return f"committee-meeting-{self.id}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """What is wrong with one field: the field's name and the catalogue key that says why."""

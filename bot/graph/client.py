@@ -110,11 +110,16 @@ class GraphClient:
         headers: Mapping[str, str] | None = None,
         mailbox: str | None = None,
         permission: str = "",
+        patient: bool = True,
     ) -> GraphResponse:
         """One Graph call, `path` under the base URL (`/users/x/events`). `permission` names
-        the application permission this call needs, for the message when it is refused."""
+        the application permission this call needs, for the message when it is refused.
+        `patient=False`: one attempt, no waiting (an outbox delivery, which holds a database
+        transaction: the outbox itself postpones and tries again)."""
         gate = self._mailbox_gate(mailbox)
         async with gate:
+            if not patient:
+                return await self._once(method, path, json, headers, permission)
             return await self._with_retries(method, path, json, headers, permission)
 
     def _mailbox_gate(self, mailbox: str | None) -> asyncio.Semaphore:

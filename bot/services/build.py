@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.services.confidentiality import ConfidentialityService
+from bot.services.meetings import MeetingsService
 from bot.services.members import MemberDirectory
 from bot.services.outbox import OutboxDispatcher
 from bot.settings import Settings
 from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database, utcnow
+from bot.storage.meetings import MeetingRepository
 from bot.storage.outbox import Outbox
 from bot.storage.repositories import AuditLog, ConversationReferences, MemberRepository
 
@@ -25,6 +27,7 @@ class Services:
     directory: MemberDirectory
     dispatcher: OutboxDispatcher
     confidentiality: ConfidentialityService
+    meetings: MeetingsService
 
 
 def build_services(
@@ -47,5 +50,15 @@ def build_services(
             settings.confidentiality_escalation_days,
             settings.zone,
             clock,
+        ),
+        meetings=MeetingsService(
+            database,
+            MeetingRepository(),
+            members,
+            audit,
+            outbox,
+            settings.zone,
+            calendar_enabled=settings.calendar_enabled,
+            clock=clock,
         ),
     )

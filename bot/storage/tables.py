@@ -146,3 +146,38 @@ outbox = Table(
     # The id Teams gave the message: a later change (superseded) updates it in place.
     Column("sent_activity_id", String(300)),
 )
+
+
+# A meeting is decided in local time (`day`, `start` as HH:MM, the committee's zone) and kept
+# as the instant it starts too, to sort and to find what is due.
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("start", String(5), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("starts_at", DateTime, nullable=False, index=True),
+    Column("note", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    # Where it stands in the organiser's calendar: none (no Graph), pending, created, refused.
+    Column("calendar", String(20), nullable=False),
+    Column("event_id", String(300)),
+    Column("join_url", Text),
+    Column("calendar_error", Text),
+    Column("created_by", String(320), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+agenda_items = Table(
+    "agenda_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("presenter", String(200)),
+    UniqueConstraint("meeting_id", "position", name="uq_agenda_position"),
+)

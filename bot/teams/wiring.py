@@ -27,6 +27,7 @@ from bot.teams.confidentiality import ConfidentialityFeature
 from bot.teams.delivery import ProactiveMessenger
 from bot.teams.endpoint import MessagesEndpoint
 from bot.teams.files import FileConsents
+from bot.teams.meetings import MeetingsFeature
 from bot.teams.platform import Feature, FeatureSpec, Registry
 
 
@@ -58,7 +59,17 @@ def _confidentiality(kit: FeatureKit) -> Feature:
     )
 
 
-FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (_confidentiality,)
+def _meetings(kit: FeatureKit) -> Feature:
+    return MeetingsFeature(
+        kit.services.meetings,
+        kit.graph,
+        kit.settings.committee_organizer,
+        kit.catalogues,
+        kit.settings.zone,
+    )
+
+
+FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (_confidentiality, _meetings)
 
 
 @dataclass(frozen=True)
