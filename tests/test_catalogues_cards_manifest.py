@@ -8,7 +8,7 @@ import json
 import re
 import string
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,7 +21,14 @@ from babel.messages.pofile import read_po
 from PIL import Image
 
 from bot.domain.confidentiality import Acceptance, Refusal, StatusRow, next_version
-from bot.domain.meetings import CalendarState, MeetingStatus
+from bot.domain.meetings import (
+    AgendaItem,
+    CalendarState,
+    Meeting,
+    MeetingKind,
+    MeetingPlan,
+    MeetingStatus,
+)
 from bot.domain.members import Member, Role, SeatCategory
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
 from bot.services.build import build_services
@@ -29,6 +36,7 @@ from bot.settings import load_settings
 from bot.storage.database import Database, utcnow
 from bot.teams import cards
 from bot.teams import confidentiality_cards as conf_cards
+from bot.teams import meetings_cards as meeting_cards
 from bot.teams.platform import Command, Registry, parse_payload
 from bot.teams.wiring import build_transport
 from tests.conftest import ROOT
@@ -78,6 +86,7 @@ _FAMILIES = (
     | {r.value for r in Refusal}
     | {f"meetings.status.{s.value}" for s in MeetingStatus}
     | {f"meetings.calendar.{c.value}" for c in CalendarState}
+    | {f"meetings.kind.{k.value}" for k in MeetingKind}
 )
 
 
@@ -129,6 +138,27 @@ VERSION = next_version(
 )
 ACCEPTED = Acceptance(3, 1, "2025-09-01", VERSION.sha256_fr, "fr-CA", AT, "activity-1")
 ROWS = [StatusRow(MEMBER, None, True), StatusRow(CLERK, ACCEPTED, False)]
+PLAN = MeetingPlan(
+    "Réunion régulière",
+    MeetingKind.REGULAR,
+    date(2027, 1, 20),
+    time(13, 30),
+    120,
+    [AgendaItem("Plan d’action 2027-2029", "Secrétariat"), AgendaItem("Varia")],
+)
+MEETING = Meeting(
+    1,
+    PLAN,
+    PLAN.starts_at(ZONE),
+    MeetingStatus.SCHEDULED,
+    CalendarState.CREATED,
+    "camille@x.org",
+    event_id="AAMk-1",
+    join_url="https://teams.microsoft.com/l/meetup-join/1",
+)
+MEETING_NO_LINK = Meeting(
+    2, PLAN, PLAN.starts_at(ZONE), MeetingStatus.SCHEDULED, CalendarState.NONE, "camille@x.org"
+)
 
 
 @pytest.fixture
@@ -186,6 +216,19 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "published": conf_cards.published(tr, VERSION, [MEMBER], [CLERK]),
         "published, everyone reached": conf_cards.published(tr, VERSION, [MEMBER, CLERK], []),
         "superseded": conf_cards.superseded(tr, 1, 2),
+        "meetings": meeting_cards.meetings_list(tr, [MEETING, MEETING_NO_LINK], [MEETING], ZONE),
+        "no meeting": meeting_cards.meetings_list(tr, [], [], ZONE),
+        "next meeting": meeting_cards.next_meeting(tr, MEETING, ZONE),
+        "no next meeting": meeting_cards.next_meeting(tr, None, ZONE),
+        "schedule form": meeting_cards.schedule_form(tr, date(2027, 1, 20)),
+        "schedule form, refused": meeting_cards.schedule_form(
+            tr,
+            date(2027, 1, 20),
+            typed=meeting_cards.SchedulePayload(date="2027-06-24", start="13:30", agenda="A"),
+            errors=[tr.t("meetings.error.no_agenda")],
+            warnings=[tr.t("meetings.warning.holiday")],
+        ),
+        "scheduled": meeting_cards.scheduled(tr, MEETING, ZONE),
         "preview": conf_cards.preview(tr, 2, 7),
         "publish form, with what changed": conf_cards.publish_form(
             tr, text_fr="a", text_en="b", summary_fr="c", summary_en="d", asks_summary=True
@@ -275,8 +318,10 @@ async def test_every_card_is_a_valid_adaptive_card_1_5_under_28_kb(
         actions = [a for a in card.get("actions", [])] + (
             [card["refresh"]["action"]] if "refresh" in card else []
         )
-        # Buttons reach the bot by Action.Execute; ShowCard only unfolds text in place.
-        assert all(a["type"] in ("Action.Execute", "Action.ShowCard") for a in actions), name
+        # Buttons reach the bot by Action.Execute; ShowCard unfolds text in place, OpenUrl
+        # opens Teams' own meeting.
+        allowed = ("Action.Execute", "Action.ShowCard", "Action.OpenUrl")
+        assert all(a["type"] in allowed for a in actions), name
         assert len(json.dumps(card).encode()) < 28 * 1024, name
 
 

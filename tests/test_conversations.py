@@ -85,6 +85,7 @@ async def test_help_shows_secretariat_commands_only_to_the_secretariat(bot: Runn
     assert buttons == {
         "Langue": {"command": "language"},
         "Mon engagement": {"command": "confidentiality"},
+        "Réunions": {"command": "meetings"},
     }
     assert "confidentialité statut" in texts(secretariat_card)
 
@@ -261,6 +262,8 @@ async def test_every_help_button_reaches_its_command(bot: RunningBot) -> None:
         "Mon engagement",
         "Statut",
         "Publier…",
+        "Réunions",
+        "Planifier…",
     ]
     for button in help_card["actions"]:
         bot.connector.clear()

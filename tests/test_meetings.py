@@ -237,3 +237,75 @@ async def test_a_meeting_cancelled_before_its_event_is_never_put_in_a_calendar(
             .where(tables.audit_log.c.action.like("meeting.%"))
         )
         assert audited.scalar_one() == 2
+
+
+# --- in Teams ------------------------------------------------------------------------------
+
+
+async def _press(bot: RunningBot, verb: str, data: dict[str, Any] | None = None) -> Any:
+    from tests.support import activities
+    from tests.test_confidentiality import _who
+
+    response = await bot.post(
+        activities.card_action(bot.connector.service_url, verb, data, **_who(SECRETARIAT))
+    )
+    assert response.status == 200
+    return (await response.json())["value"]
+
+
+async def test_the_secretariat_schedules_from_a_prefilled_card(
+    bot_with_graph: RunningBot, graph: LoopbackGraph
+) -> None:
+    from tests.support import activities
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _who
+
+    bot = bot_with_graph
+    await bot.post(activities.message(bot.connector.service_url, "planifier", **_who(SECRETARIAT)))
+    form = bot.connector.cards()[-1]
+    values = {e["id"]: e.get("value") for e in form["body"] if e["type"].startswith("Input.")}
+    proposed = date.fromisoformat(values["date"])
+    assert proposed.weekday() == 2 and values["start"] == "13:30" and values["duration"] == "120"
+    assert all(e.get("label") for e in form["body"] if e["type"].startswith("Input."))
+
+    typed = {**values, "agenda": "", "date": "2020-01-22"}
+    refused = await _press(bot, "meetings.schedule", typed)
+    shown = texts(refused)
+    assert "Cette date et cette heure sont déjà passées." in shown
+    assert "Ajoutez au moins un point à l’ordre du jour." in shown
+    kept = {e["id"]: e.get("value") for e in refused["body"] if e["type"].startswith("Input.")}
+    assert kept["date"] == "2020-01-22", "the card keeps what was typed"
+
+    holiday = {**values, "date": "2030-06-24", "agenda": "Plan d’action — Secrétariat\nVaria"}
+    warned = await _press(bot, "meetings.schedule", holiday)
+    assert "Cette date est un jour férié au Québec." in texts(warned)
+    confirm = warned["actions"][0]
+    assert confirm["title"] == "Confirmer cette date"
+    done = await _press(bot, confirm["verb"], confirm["data"])
+    assert texts(done)[0] == "Réunion planifiée"
+    await bot.components.dispatcher.drain()
+    [event] = graph.events.values()
+    assert event["start"]["dateTime"] == "2030-06-24T13:30:00"
+    assert "<li>Plan d’action (Secrétariat)</li>" in event["body"]["content"]
+
+
+async def test_members_see_what_is_coming_with_the_teams_link(
+    bot_with_graph: RunningBot,
+) -> None:
+    from tests.conftest import MEMBER
+    from tests.support import activities
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _who
+
+    bot = bot_with_graph
+    await bot.post(activities.message(bot.connector.service_url, "réunions", **_who(MEMBER)))
+    assert "Aucune réunion n’est prévue pour le moment." in texts(bot.connector.cards()[-1])
+    await _schedule_now(bot)
+    await bot.components.dispatcher.dispatch_due()
+    await bot.post(
+        activities.message(bot.connector.service_url, "prochaine réunion", **_who(MEMBER))
+    )
+    card = bot.connector.cards()[-1]
+    assert texts(card)[:2] == ["Prochaine réunion", "**Réunion régulière**"]
+    assert card["actions"][0]["type"] == "Action.OpenUrl"
+    assert card["actions"][0]["url"].startswith("https://teams.microsoft.com/")

@@ -1,20 +1,31 @@
-"""Meetings in Teams. For now, what the bot does on its own: put each scheduled meeting in the
-organiser's calendar with its Teams link (the cards and commands are the next step)."""
+"""Meetings in Teams: the secretariat schedules from a card, members see what is coming with
+its Teams link, and the bot puts each meeting in the organiser's calendar on its own."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.meetings import MeetingPlan, graph_event
+from bot.domain.meetings import (
+    AgendaItem,
+    Meeting,
+    MeetingKind,
+    MeetingPlan,
+    MeetingStatus,
+    graph_event,
+)
 from bot.graph.client import GraphClient, GraphPermissionDenied
 from bot.locale import Catalogues, Translator
 from bot.services.meetings import CALENDAR, MeetingsService
-from bot.services.outbox import SKIPPED, Sent
+from bot.services.outbox import SKIPPED, OutboxDispatcher, Sent
 from bot.storage.outbox import OutboxMessage
-from bot.teams.platform import FeatureSpec
+from bot.teams import meetings_cards as cards
+from bot.teams.cards import Card
+from bot.teams.platform import SECRETARIAT_PERSONAL, Action, Command, FeatureSpec, Turn
 
 CALENDARS_PERMISSION = "Calendars.ReadWrite"
 
@@ -23,19 +34,113 @@ class MeetingsFeature:
     def __init__(
         self,
         service: MeetingsService,
+        dispatcher: OutboxDispatcher,
         graph: GraphClient | None,
         organizer: str,
         catalogues: Catalogues,
         zone: ZoneInfo,
+        clock: Callable[[], datetime],
     ) -> None:
         self._service = service
+        self._dispatcher = dispatcher
+        self._clock = clock
         self._graph = graph
         self._organizer = organizer
         self._catalogues = catalogues
         self._zone = zone
 
     def spec(self) -> FeatureSpec:
-        return FeatureSpec(name="meetings", deliveries={CALENDAR: self.deliver_calendar})
+        return FeatureSpec(
+            name="meetings",
+            commands=[
+                Command(
+                    "meetings",
+                    "réunions",
+                    "meetings",
+                    "command.meetings",
+                    self.show_all,
+                    button="button.meetings",
+                ),
+                Command(
+                    "next_meeting",
+                    "prochaine réunion",
+                    "next meeting",
+                    "command.next_meeting",
+                    self.show_next,
+                ),
+                Command(
+                    "schedule",
+                    "planifier",
+                    "schedule",
+                    "command.schedule",
+                    self.show_form,
+                    SECRETARIAT_PERSONAL,
+                    button="button.schedule",
+                ),
+            ],
+            actions=[
+                Action(cards.SCHEDULE, cards.SchedulePayload, self.schedule, SECRETARIAT_PERSONAL)
+            ],
+            deliveries={CALENDAR: self.deliver_calendar},
+        )
+
+    # --- members ---------------------------------------------------------------------------
+
+    async def _split(self) -> tuple[list[Meeting], list[Meeting]]:
+        now = self._clock()
+        scheduled = [m for m in await self._service.all() if m.status is MeetingStatus.SCHEDULED]
+        return [m for m in scheduled if m.starts_at > now], [
+            m for m in scheduled if m.starts_at <= now
+        ]
+
+    async def show_all(self, turn: Turn) -> None:
+        upcoming, past = await self._split()
+        await turn.send_card(cards.meetings_list(turn.tr, upcoming, past, self._zone))
+
+    async def show_next(self, turn: Turn) -> None:
+        upcoming, _ = await self._split()
+        nearest = upcoming[0] if upcoming else None
+        await turn.send_card(cards.next_meeting(turn.tr, nearest, self._zone))
+
+    # --- the secretariat -------------------------------------------------------------------
+
+    async def show_form(self, turn: Turn) -> None:
+        proposed = await self._service.proposed_day()
+        await turn.send_card(cards.schedule_form(turn.tr, proposed))
+
+    async def schedule(self, turn: Turn, data: cards.SchedulePayload) -> Card:
+        proposed = await self._service.proposed_day()
+        day, start = cards.parse_day(data.date), cards.parse_time(data.start)
+        errors = []
+        if day is None:
+            errors.append(turn.tr.t("meetings.error.date_unreadable"))
+        if start is None:
+            errors.append(turn.tr.t("meetings.error.start_unreadable"))
+        minutes = int(data.duration) if data.duration.strip().isdigit() else 0
+        kinds = {kind.value: kind for kind in MeetingKind}
+        if errors or day is None or start is None:
+            return cards.schedule_form(turn.tr, proposed, typed=data, errors=errors)
+        plan = MeetingPlan(
+            title=data.title,
+            kind=kinds.get(data.kind, MeetingKind.REGULAR),
+            day=day,
+            start=start,
+            minutes=minutes,
+            agenda=[_agenda_item(line) for line in data.agenda.splitlines() if line.strip()],
+            note=data.note.strip(),
+        )
+        outcome = await self._service.schedule(plan, turn.member, confirmed=data.confirmed)
+        if outcome.problems:
+            named = [turn.tr.t(problem.message) for problem in outcome.problems]
+            return cards.schedule_form(turn.tr, proposed, typed=data, errors=named)
+        if outcome.warnings or outcome.meeting is None:
+            said = [turn.tr.t(warning) for warning in outcome.warnings]
+            return cards.schedule_form(turn.tr, proposed, typed=data, warnings=said)
+        # Into the calendar now, not at the next tick.
+        self._dispatcher.kick()
+        return cards.scheduled(turn.tr, outcome.meeting, self._zone)
+
+    # --- what the bot does on its own ------------------------------------------------------
 
     async def deliver_calendar(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
         """Creates the meeting's event, a Teams meeting attached, in the organiser's calendar
@@ -85,3 +190,9 @@ class MeetingsFeature:
         note = f"<p>{html.escape(plan.note)}</p>" if plan.note else ""
         heading = html.escape(tr.t("meetings.agenda"))
         return f"<p><b>{heading}</b></p><ol>{items}</ol>{note}"
+
+
+def _agenda_item(line: str) -> AgendaItem:
+    """« Plan d’action — Secrétariat »: the item, then who presents it (optional)."""
+    subject, _, presenter = line.partition(" — ")
+    return AgendaItem(subject.strip(), presenter.strip() or None)

@@ -62,10 +62,12 @@ def _confidentiality(kit: FeatureKit) -> Feature:
 def _meetings(kit: FeatureKit) -> Feature:
     return MeetingsFeature(
         kit.services.meetings,
+        kit.services.dispatcher,
         kit.graph,
         kit.settings.committee_organizer,
         kit.catalogues,
         kit.settings.zone,
+        kit.clock,
     )
 
 
