@@ -3,10 +3,14 @@ with the demo committee already registered."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,3 +40,20 @@ def signed_committee(connector: LoopbackConnector, folder: Path) -> dict[str, st
         capture_output=True,
     )
     return env
+
+
+async def wait_healthy(url: str, process: subprocess.Popen[bytes], within: float = 60) -> None:
+    """Until `/healthz` answers 200 (polled every 5 ms, so a start is timed closely)."""
+    deadline = time.monotonic() + within
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.005)
+    raise TimeoutError(url)

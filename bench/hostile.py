@@ -29,7 +29,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.committee import signed_committee  # noqa: E402
+from bench.committee import signed_committee, wait_healthy  # noqa: E402
 from tests.conftest import APP_ID, APP_PASSWORD, MEMBER  # noqa: E402
 from tests.support import activities  # noqa: E402
 from tests.support.connector import LoopbackConnector  # noqa: E402
@@ -65,21 +65,6 @@ def _rss_mb(pid: int, field: str) -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-async def _healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(2000):
-            if process.poll() is not None:
-                raise RuntimeError("the bot exited")
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.01)
-    raise TimeoutError(url)
 
 
 async def _unauthenticated_body(port: int, payload: bytes) -> None:
@@ -123,7 +108,7 @@ async def main() -> None:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        await _healthy(url + "/healthz", bot)
+        await wait_healthy(url + "/healthz", bot)
         async with aiohttp.ClientSession() as session:
 
             async def signed(text: str) -> float:

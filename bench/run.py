@@ -29,7 +29,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.committee import signed_committee  # noqa: E402
+from bench.committee import signed_committee, wait_healthy  # noqa: E402
 from tests.conftest import APP_ID, APP_PASSWORD, MEMBER  # noqa: E402
 from tests.support import activities  # noqa: E402
 from tests.support.connector import LoopbackConnector  # noqa: E402
@@ -55,20 +55,6 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as session:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.005)
-
-
 async def measure(
     name: str,
     command: list[str],
@@ -92,7 +78,7 @@ async def measure(
             stdout=subprocess.DEVNULL,
             stderr=None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL,
         )
-        await _wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
         starts.append(time.perf_counter() - started)
         if attempt < 2:
             process.terminate()

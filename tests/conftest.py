@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -213,3 +213,24 @@ async def bot(connector: LoopbackConnector, database_url: str) -> AsyncIterator[
     await import_roster(database_url)
     async with serve(signed_settings(connector, database_url), connector) as running:
         yield running
+
+
+# Runs `python -m bot ARGS…` in this process: (exit code, standard output, standard error).
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> Cli:
+    """The command line on the test's database (SQLite and PostgreSQL)."""
+    from bot.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

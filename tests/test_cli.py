@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -19,24 +18,7 @@ from sqlalchemy import Executable, Table, delete, func, insert, select, update
 from bot.__main__ import main
 from bot.storage import tables
 from bot.storage.database import Database
-from tests.conftest import APP_ID, ROOT, ROSTER
-
-# Runs `python -m bot ARGS…` in this process: (exit code, standard output, standard error).
-Cli = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def cli(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]
-) -> Cli:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+from tests.conftest import APP_ID, ROOT, ROSTER, Cli
 
 
 def _count(url: str, table: Table) -> int:

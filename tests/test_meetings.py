@@ -3,19 +3,19 @@ calendar through a loopback Graph that throttles, refuses and vanishes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import date, time
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.__main__ import main
 from bot.domain.meetings import AgendaItem, CalendarState, MeetingKind, MeetingPlan
 from bot.storage import tables
 from tests.conftest import (
     ROSTER,
     SECRETARIAT,
+    Cli,
     RunningBot,
     import_roster,
     serve,
@@ -27,22 +27,12 @@ from tests.support.graph import LoopbackGraph
 ORGANIZER = "comite@sct.example.org"
 BY = SECRETARIAT.email
 
-Cli = Callable[..., tuple[int, str, str]]
-
 
 @pytest.fixture
-def cli(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]
-) -> Cli:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    assert run("members", "import", str(ROSTER))[0] == 0
-    return run
+def cli(cli: Cli) -> Cli:
+    """The command line, on a database holding the demo committee."""
+    assert cli("members", "import", str(ROSTER))[0] == 0
+    return cli
 
 
 def _schedule(cli: Cli, *extra: str, day: str = "2030-01-23") -> tuple[int, str, str]:

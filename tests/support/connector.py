@@ -27,6 +27,8 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.support.loopback import LoopbackServer
+
 ISSUER = "https://api.botframework.com"
 KEY_ID = "loopback-key-1"
 OUTBOUND_TOKEN = "loopback-outbound-token"
@@ -52,7 +54,7 @@ class TeamsUser:
 
 
 @dataclass
-class LoopbackConnector:
+class LoopbackConnector(LoopbackServer):
     app_id: str
     app_password: str
     users: dict[str, TeamsUser] = field(default_factory=dict)
@@ -73,11 +75,10 @@ class LoopbackConnector:
         self._other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._ids = itertools.count(1)
         self._arrivals = asyncio.Event()
-        self._runner: web.AppRunner | None = None
 
     # --- serving ---------------------------------------------------------------------
 
-    async def start(self, port: int = 0) -> None:
+    def _application(self) -> web.Application:
         app = web.Application(middlewares=[self._misbehave])
         app.router.add_get("/.well-known/openidconfiguration", self._metadata)
         app.router.add_get("/keys", self._keys)
@@ -88,24 +89,7 @@ class LoopbackConnector:
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         app.router.add_put("/upload/{name}", self._upload)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def vanish(self) -> None:
-        """Teams unreachable: nothing listens on the port any more (connection refused)."""
-        await self.stop()
-
-    async def come_back(self) -> None:
-        await self.start(int(self.base_url.rsplit(":", 1)[1]))
+        return app
 
     def fail_next(self, status: int, count: int = 1, retry_after: float | None = None) -> None:
         self.faults.extend([(status, retry_after)] * count)

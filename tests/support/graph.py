@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.loopback import LoopbackServer
+
 TOKEN = "loopback-graph-token"
 BODY = web.RequestKey("body", object)
 _DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$")
@@ -30,7 +32,7 @@ class GraphCall:
 
 
 @dataclass
-class LoopbackGraph:
+class LoopbackGraph(LoopbackServer):
     client_id: str
     client_secret: str
     calls: list[GraphCall] = field(default_factory=list)
@@ -46,31 +48,14 @@ class LoopbackGraph:
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
         self._in_flight: dict[str, int] = {}
-        self._runner: web.AppRunner | None = None
         self._by_transaction: dict[str, str] = {}
 
-    async def start(self, port: int = 0) -> None:
+    def _application(self) -> web.Application:
         app = web.Application(middlewares=[self._misbehave])
         app.router.add_post("/oauth2/token", self._token)
         app.router.add_post("/v1.0/users/{mailbox}/events", self._create_event)
         app.router.add_get("/v1.0/users/{mailbox}/events/{event}", self._get_event)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def vanish(self) -> None:
-        await self.stop()
-
-    async def come_back(self) -> None:
-        await self.start(int(self.base_url.rsplit(":", 1)[1]))
+        return app
 
     @property
     def api_url(self) -> str:
