@@ -280,9 +280,9 @@ async def _meetings_schedule(args: argparse.Namespace, settings: Settings, tr: T
             return 1
         outcome = await services.meetings.schedule(plan, by, confirmed=args.confirm)
     for problem in outcome.problems:
+        field = tr.t(f"meetings.field.{problem.field}")
         print(
-            tr.t("cli.meeting_problem", field=problem.field, detail=tr.t(problem.message)),
-            file=sys.stderr,
+            tr.t("cli.meeting_problem", field=field, detail=tr.t(problem.message)), file=sys.stderr
         )
     for warning in outcome.warnings:
         print(tr.t("cli.meeting_warning", detail=tr.t(warning)), file=sys.stderr)

@@ -57,8 +57,11 @@ def test_a_meeting_is_scheduled_listed_and_cancelled_from_the_command_line(cli: 
 @pytest.mark.parametrize(
     ("changes", "said"),
     [
-        (["--date", "2020-01-22"], "date\u00a0: Cette date et cette heure sont déjà passées."),
-        (["--duration", "0"], "duration\u00a0: La durée doit être de 15 minutes à 8 heures."),
+        (["--date", "2020-01-22"], "Date\u00a0: Cette date et cette heure sont déjà passées."),
+        (
+            ["--duration", "0"],
+            "Durée, en minutes\u00a0: La durée doit être de 15 minutes à 8 heures.",
+        ),
     ],
 )
 def test_a_meeting_that_cannot_be_is_named_by_field_and_nothing_is_saved(
@@ -73,7 +76,8 @@ def test_a_meeting_that_cannot_be_is_named_by_field_and_nothing_is_saved(
     code, _, err = cli(*args)
     assert code == 1
     assert said in err
-    assert "agenda\u00a0: Ajoutez au moins un point à l’ordre du jour." in err
+    assert "un point par ligne\u00a0: Ajoutez au moins un point à l’ordre du jour." in err
+    assert "duration" not in err and "agenda\u00a0" not in err, "fields named in French"
     assert cli("meetings", "list")[1] == "Aucune réunion.\n"
 
 
@@ -205,6 +209,35 @@ async def test_a_refused_permission_is_recorded_and_not_retried(
     bot.clock.advance(days=1)
     await bot.components.dispatcher.dispatch_due()
     assert graph.events == {} and len([c for c in graph.calls if c.method == "POST"]) == 1
+
+
+async def test_cancelling_a_meeting_cancels_its_event_and_attendees_are_told(
+    bot_with_graph: RunningBot, graph: LoopbackGraph
+) -> None:
+    from bot.storage.repositories import MemberRepository
+
+    bot = bot_with_graph
+    meeting = await _schedule_now(bot)
+    await bot.components.dispatcher.dispatch_due()
+    async with bot.database.read() as conn:
+        camille = await MemberRepository().by_email(conn, BY)
+    assert camille is not None
+    await bot.components.services.meetings.cancel(meeting.id, camille)
+    graph.fail_next(503, retry_after=10)  # Graph busy: the cancellation waits, is not lost
+    await bot.components.dispatcher.dispatch_due()
+    [event] = graph.events.values()
+    assert "isCancelled" not in event
+    bot.clock.advance(minutes=2)
+    await bot.components.dispatcher.dispatch_due()
+    await bot.components.dispatcher.dispatch_due()
+    assert event["isCancelled"] is True
+    assert event["cancellationComment"] == (
+        "La réunion «\u00a0Réunion régulière\u00a0» est annulée. / "
+        "The meeting “Réunion régulière” is cancelled."
+    )
+    cancels = [c for c in graph.calls if c.path.endswith("/cancel")]
+    assert len(cancels) == 2, "one refused by Graph, one taken; never a third"
+    assert (await _meeting(bot, meeting.id)).calendar is CalendarState.CANCELLED
 
 
 async def test_a_meeting_cancelled_before_its_event_is_never_put_in_a_calendar(

@@ -74,6 +74,7 @@ class CalendarState(StrEnum):
     PENDING = "pending"  # saved; the calendar event is on its way (or being retried)
     CREATED = "created"
     REFUSED = "refused"  # Graph refused: a permission is missing
+    CANCELLED = "cancelled"  # the event was cancelled: attendees were told by their calendar
 
 
 @dataclass(frozen=True)

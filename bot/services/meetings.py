@@ -24,6 +24,8 @@ from bot.storage.outbox import Outbox, OutboxMessage
 from bot.storage.repositories import AuditLog, MemberRepository
 
 CALENDAR = "meetings.calendar"
+# A cancelled meeting's event cancelled in the organiser's calendar (attendees are told).
+CALENDAR_CANCEL = "meetings.calendar_cancel"
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,17 @@ class MeetingsService:
             await self._audit.append(
                 conn, AuditEvent(by.email, "meeting.cancelled", "meeting", str(meeting_id), {})
             )
+            if meeting.calendar in (CalendarState.PENDING, CalendarState.CREATED):
+                # Planned after its creation, so the outbox sends them in that order; an event
+                # never created is skipped by both.
+                await self._outbox.plan(
+                    conn,
+                    f"meetings:{meeting_id}:calendar-cancel",
+                    CALENDAR_CANCEL,
+                    None,
+                    {"meeting": meeting_id},
+                    self._clock(),
+                )
             return await self._meetings.get(conn, meeting_id)
 
     async def all(self) -> list[Meeting]:
@@ -143,6 +156,24 @@ class MeetingsService:
         today = self._today()
         invited = [m for m in await self._members.all(conn) if m.is_serving(today)]
         return CalendarWork(meeting, invited)
+
+    async def event_to_cancel(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> Meeting | None:
+        """The cancelled meeting whose calendar event still stands, or None."""
+        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
+        if meeting is None or meeting.status is not MeetingStatus.CANCELLED:
+            return None
+        return meeting if meeting.calendar is CalendarState.CREATED and meeting.event_id else None
+
+    async def calendar_cancelled(self, conn: AsyncConnection, meeting: Meeting) -> None:
+        await self._meetings.set_calendar(
+            conn,
+            meeting.id,
+            CalendarState.CANCELLED,
+            event_id=meeting.event_id,
+            join_url=meeting.join_url,
+        )
 
     async def calendar_created(
         self, conn: AsyncConnection, meeting: Meeting, event_id: str, join_url: str | None

@@ -18,9 +18,9 @@ from bot.domain.meetings import (
     MeetingStatus,
     graph_event,
 )
-from bot.graph.client import GraphClient, GraphPermissionDenied
+from bot.graph.client import GraphClient, GraphNotFound, GraphPermissionDenied
 from bot.locale import Catalogues, Translator
-from bot.services.meetings import CALENDAR, MeetingsService
+from bot.services.meetings import CALENDAR, CALENDAR_CANCEL, MeetingsService
 from bot.services.outbox import SKIPPED, OutboxDispatcher, Sent
 from bot.storage.outbox import OutboxMessage
 from bot.teams import meetings_cards as cards
@@ -81,7 +81,10 @@ class MeetingsFeature:
             actions=[
                 Action(cards.SCHEDULE, cards.SchedulePayload, self.schedule, SECRETARIAT_PERSONAL)
             ],
-            deliveries={CALENDAR: self.deliver_calendar},
+            deliveries={
+                CALENDAR: self.deliver_calendar,
+                CALENDAR_CANCEL: self.deliver_cancellation,
+            },
         )
 
     # --- members ---------------------------------------------------------------------------
@@ -109,7 +112,6 @@ class MeetingsFeature:
         await turn.send_card(cards.schedule_form(turn.tr, proposed))
 
     async def schedule(self, turn: Turn, data: cards.SchedulePayload) -> Card:
-        proposed = await self._service.proposed_day()
         day, start = cards.parse_day(data.date), cards.parse_time(data.start)
         errors = []
         if day is None:
@@ -119,7 +121,7 @@ class MeetingsFeature:
         minutes = int(data.duration) if data.duration.strip().isdigit() else 0
         kinds = {kind.value: kind for kind in MeetingKind}
         if errors or day is None or start is None:
-            return cards.schedule_form(turn.tr, proposed, typed=data, errors=errors)
+            return await self._form_again(turn, data, errors=errors)
         plan = MeetingPlan(
             title=data.title,
             kind=kinds.get(data.kind, MeetingKind.REGULAR),
@@ -132,13 +134,27 @@ class MeetingsFeature:
         outcome = await self._service.schedule(plan, turn.member, confirmed=data.confirmed)
         if outcome.problems:
             named = [turn.tr.t(problem.message) for problem in outcome.problems]
-            return cards.schedule_form(turn.tr, proposed, typed=data, errors=named)
+            return await self._form_again(turn, data, errors=named)
         if outcome.warnings or outcome.meeting is None:
             said = [turn.tr.t(warning) for warning in outcome.warnings]
-            return cards.schedule_form(turn.tr, proposed, typed=data, warnings=said)
+            return await self._form_again(turn, data, warnings=said)
         # Into the calendar now, not at the next tick.
         self._dispatcher.kick()
         return cards.scheduled(turn.tr, outcome.meeting, self._zone)
+
+    async def _form_again(
+        self,
+        turn: Turn,
+        data: cards.SchedulePayload,
+        *,
+        errors: list[str] | None = None,
+        warnings: list[str] | None = None,
+    ) -> Card:
+        """The form as it was typed, with what to fix or to confirm."""
+        proposed = await self._service.proposed_day()
+        return cards.schedule_form(
+            turn.tr, proposed, typed=data, errors=errors or [], warnings=warnings or []
+        )
 
     # --- what the bot does on its own ------------------------------------------------------
 
@@ -171,6 +187,35 @@ class MeetingsFeature:
         online = created.body.get("onlineMeeting") or {}
         join_url = online.get("joinUrl") if isinstance(online, dict) else None
         await self._service.calendar_created(conn, meeting, str(created.body["id"]), join_url)
+        return Sent(None)
+
+    async def deliver_cancellation(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent:
+        """Cancels the event (`POST …/events/{id}/cancel`): Graph tells each attendee, with
+        the message in both languages."""
+        meeting = await self._service.event_to_cancel(conn, message)
+        if meeting is None or self._graph is None or not self._organizer:
+            return SKIPPED
+        comment = " / ".join(
+            self._catalogues.all[language].t("meetings.cancelled_comment", title=meeting.plan.title)
+            for language in ("fr-CA", "en")
+        )
+        try:
+            await self._graph.request(
+                "POST",
+                f"/users/{self._organizer}/events/{meeting.event_id}/cancel",
+                json={"comment": comment},
+                mailbox=self._organizer,
+                permission=CALENDARS_PERMISSION,
+                patient=False,
+            )
+        except GraphNotFound:
+            pass  # already removed from the calendar: nothing left to cancel
+        except GraphPermissionDenied as refused:
+            await self._service.calendar_refused(conn, meeting, str(refused))
+            return SKIPPED
+        await self._service.calendar_cancelled(conn, meeting)
         return Sent(None)
 
     def _body(self, plan: MeetingPlan) -> str:

@@ -55,6 +55,7 @@ class LoopbackGraph(LoopbackServer):
         app.router.add_post("/oauth2/token", self._token)
         app.router.add_post("/v1.0/users/{mailbox}/events", self._create_event)
         app.router.add_get("/v1.0/users/{mailbox}/events/{event}", self._get_event)
+        app.router.add_post("/v1.0/users/{mailbox}/events/{event}/cancel", self._cancel_event)
         return app
 
     @property
@@ -132,6 +133,18 @@ class LoopbackGraph(LoopbackServer):
         if transaction:
             self._by_transaction[transaction] = event_id
         return web.json_response(event, status=201)
+
+    async def _cancel_event(self, request: web.Request) -> web.Response:
+        """Graph's `event: cancel`: only the organiser may, with an optional comment."""
+        body: Any = request[BODY] or {}
+        if set(body) - {"comment"}:
+            return _error(400, "ErrorInvalidRequest", message="only a comment may be sent")
+        event = self.events.get(request.match_info["event"])
+        if event is None:
+            return _error(404, "ErrorItemNotFound")
+        event["isCancelled"] = True
+        event["cancellationComment"] = body.get("comment", "")
+        return web.Response(status=202)
 
     async def _get_event(self, request: web.Request) -> web.Response:
         event = self.events.get(request.match_info["event"])
