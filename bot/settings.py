@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     committee_organizer: str = Field("", alias="COMMITTEE_ORGANIZER")
     # At most this many Graph requests in flight for one mailbox (Graph throttles beyond).
     graph_concurrency_per_mailbox: int = Field(4, alias="GRAPH_CONCURRENCY_PER_MAILBOX", ge=1)
+    # The committee team's group id. Empty: learned when a serving member of the secretariat
+    # installs the bot in a team; set: only that team's install is taken as the committee's.
+    committee_team_id: str = Field("", alias="COMMITTEE_TEAM_ID")
+    # Days before a meeting when members are reminded of it, in personal chat.
+    meeting_reminder_days: list[int] = Field(
+        default_factory=lambda: [7, 1], alias="MEETING_REMINDER_DAYS"
+    )
+    # Members present for a meeting to hold: 0 means a majority of the serving members.
+    meeting_quorum: int = Field(0, alias="MEETING_QUORUM", ge=0)
 
     max_request_bytes: int = Field(256 * 1024, alias="BOT_MAX_REQUEST_BYTES", ge=4096)
     # A connection must have sent its request headers, and a request its body, within these.
@@ -87,7 +96,7 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
         return value
 
-    @field_validator("confidentiality_reminder_days")
+    @field_validator("confidentiality_reminder_days", "meeting_reminder_days")
     @classmethod
     def _positive_days(cls, value: list[int]) -> list[int]:
         if any(day < 1 for day in value):

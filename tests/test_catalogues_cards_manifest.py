@@ -8,6 +8,7 @@ import json
 import re
 import string
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import ModuleType
@@ -23,6 +24,8 @@ from PIL import Image
 from bot.domain.confidentiality import Acceptance, Refusal, StatusRow, next_version
 from bot.domain.meetings import (
     AgendaItem,
+    Attendance,
+    AttendanceCount,
     CalendarState,
     Meeting,
     MeetingKind,
@@ -87,6 +90,11 @@ _FAMILIES = (
     | {f"meetings.status.{s.value}" for s in MeetingStatus}
     | {f"meetings.calendar.{c.value}" for c in CalendarState}
     | {f"meetings.kind.{k.value}" for k in MeetingKind}
+    | {
+        f"meetings.{kind}.{a.value}"
+        for kind in ("attend", "answered", "answer")
+        for a in Attendance
+    }
 )
 
 
@@ -160,6 +168,10 @@ MEETING_NO_LINK = Meeting(
     2, PLAN, PLAN.starts_at(ZONE), MeetingStatus.SCHEDULED, CalendarState.NONE, "camille@x.org"
 )
 
+REFUSED = replace(MEETING_NO_LINK, id=3, calendar=CalendarState.REFUSED)
+CANCELLED = replace(MEETING, id=4, status=MeetingStatus.CANCELLED)
+COUNT = AttendanceCount(present=4, absent=1, serving=10, quorum=6)
+
 
 @pytest.fixture
 async def registry(tmp_path: Path) -> AsyncIterator[Registry]:
@@ -229,6 +241,35 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             warnings=[tr.t("meetings.warning.holiday")],
         ),
         "scheduled": meeting_cards.scheduled(tr, MEETING, ZONE),
+        "meetings, secretariat": meeting_cards.meetings_list(
+            tr, [MEETING, REFUSED], [], ZONE, manage=True
+        ),
+        "channel card": meeting_cards.channel_card(tr, MEETING, COUNT, ZONE),
+        "channel card, cancelled": meeting_cards.channel_card(tr, CANCELLED, COUNT, ZONE),
+        "channel card, answered": meeting_cards.in_channel_answered(
+            meeting_cards.channel_card(tr, MEETING, COUNT, ZONE), tr, Attendance.ABSENT
+        ),
+        "invitation": meeting_cards.personal_card(tr, MEETING_NO_LINK, ZONE),
+        "reminder, answered": meeting_cards.personal_card(
+            tr,
+            MEETING,
+            ZONE,
+            answer=Attendance.PRESENT,
+            heading="meetings.reminder_title",
+            days=7,
+        ),
+        "cancelled, in personal chat": meeting_cards.personal_card(tr, CANCELLED, ZONE),
+        "attendance": meeting_cards.attendance_table(
+            tr,
+            MEETING,
+            [("Amélie Côté", "Coalition", None), ("Camille", "SCT", Attendance.PRESENT)],
+            COUNT,
+            ZONE,
+        ),
+        "move form": meeting_cards.move_form(tr, MEETING, errors=[tr.t("meetings.error.past")]),
+        "cancel question": meeting_cards.cancel_question(tr, MEETING, ZONE),
+        "permission refused": meeting_cards.permission_notice(tr, REFUSED, ZONE),
+        "moved": meeting_cards.about(tr, "meetings.moved_done", MEETING, ZONE),
         "preview": conf_cards.preview(tr, 2, 7),
         "publish form, with what changed": conf_cards.publish_form(
             tr, text_fr="a", text_en="b", summary_fr="c", summary_en="d", asks_summary=True

@@ -4,7 +4,7 @@ calendar through a loopback Graph that throttles, refuses and vanishes."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
@@ -332,3 +332,274 @@ async def test_members_see_what_is_coming_with_the_teams_link(
     assert texts(card)[:2] == ["Prochaine réunion", "**Réunion régulière**"]
     assert card["actions"][0]["type"] == "Action.OpenUrl"
     assert card["actions"][0]["url"].startswith("https://teams.microsoft.com/")
+
+
+# --- announced in the committee channel and to each member ----------------------------------
+
+TEAM = "19:committee-general@thread.tacv2"
+GROUP = "5b1e9f0c-0000-4000-8000-00000000c0de"
+
+
+def _soon(bot: RunningBot, days: int = 20) -> date:
+    """A working day about `days` ahead of the bot's clock (mandates in the roster end in
+    2027: a meeting years away would have nobody serving to invite)."""
+    from bot.domain.meetings import quebec_holidays
+
+    day = (bot.clock.now + timedelta(days=days)).date()
+    while day.weekday() >= 5 or day in quebec_holidays(day.year):
+        day += timedelta(days=1)
+    return day
+
+
+async def _install_in_team(bot: RunningBot, user: Any) -> None:
+    from tests.support import activities
+    from tests.test_confidentiality import _who
+
+    for activity in activities.installed_in_team(
+        bot.connector.service_url, TEAM, GROUP, **_who(user)
+    ):
+        assert (await bot.post(activity)).status == 200
+    await bot.components.dispatcher.drain()
+
+
+async def _committee(bot: RunningBot) -> None:
+    """The secretariat installed the bot in the committee's team; two people opened a chat."""
+    from tests.conftest import MEMBER
+    from tests.test_confidentiality import _open_chat
+
+    await _install_in_team(bot, SECRETARIAT)
+    for user in (MEMBER, SECRETARIAT):
+        await _open_chat(bot, user)
+    bot.connector.clear()
+
+
+def _attend_button(card: dict[str, Any], answer: str) -> dict[str, Any]:
+    [button] = [
+        a for a in card["actions"] if a.get("verb") == "meetings.attend"
+        and a["data"]["answer"] == answer
+    ]  # fmt: skip
+    found: dict[str, Any] = button
+    return found
+
+
+async def test_only_the_secretariat_makes_a_team_the_committees_channel(
+    bot_with_graph: RunningBot,
+) -> None:
+    from tests.conftest import MEMBER
+
+    bot = bot_with_graph
+    await _install_in_team(bot, MEMBER)
+    assert await bot.components.services.meetings.team() is None, "a member's other team"
+    await _install_in_team(bot, SECRETARIAT)
+    team = await bot.components.services.meetings.team()
+    assert team is not None and (team.group_id, team.channel_id) == (GROUP, TEAM)
+    assert any(
+        "Ce canal recevra les annonces" in (reply.get("text") or "")
+        for reply in bot.connector.replies(TEAM)
+    )
+
+
+async def test_a_meeting_is_announced_in_the_channel_and_to_each_member_once(
+    bot_with_graph: RunningBot, graph: LoopbackGraph
+) -> None:
+    from tests.conftest import MEMBER
+    from tests.support.cards import texts
+
+    bot = bot_with_graph
+    await _committee(bot)
+    meeting = await _schedule_now(bot, _soon(bot))
+    await bot.components.dispatcher.dispatch_due()
+    [posted] = bot.connector.cards(TEAM)
+    shown = texts(posted)
+    assert shown[0] == "Réunion du comité" and "Committee meeting" in shown, "both languages"
+    assert posted["actions"][0]["url"].startswith("https://teams.microsoft.com/"), (
+        "the event was created first: the card has its join button"
+    )
+    assert "Présences\u00a0: 0 présent·e, 0 absent·e, 5 sans réponse." in " ".join(shown)
+    [invitation] = bot.connector.cards(f"personal-{MEMBER.id}")
+    assert texts(invitation)[0] == "Vous êtes convoqué·e à une réunion du comité"
+    assert invitation["actions"][0]["title"] == "Rejoindre la réunion"
+    await bot.components.dispatcher.dispatch_due()
+    bot.clock.advance(hours=1)
+    await bot.components.dispatcher.dispatch_due()
+    assert (
+        len(bot.connector.cards(TEAM)) == 1
+        and len(bot.connector.cards(f"personal-{MEMBER.id}")) == 1
+    ), "once each"
+    assert meeting.id == 1
+
+
+async def test_attendance_answers_redraw_the_channel_card_and_show_the_quorum(
+    bot_with_graph: RunningBot,
+) -> None:
+    from tests.conftest import MEMBER, OUTSIDER
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _invoke
+
+    bot = bot_with_graph
+    await _committee(bot)
+    meeting = await _schedule_now(bot, _soon(bot))
+    await bot.components.dispatcher.dispatch_due()
+    [posted] = bot.connector.cards(TEAM)
+    posted_id = bot.connector.id_of(posted, TEAM)
+    [invitation] = bot.connector.cards(f"personal-{MEMBER.id}")
+
+    present = _attend_button(invitation, "present")
+    answered = await _invoke(bot, MEMBER, present["verb"], present["data"])
+    assert "Vous avez répondu\u00a0: présent·e." in texts(answered)
+    again = await _invoke(bot, MEMBER, present["verb"], present["data"])
+    assert texts(again) == texts(answered), "a second click changes nothing"
+    # The secretariat answers from the channel card.
+    absent = _attend_button(posted, "absent")
+    in_channel = await _invoke(
+        bot, SECRETARIAT, absent["verb"], absent["data"],
+        conversation_id=TEAM, conversation_type="channel",
+    )  # fmt: skip
+    assert "Vous avez répondu\u00a0: absent·e." in texts(in_channel)
+    await bot.components.dispatcher.drain()
+    await bot.components.dispatcher.dispatch_due()
+    assert len(bot.connector.cards(TEAM)) == 1, "redrawn in place, never a new post"
+    last = bot.connector.updates()[-1]
+    assert last.path.endswith(f"/conversations/{TEAM}/activities/{posted_id}")
+    redrawn = texts(last.body["attachments"][0]["content"])
+    assert "Présences\u00a0: 1 présent·e, 1 absent·e, 3 sans réponse." in " ".join(redrawn)
+
+    table = await _invoke(bot, SECRETARIAT, "meetings.attendance", {"meeting": meeting.id})
+    shown = texts(table)
+    assert "Quorum (3) pas encore atteint." in " ".join(shown)
+    assert shown.index("Sans réponse") < shown.index("Absent·e") < shown.index("Présent·e")
+    refused = await _invoke(bot, OUTSIDER, present["verb"], present["data"])
+    assert "Sans réponse" not in texts(refused)
+    member_table = await _invoke(bot, MEMBER, "meetings.attendance", {"meeting": meeting.id})
+    assert "Amélie Côté" not in texts(member_table), "members do not see who answered what"
+    async with bot.database.read() as conn:
+        answers = (await conn.execute(select(tables.meeting_attendance))).mappings().all()
+    assert sorted(a["answer"] for a in answers) == ["absent", "present"]
+
+
+async def test_reminders_come_7_and_1_days_before_and_follow_a_moved_meeting(
+    bot_with_graph: RunningBot, graph: LoopbackGraph
+) -> None:
+    from tests.conftest import MEMBER
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _invoke
+
+    bot = bot_with_graph
+    await _committee(bot)
+    meeting = await _schedule_now(bot, _soon(bot))
+    await bot.components.dispatcher.dispatch_due()
+    chat = f"personal-{MEMBER.id}"
+    bot.clock.now = meeting.starts_at - timedelta(days=7, minutes=-1)
+    await bot.components.dispatcher.dispatch_due()
+    assert texts(bot.connector.cards(chat)[-1])[0] == (
+        "Rappel\u00a0: réunion du comité dans 7\u00a0jours"
+    )
+    # Moved two days later from the secretariat's card: Graph, the channel, members follow.
+    later = meeting.plan.day + timedelta(days=2)
+    form = await _invoke(bot, SECRETARIAT, "meetings.move_form", {"meeting": meeting.id})
+    values = {e["id"]: e.get("value") for e in form["body"] if e["type"].startswith("Input.")}
+    moved = await _invoke(
+        bot, SECRETARIAT, "meetings.move",
+        {"meeting": meeting.id, **values, "date": later.isoformat()},
+    )  # fmt: skip
+    assert texts(moved)[0] == "Réunion déplacée"
+    await bot.components.dispatcher.drain()
+    await bot.components.dispatcher.dispatch_due()
+    [event] = graph.events.values()
+    assert event["start"]["dateTime"] == f"{later.isoformat()}T13:30:00"
+    assert texts(bot.connector.cards(chat)[-1])[0] == "La réunion a été déplacée"
+    assert bot.connector.updates(), "the channel card shows the new date in place"
+    # Reminders planned for the old time find the meeting moved; those of the new time come,
+    # each saying how many days are really left.
+    before = len(bot.connector.cards(chat))
+    bot.clock.now = meeting.starts_at - timedelta(days=1, minutes=-1)
+    await bot.components.dispatcher.dispatch_due()
+    assert [texts(c)[0] for c in bot.connector.cards(chat)[before:]] == [
+        "Rappel\u00a0: réunion du comité dans 3\u00a0jours"
+    ], "the new 7-day reminder, late; not the old 1-day one"
+    bot.clock.now = meeting.starts_at + timedelta(days=1, minutes=1)
+    await bot.components.dispatcher.dispatch_due()
+    assert [texts(c)[0] for c in bot.connector.cards(chat)[before + 1 :]] == [
+        "Rappel\u00a0: réunion du comité dans 1\u00a0jour"
+    ]
+
+
+async def test_a_member_who_will_be_absent_gets_no_reminder(bot_with_graph: RunningBot) -> None:
+    from tests.conftest import MEMBER
+    from tests.test_confidentiality import _invoke
+
+    bot = bot_with_graph
+    await _committee(bot)
+    meeting = await _schedule_now(bot, _soon(bot))
+    await bot.components.dispatcher.dispatch_due()
+    chat = f"personal-{MEMBER.id}"
+    await _invoke(bot, MEMBER, "meetings.attend", {"meeting": meeting.id, "answer": "absent"})
+    before = len(bot.connector.cards(chat))
+    bot.clock.now = meeting.starts_at - timedelta(hours=23)
+    await bot.components.dispatcher.dispatch_due()
+    assert len(bot.connector.cards(chat)) == before
+    assert len(bot.connector.cards(f"personal-{SECRETARIAT.id}")) >= 2, "others are reminded"
+
+
+async def test_cancelling_from_the_card_asks_first_then_tells_everyone(
+    bot_with_graph: RunningBot, graph: LoopbackGraph
+) -> None:
+    from tests.conftest import MEMBER
+    from tests.support import activities
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _invoke, _who
+
+    bot = bot_with_graph
+    await _committee(bot)
+    meeting = await _schedule_now(bot, _soon(bot))
+    await bot.components.dispatcher.dispatch_due()
+    await bot.post(activities.message(bot.connector.service_url, "réunions", **_who(SECRETARIAT)))
+    listed = bot.connector.cards(f"personal-{SECRETARIAT.id}")[-1]
+    [manage] = [e for e in listed["body"] if e["type"] == "ActionSet"]
+    ask = next(a for a in manage["actions"] if a["verb"] == "meetings.cancel_ask")
+    question = await _invoke(bot, SECRETARIAT, ask["verb"], ask["data"])
+    assert texts(question)[0] == "Annuler cette réunion\u00a0?"
+    assert all("isCancelled" not in e for e in graph.events.values()), "nothing yet"
+    confirm = question["actions"][0]
+    done = await _invoke(bot, SECRETARIAT, confirm["verb"], confirm["data"])
+    assert texts(done)[0] == "Réunion annulée"
+    await bot.components.dispatcher.drain()
+    await bot.components.dispatcher.dispatch_due()
+    assert texts(bot.connector.cards(f"personal-{MEMBER.id}")[-1])[0] == ("La réunion est annulée")
+    redrawn = bot.connector.updates()[-1].body["attachments"][0]["content"]
+    assert texts(redrawn)[0] == "Réunion annulée" and not redrawn.get("actions")
+    [event] = graph.events.values()
+    assert event["isCancelled"] is True
+    again = await _invoke(bot, SECRETARIAT, confirm["verb"], confirm["data"])
+    assert "n’existe plus ou a été annulée" in " ".join(texts(again))
+    # Reminders of a cancelled meeting never go.
+    before = len(bot.connector.cards(f"personal-{MEMBER.id}"))
+    bot.clock.now = meeting.starts_at - timedelta(hours=23)
+    await bot.components.dispatcher.dispatch_due()
+    assert len(bot.connector.cards(f"personal-{MEMBER.id}")) == before
+
+
+async def test_a_refused_permission_tells_the_secretariat_and_its_button_tries_again(
+    bot_with_graph: RunningBot, graph: LoopbackGraph
+) -> None:
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _invoke
+
+    bot = bot_with_graph
+    await _committee(bot)
+    meeting = await _schedule_now(bot, _soon(bot))
+    graph.fail_next(403)
+    await bot.components.dispatcher.dispatch_due()
+    await bot.components.dispatcher.dispatch_due()
+    chat = f"personal-{SECRETARIAT.id}"
+    [notice] = [c for c in bot.connector.cards(chat) if "agenda" in texts(c)[0]]
+    assert "Calendars.ReadWrite" in " ".join(texts(notice))
+    retry = notice["actions"][0]
+    answered = await _invoke(bot, SECRETARIAT, retry["verb"], retry["data"])
+    assert "demandé à nouveau" in " ".join(texts(answered))
+    await bot.components.dispatcher.drain()
+    await bot.components.dispatcher.dispatch_due()
+    assert len(graph.events) == 1
+    assert (await _meeting(bot, meeting.id)).calendar is CalendarState.CREATED
+    again = await _invoke(bot, SECRETARIAT, retry["verb"], retry["data"])
+    assert "Rien à réessayer" in " ".join(texts(again)), "a second press creates nothing"

@@ -77,6 +77,35 @@ class CalendarState(StrEnum):
     CANCELLED = "cancelled"  # the event was cancelled: attendees were told by their calendar
 
 
+class Attendance(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+
+
+@dataclass(frozen=True)
+class AttendanceCount:
+    """How a meeting's attendance stands: answers, and whether enough will be there."""
+
+    present: int
+    absent: int
+    serving: int
+    quorum: int
+
+    @property
+    def silent(self) -> int:
+        return max(self.serving - self.present - self.absent, 0)
+
+    @property
+    def reached(self) -> bool:
+        return self.present >= self.quorum
+
+
+def quorum(serving: int, configured: int = 0) -> int:
+    """Members present for the meeting to hold: as configured, else a majority of those
+    serving (5 of 8, 6 of 10, 6 of 11)."""
+    return configured if configured > 0 else serving // 2 + 1
+
+
 @dataclass(frozen=True)
 class Meeting:
     """A meeting as saved."""
@@ -90,6 +119,7 @@ class Meeting:
     event_id: str | None = None
     join_url: str | None = None
     calendar_error: str | None = None
+    revision: int = 0
 
     @property
     def transaction_id(self) -> str:

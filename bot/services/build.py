@@ -60,5 +60,7 @@ def build_services(
             settings.zone,
             calendar_enabled=settings.calendar_enabled,
             clock=clock,
+            reminder_days=settings.meeting_reminder_days,
+            quorum=settings.meeting_quorum,
         ),
     )

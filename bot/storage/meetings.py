@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import time
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.meetings import (
     AgendaItem,
+    Attendance,
     CalendarState,
     Meeting,
     MeetingKind,
@@ -40,6 +43,7 @@ def _meeting(row: RowMapping, agenda: list[AgendaItem]) -> Meeting:
         event_id=row["event_id"],
         join_url=row["join_url"],
         calendar_error=row["calendar_error"],
+        revision=row["revision"],
     )
 
 
@@ -120,6 +124,67 @@ class MeetingRepository:
             .values(status=status.value)
         )
 
+    async def move(
+        self, conn: AsyncConnection, meeting_id: int, plan: MeetingPlan, starts_at_utc: object
+    ) -> None:
+        await conn.execute(
+            update(tables.meetings)
+            .where(tables.meetings.c.id == meeting_id)
+            .values(
+                day=plan.day,
+                start=plan.start.strftime("%H:%M"),
+                minutes=plan.minutes,
+                starts_at=starts_at_utc,
+            )
+        )
+
+    async def touch(self, conn: AsyncConnection, meeting_id: int) -> int:
+        """Something people see changed: the new revision."""
+        result = await conn.execute(
+            update(tables.meetings)
+            .where(tables.meetings.c.id == meeting_id)
+            .values(revision=tables.meetings.c.revision + 1)
+            .returning(tables.meetings.c.revision)
+        )
+        return int(result.scalar_one())
+
+    async def answer(
+        self, conn: AsyncConnection, meeting_id: int, member_id: int, answer: Attendance
+    ) -> bool:
+        """Records the member's answer, the latest replacing theirs; False when unchanged."""
+        table = tables.meeting_attendance
+        found = (
+            await conn.execute(
+                select(table.c.answer).where(
+                    table.c.meeting_id == meeting_id, table.c.member_id == member_id
+                )
+            )
+        ).scalar_one_or_none()
+        if found == answer.value:
+            return False
+        values = dict(
+            meeting_id=meeting_id,
+            member_id=member_id,
+            answer=answer.value,
+            answered_at=to_db(utcnow()),
+        )
+        # Two clicks at once from two devices: one row, the last answer wins.
+        upsert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+        await conn.execute(
+            upsert.values(**values).on_conflict_do_update(
+                index_elements=[table.c.meeting_id, table.c.member_id],
+                set_={"answer": values["answer"], "answered_at": values["answered_at"]},
+            )
+        )
+        return True
+
+    async def attendance(self, conn: AsyncConnection, meeting_id: int) -> dict[int, Attendance]:
+        table = tables.meeting_attendance
+        rows = await conn.execute(
+            select(table.c.member_id, table.c.answer).where(table.c.meeting_id == meeting_id)
+        )
+        return {int(row.member_id): Attendance(row.answer) for row in rows}
+
     async def set_calendar(
         self,
         conn: AsyncConnection,
@@ -134,6 +199,9 @@ class MeetingRepository:
             update(tables.meetings)
             .where(tables.meetings.c.id == meeting_id)
             .values(
-                calendar=state.value, event_id=event_id, join_url=join_url, calendar_error=error
+                calendar=state.value,
+                event_id=event_id,
+                join_url=join_url,
+                calendar_error=error,
             )
         )

@@ -169,6 +169,9 @@ meetings = Table(
     Column("calendar_error", Text),
     Column("created_by", String(320), nullable=False),
     Column("created_at", DateTime, nullable=False),
+    # Goes up at each change people see (moved, cancelled, in the calendar, an attendance
+    # answer): the channel card is redrawn once for the latest, not once per change.
+    Column("revision", Integer, nullable=False, server_default="0"),
 )
 
 agenda_items = Table(
@@ -180,4 +183,28 @@ agenda_items = Table(
     Column("title", String(300), nullable=False),
     Column("presenter", String(200)),
     UniqueConstraint("meeting_id", "position", name="uq_agenda_position"),
+)
+
+# Who said they will attend: one answer per member and meeting, the latest kept.
+meeting_attendance = Table(
+    "meeting_attendance",
+    metadata,
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("answer", String(10), nullable=False),
+    Column("answered_at", DateTime, nullable=False),
+)
+
+# The committee's team and the channel the bot posts to, learned at install (one row).
+committee_team = Table(
+    "committee_team",
+    metadata,
+    Column("key", String(20), primary_key=True),
+    Column("team_id", String(300), nullable=False),
+    Column("group_id", String(64)),
+    Column("team_name", String(300)),
+    Column("channel_id", String(500), nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("installed_by", String(320), nullable=False),
+    Column("learned_at", DateTime, nullable=False),
 )

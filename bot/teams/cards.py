@@ -309,10 +309,20 @@ def bilingual(french: Card, english: Card) -> Card:
     rest = [dict(element) for element in english["body"]]
     if rest:
         rest[0] = {**rest[0], "separator": True, "spacing": "Large"}
-    actions = list(french.get("actions", [])) + [
-        action for action in english.get("actions", []) if action not in french.get("actions", [])
-    ]
+    # A button doing the same in both languages is one button, named in both.
+    actions = [dict(action) for action in french.get("actions", [])]
+    for action in english.get("actions", []):
+        same = [a for a in actions if _same_button(a, action)]
+        if same and same[0]["title"] != action["title"]:
+            same[0]["title"] = f"{same[0]['title']} / {action['title']}"
+        elif not same:
+            actions.append(action)
     return card([*french["body"], *rest], actions or None)
+
+
+def _same_button(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    keys = ("type", "verb", "data", "url")
+    return all(one.get(key) == other.get(key) for key in keys)
 
 
 def notice(tr: Translator, heading_key: str, text: str) -> Card:

@@ -234,7 +234,7 @@ class ConfidentialityFeature:
         await self._files.offer(turn, REPORT)
         return await self.table(turn, NoData())
 
-    async def report(self, turn: Turn) -> GeneratedFile:
+    async def report(self, turn: Turn, _params: dict[str, str]) -> GeneratedFile:
         return GeneratedFile(
             turn.tr.t("confidentiality.csv_name"),
             turn.tr.t("confidentiality.csv_description"),

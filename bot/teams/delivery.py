@@ -76,7 +76,12 @@ class ProactiveMessenger:
         stored = await self._references.personal_for(conn, member.id)
         if stored is None:
             raise Undeliverable(f"no personal conversation with member {member.id}")
-        reference = ConversationReference().deserialize(stored)
+        await self.update_at(ConversationReference().deserialize(stored), activity_id, activity)
+
+    async def update_at(
+        self, reference: ConversationReference, activity_id: str, activity: Activity
+    ) -> None:
+        """Replaces a message sent earlier to a conversation (a channel card redrawn)."""
         outgoing = TurnContext.apply_conversation_reference(activity, reference)
         outgoing.id = activity_id
         try:

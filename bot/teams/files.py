@@ -8,6 +8,7 @@ the offer that asked, checked against the offer's access rule, then uploaded.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -62,10 +63,11 @@ class FileConsents:
         self._registry = registry
         self._session = session
 
-    async def offer(self, turn: Turn, key: str) -> None:
-        """Asks the person where to put the file (Teams shows its consent card)."""
-        produced = await self._registry.files[key].produce(turn)
-        context = {"offer": key, "locale": turn.tr.locale}
+    async def offer(self, turn: Turn, key: str, params: Mapping[str, str] | None = None) -> None:
+        """Asks the person where to put the file (Teams shows its consent card). `params`
+        come back with the answer: the offer checks them again, they are the person's."""
+        produced = await self._registry.files[key].produce(turn, dict(params or {}))
+        context = {"offer": key, "locale": turn.tr.locale, "params": dict(params or {})}
         consent = Attachment(
             content_type=FILE_CONSENT,
             name=produced.name,
@@ -100,15 +102,18 @@ class FileConsents:
             await turn.send_text(turn.tr.t("file.declined"))
             return InvokeResponse(status=200)
         try:
-            await self._upload(turn, offer, consent.uploadInfo)
+            await self._upload(turn, offer, consent)
         except DeliveryFailed as error:
             # Expected, not a bug: the person can press the export button again.
             log.warning("File %s not uploaded: %s", offer.key, error)
             await turn.send_text(turn.tr.t("file.upload_failed"))
         return InvokeResponse(status=200)
 
-    async def _upload(self, turn: Turn, offer: FileOffer, upload: _UploadInfo) -> None:
-        produced = await offer.produce(turn)
+    async def _upload(self, turn: Turn, offer: FileOffer, consent: _Consent) -> None:
+        upload = consent.uploadInfo
+        raw = consent.context.get("params")
+        params = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+        produced = await offer.produce(turn, params)
         size = len(produced.content)
         headers = {"Content-Length": str(size), "Content-Range": f"bytes 0-{size - 1}/{size}"}
         try:
@@ -123,6 +128,9 @@ class FileConsents:
             content_type=FILE_INFO,
             name=upload.name or produced.name,
             content_url=upload.contentUrl,
-            content={"uniqueId": upload.uniqueId, "fileType": upload.fileType or "csv"},
+            content={
+                "uniqueId": upload.uniqueId,
+                "fileType": upload.fileType or produced.name.rsplit(".", 1)[-1],
+            },
         )
         await turn.context.send_activity(MessageFactory.attachment(info))

@@ -4,28 +4,63 @@ its Teams link, and the bot puts each meeting in the organiser's calendar on its
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from botbuilder.core import TurnContext
+from botbuilder.schema import ConversationReference
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.meetings import (
     AgendaItem,
+    Attendance,
+    AttendanceCount,
     Meeting,
     MeetingKind,
     MeetingPlan,
     MeetingStatus,
     graph_event,
 )
+from bot.domain.members import Member
 from bot.graph.client import GraphClient, GraphNotFound, GraphPermissionDenied
 from bot.locale import Catalogues, Translator
-from bot.services.meetings import CALENDAR, CALENDAR_CANCEL, MeetingsService
+from bot.services.invitation import ics_invitation
+from bot.services.meetings import (
+    CALENDAR,
+    CALENDAR_CANCEL,
+    CALENDAR_MOVE,
+    CHANGE_NOTICE,
+    CHANNEL,
+    CHANNEL_REFRESH,
+    INVITATION,
+    PERMISSION_NOTICE,
+    REMINDER,
+    ChannelWork,
+    MeetingsService,
+)
 from bot.services.outbox import SKIPPED, OutboxDispatcher, Sent
+from bot.storage.committee import CommitteeTeam
 from bot.storage.outbox import OutboxMessage
 from bot.teams import meetings_cards as cards
-from bot.teams.cards import Card
-from bot.teams.platform import SECRETARIAT_PERSONAL, Action, Command, FeatureSpec, Turn
+from bot.teams.cards import Card, as_message, bilingual, notice
+from bot.teams.delivery import ProactiveMessenger
+from bot.teams.files import FileConsents
+from bot.teams.platform import (
+    MEMBERS,
+    SECRETARIAT_PERSONAL,
+    Action,
+    Command,
+    FeatureSpec,
+    FileOffer,
+    GeneratedFile,
+    Turn,
+)
+
+ICS_OFFER = "meetings.ics"
+
+log = logging.getLogger(__name__)
 
 CALENDARS_PERMISSION = "Calendars.ReadWrite"
 
@@ -40,8 +75,16 @@ class MeetingsFeature:
         catalogues: Catalogues,
         zone: ZoneInfo,
         clock: Callable[[], datetime],
+        messenger: ProactiveMessenger,
+        files: FileConsents,
+        default_locale: str,
+        committee_team_id: str = "",
     ) -> None:
         self._service = service
+        self._committee_team_id = committee_team_id
+        self._messenger = messenger
+        self._files = files
+        self._default_locale = default_locale
         self._dispatcher = dispatcher
         self._clock = clock
         self._graph = graph
@@ -79,11 +122,33 @@ class MeetingsFeature:
                 ),
             ],
             actions=[
-                Action(cards.SCHEDULE, cards.SchedulePayload, self.schedule, SECRETARIAT_PERSONAL)
+                Action(cards.SCHEDULE, cards.SchedulePayload, self.schedule, SECRETARIAT_PERSONAL),
+                Action(cards.ATTEND, cards.AttendPayload, self.attend, MEMBERS),
+                Action(cards.ICS, cards.MeetingRef, self.offer_ics, MEMBERS),
+                Action(cards.ATTENDANCE, cards.MeetingRef, self.attendance, SECRETARIAT_PERSONAL),
+                Action(cards.MOVE_FORM, cards.MeetingRef, self.move_form, SECRETARIAT_PERSONAL),
+                Action(cards.MOVE, cards.MovePayload, self.move, SECRETARIAT_PERSONAL),
+                Action(cards.CANCEL_ASK, cards.MeetingRef, self.cancel_ask, SECRETARIAT_PERSONAL),
+                Action(cards.CANCEL, cards.MeetingRef, self.cancel, SECRETARIAT_PERSONAL),
+                Action(
+                    cards.RETRY_CALENDAR,
+                    cards.MeetingRef,
+                    self.retry_calendar,
+                    SECRETARIAT_PERSONAL,
+                ),
             ],
+            files=[FileOffer(ICS_OFFER, self.ics_file, MEMBERS)],
+            on_team_install=[self.learn_team],
             deliveries={
                 CALENDAR: self.deliver_calendar,
                 CALENDAR_CANCEL: self.deliver_cancellation,
+                CALENDAR_MOVE: self.deliver_move,
+                CHANNEL: self.deliver_channel_card,
+                CHANNEL_REFRESH: self.deliver_channel_refresh,
+                INVITATION: self.deliver_personal,
+                REMINDER: self.deliver_personal,
+                CHANGE_NOTICE: self.deliver_personal,
+                PERMISSION_NOTICE: self.deliver_permission_notice,
             },
         )
 
@@ -98,14 +163,140 @@ class MeetingsFeature:
 
     async def show_all(self, turn: Turn) -> None:
         upcoming, past = await self._split()
-        await turn.send_card(cards.meetings_list(turn.tr, upcoming, past, self._zone))
+        # The secretariat manages from its personal chat; a channel sees the plain list.
+        manage = turn.member.is_secretariat and turn.is_personal
+        await turn.send_card(
+            cards.meetings_list(turn.tr, upcoming, past, self._zone, manage=manage)
+        )
 
     async def show_next(self, turn: Turn) -> None:
         upcoming, _ = await self._split()
         nearest = upcoming[0] if upcoming else None
         await turn.send_card(cards.next_meeting(turn.tr, nearest, self._zone))
 
+    async def attend(self, turn: Turn, data: cards.AttendPayload) -> Card:
+        """« Je serai présent·e » / « Absent·e », from the member's card or the channel's:
+        recorded for whoever pressed it (the activity says who), the channel redrawn."""
+        outcome = await self._service.answer(turn.member, data.meeting, Attendance(data.answer))
+        meeting = outcome.meeting
+        if meeting is None or outcome.answer is None or outcome.count is None:
+            return notice(
+                turn.tr, "meetings.attend_closed_title", turn.tr.t("meetings.attend_closed")
+            )
+        self._dispatcher.kick()
+        if turn.is_personal:
+            return cards.personal_card(turn.tr, meeting, self._zone, answer=outcome.answer)
+        # In the channel the card stays the committee's; the person's answer is said too.
+        shared = self._channel_card(meeting, outcome.count)
+        return cards.in_channel_answered(shared, turn.tr, outcome.answer)
+
+    async def offer_ics(self, turn: Turn, data: cards.MeetingRef) -> Card:
+        meeting = await self._meeting(data.meeting)
+        if meeting is None or not turn.is_personal:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
+        await self._files.offer(turn, ICS_OFFER, {"meeting": str(meeting.id)})
+        answer = await self._service.answer_of(turn.member, meeting.id)
+        return cards.personal_card(turn.tr, meeting, self._zone, answer=answer)
+
+    async def ics_file(self, turn: Turn, params: dict[str, str]) -> GeneratedFile:
+        meeting = await self._meeting(
+            int(params.get("meeting", "0") or 0) if params.get("meeting", "").isdigit() else 0
+        )
+        if meeting is None:
+            raise LookupError("no such meeting")
+        description = "\n\n".join(
+            self._agenda_text(self._catalogues.all[language], meeting.plan)
+            for language in ("fr-CA", "en")
+        )
+        return GeneratedFile(
+            turn.tr.t("meetings.ics_name", day=meeting.plan.day.isoformat()),
+            turn.tr.t("meetings.ics_description"),
+            ics_invitation(meeting, self._zone, description, "committee-bot"),
+        )
+
+    async def _meeting(self, meeting_id: int) -> Meeting | None:
+        return next((m for m in await self._service.all() if m.id == meeting_id), None)
+
+    # --- the committee's channel ----------------------------------------------------------
+
+    async def learn_team(self, context: TurnContext, installer: Member | None) -> None:
+        """The bot added to a team becomes the committee's channel only when it is the team
+        named by COMMITTEE_TEAM_ID or, without it, when a serving member of the secretariat
+        added it: someone's other team never receives the committee's meetings."""
+        team = team_of(context, installer.email if installer else "")
+        if team is None:
+            return
+        if self._committee_team_id:
+            accepted = self._committee_team_id in (team.group_id, team.team_id)
+        else:
+            today = self._clock().astimezone(self._zone).date()
+            accepted = (
+                installer is not None and installer.is_secretariat and installer.is_serving(today)
+            )
+        if not accepted:
+            log.info("Installed in team %s, which is not the committee's", team.team_id)
+            return
+        if await self._service.learn_team(team, team.installed_by or "teams"):
+            said = "\n\n".join(
+                self._catalogues.all[language].t("meetings.channel_learned")
+                for language in ("fr-CA", "en")
+            )
+            await context.send_activity(said)
+            self._dispatcher.kick()
+
     # --- the secretariat -------------------------------------------------------------------
+
+    async def attendance(self, turn: Turn, data: cards.MeetingRef) -> Card:
+        meeting, rows, count = await self._service.attendance(data.meeting)
+        if meeting is None or count is None:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
+        shown = [(r.member.display_name, r.member.organisation, r.answer) for r in rows]
+        return cards.attendance_table(turn.tr, meeting, shown, count, self._zone)
+
+    async def move_form(self, turn: Turn, data: cards.MeetingRef) -> Card:
+        meeting = await self._meeting(data.meeting)
+        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
+        return cards.move_form(turn.tr, meeting)
+
+    async def move(self, turn: Turn, data: cards.MovePayload) -> Card:
+        meeting = await self._meeting(data.meeting)
+        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
+        day, start = cards.parse_day(data.date), cards.parse_time(data.start)
+        minutes = int(data.duration) if data.duration.strip().isdigit() else 0
+        errors = []
+        if day is None:
+            errors.append(turn.tr.t("meetings.error.date_unreadable"))
+        if start is None:
+            errors.append(turn.tr.t("meetings.error.start_unreadable"))
+        if day is not None and start is not None:
+            outcome = await self._service.reschedule(meeting.id, day, start, minutes, turn.member)
+            if outcome.meeting is not None:
+                self._dispatcher.kick()
+                return cards.about(turn.tr, "meetings.moved_done", outcome.meeting, self._zone)
+            errors = [turn.tr.t(problem.message) for problem in outcome.problems]
+        return cards.move_form(turn.tr, meeting, typed=data, errors=errors)
+
+    async def cancel_ask(self, turn: Turn, data: cards.MeetingRef) -> Card:
+        meeting = await self._meeting(data.meeting)
+        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
+        return cards.cancel_question(turn.tr, meeting, self._zone)
+
+    async def cancel(self, turn: Turn, data: cards.MeetingRef) -> Card:
+        cancelled = await self._service.cancel(data.meeting, turn.member)
+        if cancelled is None:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
+        self._dispatcher.kick()
+        return cards.about(turn.tr, "meetings.cancelled_done", cancelled, self._zone)
+
+    async def retry_calendar(self, turn: Turn, data: cards.MeetingRef) -> Card:
+        meeting = await self._service.retry_calendar(data.meeting, turn.member)
+        if meeting is None:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.retry_nothing"))
+        self._dispatcher.kick()
+        return notice(turn.tr, "meetings.title", turn.tr.t("meetings.retry_done"))
 
     async def show_form(self, turn: Turn) -> None:
         proposed = await self._service.proposed_day()
@@ -181,7 +372,8 @@ class MeetingsFeature:
                 patient=False,
             )
         except GraphPermissionDenied as refused:
-            # Trying again will not help until an administrator grants the permission.
+            # Trying again will not help until an administrator grants the permission; the
+            # secretariat is told (a card each) and has a button for after.
             await self._service.calendar_refused(conn, meeting, str(refused))
             return SKIPPED
         online = created.body.get("onlineMeeting") or {}
@@ -218,6 +410,101 @@ class MeetingsFeature:
         await self._service.calendar_cancelled(conn, meeting)
         return Sent(None)
 
+    async def deliver_move(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
+        """Moves the event (`PATCH …/events/{id}`): attendees' calendars follow."""
+        meeting = await self._service.event_to_move(conn, message)
+        if meeting is None or self._graph is None or not self._organizer:
+            return SKIPPED
+        event = graph_event(meeting.plan, self._zone, [], self._body(meeting.plan), "")
+        try:
+            await self._graph.request(
+                "PATCH",
+                f"/users/{self._organizer}/events/{meeting.event_id}",
+                json={key: event[key] for key in ("start", "end", "body")},
+                mailbox=self._organizer,
+                permission=CALENDARS_PERMISSION,
+                patient=False,
+            )
+        except GraphPermissionDenied as refused:
+            await self._service.calendar_refused(conn, meeting, str(refused))
+            return SKIPPED
+        return Sent(None)
+
+    def _channel_card(self, meeting: Meeting, count: AttendanceCount) -> Card:
+        # A whole channel reads it: French first, English below.
+        french, english = self._catalogues.all["fr-CA"], self._catalogues.all["en"]
+        return bilingual(
+            cards.channel_card(french, meeting, count, self._zone),
+            cards.channel_card(english, meeting, count, self._zone),
+        )
+
+    async def deliver_channel_card(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent:
+        work = await self._service.channel_work(conn, message)
+        if work is None or work.meeting.status is not MeetingStatus.SCHEDULED:
+            return SKIPPED
+        if work.meeting.starts_at <= self._clock():
+            return SKIPPED
+        card = self._channel_card(work.meeting, work.count)
+        return Sent(await self._messenger.send_to(_reference(work.team), as_message(card)))
+
+    async def deliver_channel_refresh(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent:
+        """The channel card redrawn in place: not a new post at each answer."""
+        work: ChannelWork | None = await self._service.channel_refresh_work(conn, message)
+        if work is None or work.activity_id is None:
+            return SKIPPED
+        card = self._channel_card(work.meeting, work.count)
+        await self._messenger.update_at(_reference(work.team), work.activity_id, as_message(card))
+        return Sent(work.activity_id)
+
+    async def deliver_personal(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
+        """The invitation, a reminder, or a move or cancellation, in the member's language."""
+        work = await self._service.member_work(conn, message)
+        if work is None:
+            return SKIPPED
+        tr = self._catalogues.for_locale(work.member.preferred_locale, self._default_locale)
+        if message.kind == REMINDER:
+            # Said as it is when sent: a reminder delayed (Teams unreachable, a moved
+            # meeting) never announces more days than are left.
+            today = self._clock().astimezone(self._zone).date()
+            days = max((work.meeting.plan.day - today).days, 0)
+            card = cards.personal_card(
+                tr,
+                work.meeting,
+                self._zone,
+                answer=work.answer,
+                heading="meetings.reminder_title",
+                days=days,
+            )
+        elif work.change == "moved":
+            card = cards.personal_card(
+                tr, work.meeting, self._zone, answer=work.answer, heading="meetings.moved_title"
+            )
+        else:
+            card = cards.personal_card(tr, work.meeting, self._zone, answer=work.answer)
+        return Sent(await self._messenger.send(conn, work.member, as_message(card)))
+
+    async def deliver_permission_notice(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent:
+        work = await self._service.permission_work(conn, message)
+        if work is None:
+            return SKIPPED
+        tr = self._catalogues.for_locale(work.member.preferred_locale, self._default_locale)
+        card = cards.permission_notice(tr, work.meeting, self._zone)
+        return Sent(await self._messenger.send(conn, work.member, as_message(card)))
+
+    @staticmethod
+    def _agenda_text(tr: Translator, plan: MeetingPlan) -> str:
+        lines = [
+            f"{n}. {item.title}" + (f" ({item.presenter})" if item.presenter else "")
+            for n, item in enumerate(plan.agenda, start=1)
+        ]
+        return "\n".join([tr.t("meetings.agenda"), *lines, *([plan.note] if plan.note else [])])
+
     def _body(self, plan: MeetingPlan) -> str:
         """The invitation's text: the agenda in French, then in English."""
         return "<hr/>".join(
@@ -235,6 +522,29 @@ class MeetingsFeature:
         note = f"<p>{html.escape(plan.note)}</p>" if plan.note else ""
         heading = html.escape(tr.t("meetings.agenda"))
         return f"<p><b>{heading}</b></p><ol>{items}</ol>{note}"
+
+
+def _reference(team: CommitteeTeam) -> ConversationReference:
+    return ConversationReference().deserialize(team.reference)
+
+
+def team_of(context: TurnContext, installed_by: str) -> CommitteeTeam | None:
+    """The team and channel an install in a team names (`channelData.team`), or None."""
+    activity = context.activity
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = data.get("team") if isinstance(data.get("team"), dict) else None
+    if team is None or not team.get("id"):
+        return None
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    return CommitteeTeam(
+        team_id=str(team["id"]),
+        group_id=str(team["aadGroupId"]) if team.get("aadGroupId") else None,
+        team_name=str(team["name"]) if team.get("name") else None,
+        channel_id=activity.conversation.id,
+        reference=reference.serialize(),
+        installed_by=installed_by,
+    )
 
 
 def _agenda_item(line: str) -> AgendaItem:

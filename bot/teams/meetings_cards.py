@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, time
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.meetings import (
     PROPOSED_MINUTES,
     PROPOSED_START,
+    Attendance,
+    AttendanceCount,
     CalendarState,
     Meeting,
     MeetingKind,
+    MeetingStatus,
 )
 from bot.locale import Translator, format_moment
 from bot.teams.cards import (
@@ -24,6 +27,7 @@ from bot.teams.cards import (
     error_line,
     execute,
     paragraph,
+    table,
     text_input,
     time_input,
     title,
@@ -73,14 +77,23 @@ def meeting_summary(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> list[di
 
 
 def meetings_list(
-    tr: Translator, upcoming: Sequence[Meeting], past: Sequence[Meeting], zone: ZoneInfo
+    tr: Translator,
+    upcoming: Sequence[Meeting],
+    past: Sequence[Meeting],
+    zone: ZoneInfo,
+    *,
+    manage: bool = False,
 ) -> Card:
+    """What is coming (with the join button), then what was held. The secretariat gets,
+    under each meeting to come, its attendance, moving it and cancelling it."""
     body: list[dict[str, Any]] = [title(tr.t("meetings.title"))]
     actions: list[dict[str, Any]] = []
     if not upcoming:
         body.append(paragraph(tr.t("meetings.none_upcoming")))
     for meeting in upcoming:
         body += meeting_summary(tr, meeting, zone)
+        if manage:
+            body.append(manage_buttons(tr, meeting))
         if meeting.join_url and len(actions) < 3:
             actions.append(join_button(tr, meeting.join_url))
     if past:
@@ -183,3 +196,211 @@ def parse_day(text: str) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         return None
+
+
+# --- announced, answered, reminded ----------------------------------------------------------
+
+ATTEND = "meetings.attend"
+ATTENDANCE = "meetings.attendance"
+ICS = "meetings.ics"
+MOVE_FORM = "meetings.move_form"
+MOVE = "meetings.move"
+CANCEL_ASK = "meetings.cancel_ask"
+CANCEL = "meetings.cancel"
+RETRY_CALENDAR = "meetings.retry_calendar"
+
+
+class MeetingRef(Payload):
+    meeting: int
+
+
+class AttendPayload(Payload):
+    meeting: int
+    answer: Literal["present", "absent"]
+
+
+class MovePayload(Payload):
+    meeting: int
+    date: str = ""
+    start: str = ""
+    duration: str = ""
+
+
+def _attend_buttons(tr: Translator, meeting: Meeting) -> list[dict[str, Any]]:
+    return [
+        execute(
+            tr.t(f"meetings.attend.{answer.value}"),
+            ATTEND,
+            AttendPayload(meeting=meeting.id, answer=answer.value),
+        )
+        for answer in Attendance
+    ]
+
+
+def count_line(tr: Translator, count: AttendanceCount) -> str:
+    said = tr.t(
+        "meetings.count",
+        present=tr.n("meetings.present_n", count.present),
+        absent=tr.n("meetings.absent_n", count.absent),
+        silent=tr.n("meetings.silent_n", count.silent),
+    )
+    reached = "meetings.quorum_reached" if count.reached else "meetings.quorum_not_reached"
+    return f"{said} {tr.t(reached, quorum=count.quorum)}"
+
+
+def channel_card(tr: Translator, meeting: Meeting, count: AttendanceCount, zone: ZoneInfo) -> Card:
+    """The meeting as the committee channel shows it, redrawn in place at each change."""
+    cancelled = meeting.status is MeetingStatus.CANCELLED
+    heading = "meetings.channel_cancelled" if cancelled else "meetings.channel_title"
+    body = [title(tr.t(heading)), *meeting_summary(tr, meeting, zone)]
+    if cancelled:
+        return card(body)
+    body.append(paragraph(count_line(tr, count), isSubtle=True))
+    actions = _attend_buttons(tr, meeting)
+    if meeting.join_url:
+        actions.insert(0, join_button(tr, meeting.join_url))
+    return card(body, actions)
+
+
+def personal_card(
+    tr: Translator,
+    meeting: Meeting,
+    zone: ZoneInfo,
+    *,
+    answer: Attendance | None = None,
+    heading: str = "meetings.invitation_title",
+    days: int | None = None,
+) -> Card:
+    """A meeting in a member's personal chat: the invitation, a reminder, a move or a
+    cancellation; with the join button, the answer so far, and the two answers."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        return card([title(tr.t("meetings.cancelled_title")), *meeting_summary(tr, meeting, zone)])
+    top = tr.n(heading, days) if days is not None else tr.t(heading)
+    body = [title(top), *meeting_summary(tr, meeting, zone)]
+    if answer is not None:
+        body.append(paragraph(tr.t(f"meetings.answered.{answer.value}"), weight="Bolder"))
+    else:
+        body.append(paragraph(tr.t("meetings.will_you_come")))
+    actions = _attend_buttons(tr, meeting)
+    if meeting.join_url:
+        actions.insert(0, join_button(tr, meeting.join_url))
+    elif meeting.calendar in (CalendarState.NONE, CalendarState.REFUSED):
+        actions.append(execute(tr.t("meetings.ics_button"), ICS, MeetingRef(meeting=meeting.id)))
+    return card(body, actions)
+
+
+def attendance_table(
+    tr: Translator,
+    meeting: Meeting,
+    rows: Sequence[tuple[str, str, Attendance | None]],
+    count: AttendanceCount,
+    zone: ZoneInfo,
+) -> Card:
+    """For the secretariat: who answered what, silent members first, and the quorum."""
+    said = {
+        None: tr.t("meetings.answer.none"),
+        Attendance.PRESENT: tr.t("meetings.answer.present"),
+        Attendance.ABSENT: tr.t("meetings.answer.absent"),
+    }
+    body = [
+        title(tr.t("meetings.attendance_title")),
+        paragraph(f"**{meeting.plan.title}** — {format_moment(tr, meeting.starts_at, zone)}"),
+        paragraph(count_line(tr, count)),
+        table(
+            [
+                tr.t("meetings.column.member"),
+                tr.t("meetings.column.organisation"),
+                tr.t("meetings.column.answer"),
+            ],
+            [(name, organisation, said[answer]) for name, organisation, answer in rows],
+            [3, 3, 2],
+        ),
+    ]
+    return card(
+        body, [execute(tr.t("meetings.refresh_button"), ATTENDANCE, MeetingRef(meeting=meeting.id))]
+    )
+
+
+def manage_buttons(tr: Translator, meeting: Meeting) -> dict[str, Any]:
+    """The secretariat's buttons under one meeting of the list."""
+    ref = MeetingRef(meeting=meeting.id)
+    actions = [
+        execute(tr.t("meetings.attendance_button"), ATTENDANCE, ref),
+        execute(tr.t("meetings.move_button"), MOVE_FORM, ref),
+        execute(tr.t("meetings.cancel_button"), CANCEL_ASK, ref),
+    ]
+    if meeting.calendar is CalendarState.REFUSED:
+        actions.append(execute(tr.t("meetings.retry_button"), RETRY_CALENDAR, ref))
+    return {"type": "ActionSet", "actions": actions}
+
+
+def move_form(
+    tr: Translator,
+    meeting: Meeting,
+    *,
+    typed: MovePayload | None = None,
+    errors: Sequence[str] = (),
+) -> Card:
+    data = typed or MovePayload(
+        meeting=meeting.id,
+        date=meeting.plan.day.isoformat(),
+        start=meeting.plan.start.strftime("%H:%M"),
+        duration=str(meeting.plan.minutes),
+    )
+    required = tr.t("confidentiality.error.empty_field")
+    body = [
+        title(tr.t("meetings.move_title")),
+        paragraph(f"**{meeting.plan.title}**"),
+        *[error_line(text) for text in errors],
+        date_input(
+            "date", tr.t("meetings.field.date"), value=data.date, required=True, error=required
+        ),
+        time_input(
+            "start", tr.t("meetings.field.start"), value=data.start, required=True, error=required
+        ),
+        text_input(
+            "duration",
+            tr.t("meetings.field.duration"),
+            value=data.duration,
+            required=True,
+            error=required,
+        ),
+        paragraph(tr.t("meetings.move_hint"), isSubtle=True),
+    ]
+    return card(
+        body, [execute(tr.t("meetings.move_confirm"), MOVE, MeetingRef(meeting=meeting.id))]
+    )
+
+
+def cancel_question(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> Card:
+    return card(
+        [
+            title(tr.t("meetings.cancel_title")),
+            *meeting_summary(tr, meeting, zone),
+            paragraph(tr.t("meetings.cancel_warning"), weight="Bolder"),
+        ],
+        [execute(tr.t("meetings.cancel_confirm"), CANCEL, MeetingRef(meeting=meeting.id))],
+    )
+
+
+def permission_notice(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> Card:
+    """Graph refused: what is missing, who can fix it, and the button for after."""
+    return card(
+        [
+            title(tr.t("meetings.permission_title")),
+            paragraph(f"**{meeting.plan.title}** — {format_moment(tr, meeting.starts_at, zone)}"),
+            paragraph(tr.t("meetings.permission_text", permission="Calendars.ReadWrite")),
+        ],
+        [execute(tr.t("meetings.retry_button"), RETRY_CALENDAR, MeetingRef(meeting=meeting.id))],
+    )
+
+
+def about(tr: Translator, heading_key: str, meeting: Meeting, zone: ZoneInfo) -> Card:
+    """A meeting under a heading: moved, cancelled."""
+    return card([title(tr.t(heading_key)), *meeting_summary(tr, meeting, zone)])
+
+
+def in_channel_answered(shared: Card, tr: Translator, answer: Attendance) -> Card:
+    """The channel card as the person who answered sees it: their answer below."""
+    said = paragraph(tr.t(f"meetings.answered.{answer.value}"), weight="Bolder")
+    return card([*shared["body"], said], shared.get("actions"))

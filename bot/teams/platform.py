@@ -98,6 +98,8 @@ CommandHandler = Callable[[Turn], Awaitable[None]]
 InvokeHandler = Callable[[Turn], Awaitable[InvokeResponse]]
 # Called when a member's personal chat becomes known: what waited for them can go out.
 ReachableHook = Callable[[Member], Awaitable[None]]
+# The bot was added to a team: the activity, and who added it when they are a member.
+TeamInstallHook = Callable[[TurnContext, Member | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,8 @@ class FileOffer:
     and again when accepted, so what lands in OneDrive is current."""
 
     key: str
-    produce: Callable[[Turn], Awaitable[GeneratedFile]]
+    # Given the turn and the offer's parameters (as the person's Teams sent them back).
+    produce: Callable[[Turn, dict[str, str]], Awaitable[GeneratedFile]]
     access: Access = SECRETARIAT_PERSONAL
 
 
@@ -170,6 +173,7 @@ class FeatureSpec:
     deliveries: Mapping[str, Delivery] = field(default_factory=dict)
     jobs: Sequence[RecurringJob] = ()
     on_reachable: Sequence[ReachableHook] = ()
+    on_team_install: Sequence[TeamInstallHook] = ()
 
 
 class Feature(Protocol):
@@ -195,6 +199,7 @@ class Registry:
         self.invokes: dict[str, Invoke] = {}
         self.jobs: list[RecurringJob] = []
         self.on_reachable: list[ReachableHook] = []
+        self.on_team_install: list[TeamInstallHook] = []
         self._owners: dict[str, str] = {}
 
     def install(self, spec: FeatureSpec) -> None:
@@ -221,6 +226,7 @@ class Registry:
             self._claim(spec.name, "job", job.name)
             self.jobs.append(job)
         self.on_reachable.extend(spec.on_reachable)
+        self.on_team_install.extend(spec.on_team_install)
 
     def _claim(self, feature: str, what: str, name: str) -> None:
         key = f"{what}:{name}"

@@ -68,6 +68,10 @@ def _meetings(kit: FeatureKit) -> Feature:
         kit.catalogues,
         kit.settings.zone,
         kit.clock,
+        kit.messenger,
+        kit.files,
+        kit.settings.default_locale,
+        kit.settings.committee_team_id,
     )
 
 

@@ -71,6 +71,21 @@ def installed(service_url: str, **who: Any) -> list[dict[str, Any]]:
     return [update, installation]
 
 
+def installed_in_team(
+    service_url: str, team_id: str, group_id: str, **who: Any
+) -> list[dict[str, Any]]:
+    """What Teams sends when someone adds the app to a team: the General channel's
+    conversation, the team named in channelData."""
+    channel = who.pop("conversation_id", team_id)
+    sent = []
+    for activity in installed(
+        service_url, conversation_id=channel, conversation_type="channel", **who
+    ):
+        activity["channelData"]["team"] = {"id": team_id, "aadGroupId": group_id, "name": "CGO"}
+        sent.append(activity)
+    return sent
+
+
 def file_consent_accepted(
     service_url: str, context: dict[str, Any], upload_info: dict[str, Any], **who: Any
 ) -> dict[str, Any]:

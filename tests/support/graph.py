@@ -55,6 +55,7 @@ class LoopbackGraph(LoopbackServer):
         app.router.add_post("/oauth2/token", self._token)
         app.router.add_post("/v1.0/users/{mailbox}/events", self._create_event)
         app.router.add_get("/v1.0/users/{mailbox}/events/{event}", self._get_event)
+        app.router.add_patch("/v1.0/users/{mailbox}/events/{event}", self._update_event)
         app.router.add_post("/v1.0/users/{mailbox}/events/{event}/cancel", self._cancel_event)
         return app
 
@@ -146,11 +147,30 @@ class LoopbackGraph(LoopbackServer):
         event["cancellationComment"] = body.get("comment", "")
         return web.Response(status=202)
 
+    async def _update_event(self, request: web.Request) -> web.Response:
+        """Graph's `PATCH event`: only the properties sent change, each checked as on create."""
+        body: Any = request[BODY]
+        event = self.events.get(request.match_info["event"])
+        if event is None:
+            return _error(404, "ErrorItemNotFound")
+        if not isinstance(body, dict) or "transactionId" in body:
+            return _error(400, "ErrorInvalidRequest", message="not a change of an event")
+        merged = {k: v for k, v in {**event, **body}.items() if k not in _SET_BY_GRAPH}
+        problem = _event_problem(merged)
+        if problem:
+            return _error(400, "ErrorInvalidRequest", message=problem or "transactionId is fixed")
+        event.update(body)
+        return web.json_response(event)
+
     async def _get_event(self, request: web.Request) -> web.Response:
         event = self.events.get(request.match_info["event"])
         if event is None:
             return _error(404, "ErrorItemNotFound")
         return web.json_response(event)
+
+
+# What Graph adds to an event it created; never sent by the bot.
+_SET_BY_GRAPH = {"id", "onlineMeeting", "isCancelled", "cancellationComment", "transactionId"}
 
 
 def _event_problem(body: Any) -> str | None:
