@@ -269,6 +269,7 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "move form": meeting_cards.move_form(tr, MEETING, errors=[tr.t("meetings.error.past")]),
         "cancel question": meeting_cards.cancel_question(tr, MEETING, ZONE),
         "permission refused": meeting_cards.permission_notice(tr, REFUSED, ZONE),
+        "cadence": meeting_cards.cadence_notice(tr, "meetings.cadence.six_months", True),
         "moved": meeting_cards.about(tr, "meetings.moved_done", MEETING, ZONE),
         "preview": conf_cards.preview(tr, 2, 7),
         "publish form, with what changed": conf_cards.publish_form(

@@ -4,7 +4,7 @@ calendar through a loopback Graph that throttles, refuses and vanishes."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -603,3 +603,88 @@ async def test_a_refused_permission_tells_the_secretariat_and_its_button_tries_a
     assert (await _meeting(bot, meeting.id)).calendar is CalendarState.CREATED
     again = await _invoke(bot, SECRETARIAT, retry["verb"], retry["data"])
     assert "Rien à réessayer" in " ".join(texts(again)), "a second press creates nothing"
+
+
+async def test_without_graph_the_invitation_offers_an_ics_that_keeps_the_local_hour(
+    bot: RunningBot,
+) -> None:
+    """No Graph: saved and announced all the same; the member takes an .ics whose time,
+    read back, is 13:30 in Montréal — on a day after the November clock change."""
+    from icalendar import Calendar
+
+    from tests.conftest import MEMBER
+    from tests.support import activities
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _invoke, _open_chat, _who
+
+    await _open_chat(bot, MEMBER)
+    bot.connector.clear()
+    # Planned in October (daylight time) for November (standard time), within the mandates.
+    bot.clock.now = datetime(2026, 10, 20, 15, tzinfo=UTC)
+    day = date(2026, 11, 11)
+    meeting = await _schedule_now(bot, day)
+    await bot.components.dispatcher.dispatch_due()
+    [invitation] = bot.connector.cards(f"personal-{MEMBER.id}")
+    assert "Le lien Teams viendra quand le robot sera relié" in " ".join(texts(invitation))
+    ics = next(a for a in invitation["actions"] if a.get("verb") == "meetings.ics")
+    await _invoke(bot, MEMBER, ics["verb"], ics["data"])
+    offer = bot.connector.replies()[-1]["attachments"][0]
+    assert offer["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
+    assert offer["name"] == f"reunion-comite-{day.isoformat()}.ics"
+    consent = activities.file_consent_accepted(
+        bot.connector.service_url,
+        offer["content"]["acceptContext"],
+        {
+            "name": offer["name"],
+            "uploadUrl": bot.connector.base_url + "/upload/meeting.ics",
+            "contentUrl": "https://contoso.sharepoint.com/personal/amelie/meeting.ics",
+            "uniqueId": "file-2",
+        },
+        **_who(MEMBER),
+    )
+    assert (await bot.post(consent)).status == 200
+    parsed = Calendar.from_ical(bot.connector.uploads["meeting.ics"])
+    [event] = parsed.walk("VEVENT")
+    start = event.decoded("dtstart")
+    assert (start.hour, start.minute, str(start.tzinfo)) == (13, 30, "America/Toronto")
+    assert start.utcoffset() == timedelta(hours=-5), "standard time, after the change"
+    assert event.decoded("dtend") - start == timedelta(minutes=120)
+    assert [tz["TZID"] for tz in parsed.walk("VTIMEZONE")] == ["America/Toronto"]
+    assert "Plan d’action" in str(event["description"])
+    assert str(event["uid"]) == f"committee-meeting-{meeting.id}@committee-bot"
+    info = bot.connector.replies()[-1]["attachments"][0]
+    assert info["content"]["fileType"] == "ics"
+
+
+async def test_the_secretariat_is_told_once_when_the_rhythm_of_meetings_slips(
+    bot: RunningBot,
+) -> None:
+    """A frozen calendar: a meeting held in March; in August nothing is planned for the
+    quarter, and six months since March come within weeks — both said once, urgently."""
+    from tests.conftest import MEMBER
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _open_chat
+
+    for user in (SECRETARIAT, MEMBER):
+        await _open_chat(bot, user)
+    service = bot.components.services.meetings
+    bot.clock.now = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    await _schedule_now(bot, date(2026, 3, 18))
+    await bot.components.dispatcher.dispatch_due()
+    assert await service.plan_cadence_notices() == 0, "this quarter has its meeting"
+    bot.connector.clear()
+
+    bot.clock.now = datetime(2026, 8, 10, 13, tzinfo=UTC)
+    assert await service.plan_cadence_notices() == 4, "two notices to each of two clerks"
+    assert await service.plan_cadence_notices() == 0, "said once"
+    await bot.components.dispatcher.dispatch_due()
+    told = [texts(c) for c in bot.connector.cards(f"personal-{SECRETARIAT.id}")]
+    assert sorted(t[0] for t in told) == [
+        "Prochaine réunion à planifier",
+        "Urgent\u00a0: planifiez la prochaine réunion",
+    ]
+    assert bot.connector.cards(f"personal-{MEMBER.id}") == [], "members are not bothered"
+    # A meeting planned: nothing more to say.
+    bot.clock.now = datetime(2026, 8, 10, 14, tzinfo=UTC)
+    await _schedule_now(bot, date(2026, 9, 2))
+    assert await service.plan_cadence_notices() == 0

@@ -46,6 +46,8 @@ REMINDER = "meetings.reminder"
 CHANGE_NOTICE = "meetings.change_notice"
 # To each member of the secretariat: Graph refused, a permission is missing.
 PERMISSION_NOTICE = "meetings.permission_notice"
+# To each member of the secretariat: no meeting this quarter, or six months coming near.
+CADENCE_NOTICE = "meetings.cadence_notice"
 
 
 @dataclass(frozen=True)
@@ -486,6 +488,63 @@ class MeetingsService:
         if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
             return None
         return meeting if meeting.calendar is CalendarState.CREATED and meeting.event_id else None
+
+    async def plan_cadence_notices(self) -> int:
+        """What the rhythm of meetings calls for, said once to each serving member of the
+        secretariat: once per quarter without a meeting; once when six months without one
+        come near, and again when it becomes urgent."""
+        today = self._today()
+        planned = 0
+        async with self._db.transaction() as conn:
+            held = [
+                m.starts_at
+                for m in await self._meetings.all(conn)
+                if m.status is MeetingStatus.SCHEDULED
+            ]
+            found = rules.cadence(held, today, self._zone)
+            if not found:
+                return 0
+            past = [
+                moment.astimezone(self._zone).date()
+                for moment in held
+                if moment.astimezone(self._zone).date() <= today
+            ]
+            year, quarter = rules.quarter_of(today)
+            for warning in found:
+                if warning.message == "meetings.cadence.quarter":
+                    occasion = f"quarter:{year}-Q{quarter}"
+                else:
+                    since = max(past).isoformat() if past else "never"
+                    occasion = f"six-months:{since}:{'urgent' if warning.urgent else 'early'}"
+                for member in await self._members.secretariat(conn):
+                    if member.id is None or not member.is_serving(today):
+                        continue
+                    planned += await self._outbox.plan(
+                        conn,
+                        f"meetings:cadence:{occasion}:{member.id}",
+                        CADENCE_NOTICE,
+                        member.id,
+                        {
+                            "message": warning.message,
+                            "urgent": warning.urgent,
+                            "occasion": occasion,
+                        },
+                        self._clock(),
+                    )
+        return planned
+
+    async def cadence_work(self, conn: AsyncConnection, message: OutboxMessage) -> Member | None:
+        """The secretariat member to tell, unless a meeting was planned since."""
+        member = await self._members.get(conn, message.member_id or 0)
+        if member is None or not member.is_serving(self._today()):
+            return None
+        held = [
+            m.starts_at
+            for m in await self._meetings.all(conn)
+            if m.status is MeetingStatus.SCHEDULED
+        ]
+        still = {w.message for w in rules.cadence(held, self._today(), self._zone)}
+        return member if message.payload.get("message") in still else None
 
     async def plan_permission_notices(self, conn: AsyncConnection, meeting: Meeting) -> None:
         """Each serving member of the secretariat gets one card: trying again will not help

@@ -26,8 +26,10 @@ from bot.domain.meetings import (
 from bot.domain.members import Member
 from bot.graph.client import GraphClient, GraphNotFound, GraphPermissionDenied
 from bot.locale import Catalogues, Translator
+from bot.scheduling.jobs import RecurringJob
 from bot.services.invitation import ics_invitation
 from bot.services.meetings import (
+    CADENCE_NOTICE,
     CALENDAR,
     CALENDAR_CANCEL,
     CALENDAR_MOVE,
@@ -149,7 +151,14 @@ class MeetingsFeature:
                 REMINDER: self.deliver_personal,
                 CHANGE_NOTICE: self.deliver_personal,
                 PERMISSION_NOTICE: self.deliver_permission_notice,
+                CADENCE_NOTICE: self.deliver_cadence_notice,
             },
+            # Twice a day is plenty: each occasion is said once, whatever the tick.
+            jobs=[
+                RecurringJob(
+                    "meetings.plan-cadence-notices", 12 * 3600, self._service.plan_cadence_notices
+                )
+            ],
         )
 
     # --- members ---------------------------------------------------------------------------
@@ -496,6 +505,18 @@ class MeetingsFeature:
         tr = self._catalogues.for_locale(work.member.preferred_locale, self._default_locale)
         card = cards.permission_notice(tr, work.meeting, self._zone)
         return Sent(await self._messenger.send(conn, work.member, as_message(card)))
+
+    async def deliver_cadence_notice(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent:
+        member = await self._service.cadence_work(conn, message)
+        if member is None:
+            return SKIPPED
+        tr = self._catalogues.for_locale(member.preferred_locale, self._default_locale)
+        card = cards.cadence_notice(
+            tr, str(message.payload.get("message")), bool(message.payload.get("urgent"))
+        )
+        return Sent(await self._messenger.send(conn, member, as_message(card)))
 
     @staticmethod
     def _agenda_text(tr: Translator, plan: MeetingPlan) -> str:

@@ -19,8 +19,10 @@ from bot.domain.meetings import (
 )
 from bot.locale import Translator, format_moment
 from bot.teams.cards import (
+    RUN_COMMAND,
     Card,
     Payload,
+    RunCommand,
     card,
     choice_set,
     date_input,
@@ -71,8 +73,10 @@ def meeting_summary(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> list[di
     ]
     if meeting.plan.agenda:
         lines.append(paragraph(_agenda_lines(meeting)))
-    if meeting.calendar is not CalendarState.CREATED:
+    if meeting.calendar is CalendarState.PENDING:
         lines.append(paragraph(tr.t("meetings.link_later"), isSubtle=True))
+    elif meeting.calendar in (CalendarState.NONE, CalendarState.REFUSED):
+        lines.append(paragraph(tr.t("meetings.link_none"), isSubtle=True))
     return lines
 
 
@@ -404,3 +408,12 @@ def in_channel_answered(shared: Card, tr: Translator, answer: Attendance) -> Car
     """The channel card as the person who answered sees it: their answer below."""
     said = paragraph(tr.t(f"meetings.answered.{answer.value}"), weight="Bolder")
     return card([*shared["body"], said], shared.get("actions"))
+
+
+def cadence_notice(tr: Translator, message_key: str, urgent: bool) -> Card:
+    """To the secretariat: the rhythm of meetings asks for one; a button to plan it."""
+    heading = "meetings.cadence_urgent_title" if urgent else "meetings.cadence_title"
+    return card(
+        [title(tr.t(heading)), paragraph(tr.t(message_key))],
+        [execute(tr.t("button.schedule"), RUN_COMMAND, RunCommand(command="schedule"))],
+    )
