@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     cancel = meeting_actions.add_parser("cancel", help="cancel a meeting")
     cancel.add_argument("id", type=int)
     cancel.add_argument("--by", required=True, help="e-mail of the secretariat member")
+    export = meeting_actions.add_parser("export", help="every meeting, for publication")
+    export.add_argument("--csv", type=Path, required=True, dest="csv_path")
     package = sub.add_parser("package", help="write the Teams app zip")
     package.add_argument("--out", type=Path, default=Path("dist/committee-bot.zip"))
     return parser
@@ -328,6 +330,15 @@ async def _meetings_cancel(args: argparse.Namespace, settings: Settings, tr: Tra
     return 0
 
 
+async def _meetings_export(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    async with _opened(settings) as (_, services):
+        count = len(await services.meetings.all())
+        exported = await services.meetings.csv_export(tr)
+    args.csv_path.write_bytes(exported)
+    print(tr.t("cli.meetings_exported", path=args.csv_path, count=count))
+    return 0
+
+
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("run", None): _run,
     ("db", "upgrade"): _db_upgrade,
@@ -339,6 +350,7 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("meetings", "schedule"): _meetings_schedule,
     ("meetings", "list"): _meetings_list,
     ("meetings", "cancel"): _meetings_cancel,
+    ("meetings", "export"): _meetings_export,
     ("package", None): _package,
 }
 

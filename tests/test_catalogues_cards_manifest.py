@@ -27,6 +27,7 @@ from bot.domain.meetings import (
     Attendance,
     AttendanceCount,
     CalendarState,
+    Decision,
     Meeting,
     MeetingKind,
     MeetingPlan,
@@ -35,6 +36,7 @@ from bot.domain.meetings import (
 from bot.domain.members import Member, Role, SeatCategory
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
 from bot.services.build import build_services
+from bot.services.meetings import CSV_COLUMNS
 from bot.settings import load_settings
 from bot.storage.database import Database, utcnow
 from bot.teams import cards
@@ -95,6 +97,7 @@ _FAMILIES = (
         for kind in ("attend", "answered", "answer")
         for a in Attendance
     }
+    | {f"meetings.csv.{column}" for column in CSV_COLUMNS}
 )
 
 
@@ -170,6 +173,12 @@ MEETING_NO_LINK = Meeting(
 
 REFUSED = replace(MEETING_NO_LINK, id=3, calendar=CalendarState.REFUSED)
 CANCELLED = replace(MEETING, id=4, status=MeetingStatus.CANCELLED)
+HELD = replace(
+    MEETING,
+    id=5,
+    minutes_url="https://contoso.sharepoint.com/sites/cgo/pv-2027-01-20.docx",
+    decisions=[Decision("Adopter le plan de travail", "consensus des membres présents")],
+)
 COUNT = AttendanceCount(present=4, absent=1, serving=10, quorum=6)
 
 
@@ -269,6 +278,11 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "move form": meeting_cards.move_form(tr, MEETING, errors=[tr.t("meetings.error.past")]),
         "cancel question": meeting_cards.cancel_question(tr, MEETING, ZONE),
         "permission refused": meeting_cards.permission_notice(tr, REFUSED, ZONE),
+        "minutes form": meeting_cards.minutes_form(
+            tr, HELD, ZONE, errors=[tr.t("meetings.error.decision_reason", lines="2")]
+        ),
+        "minutes notice": meeting_cards.minutes_notice(tr, HELD, ZONE),
+        "meetings, held": meeting_cards.meetings_list(tr, [], [HELD, MEETING], ZONE, manage=True),
         "cadence": meeting_cards.cadence_notice(tr, "meetings.cadence.six_months", True),
         "moved": meeting_cards.about(tr, "meetings.moved_done", MEETING, ZONE),
         "preview": conf_cards.preview(tr, 2, 7),

@@ -688,3 +688,73 @@ async def test_the_secretariat_is_told_once_when_the_rhythm_of_meetings_slips(
     bot.clock.now = datetime(2026, 8, 10, 14, tzinfo=UTC)
     await _schedule_now(bot, date(2026, 9, 2))
     assert await service.plan_cadence_notices() == 0
+
+
+async def test_after_the_meeting_the_minutes_and_decisions_reach_every_member(
+    bot: RunningBot,
+) -> None:
+    from tests.conftest import MEMBER
+    from tests.support import activities
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _invoke, _open_chat, _who
+
+    for user in (SECRETARIAT, MEMBER):
+        await _open_chat(bot, user)
+    meeting = await _schedule_now(bot, _soon(bot))
+    early = await _invoke(
+        bot, SECRETARIAT, "meetings.minutes",
+        {"meeting": meeting.id, "decisions": "Adopter le plan — consensus"},
+    )  # fmt: skip
+    assert "Cette réunion n’a pas encore eu lieu" in " ".join(texts(early))
+
+    bot.clock.now = meeting.starts_at + timedelta(hours=3)
+    await bot.components.dispatcher.dispatch_due()
+    bot.connector.clear()
+    await bot.post(activities.message(bot.connector.service_url, "réunions", **_who(SECRETARIAT)))
+    listed = bot.connector.cards()[-1]
+    button = next(
+        a for e in listed["body"] if e["type"] == "ActionSet" for a in e["actions"]
+        if a.get("verb") == "meetings.minutes_form"
+    )  # fmt: skip
+    form = await _invoke(bot, SECRETARIAT, button["verb"], button["data"])
+    assert texts(form)[0] == "Procès-verbal et décisions"
+    typed = {
+        "meeting": meeting.id,
+        "minutes_url": "http://intranet/pv.docx",
+        "decisions": "Adopter le plan de travail — consensus\nReporter le point 3",
+    }
+    refused = await _invoke(bot, SECRETARIAT, "meetings.minutes", typed)
+    said = " ".join(texts(refused))
+    assert "commence par https://" in said and "(ligne(s) 2)" in said
+    kept = {e["id"]: e.get("value") for e in refused["body"] if e["type"].startswith("Input.")}
+    assert kept["decisions"] == typed["decisions"], "the card keeps what was typed"
+
+    good = {
+        **typed,
+        "minutes_url": "https://contoso.sharepoint.com/sites/cgo/pv.docx",
+        "decisions": "Adopter le plan de travail — consensus\nReporter le point 3 — attendre l’avis",
+    }
+    await _invoke(bot, SECRETARIAT, "meetings.minutes", good)
+    await bot.components.dispatcher.drain()
+    [told] = bot.connector.cards(f"personal-{MEMBER.id}")
+    assert texts(told)[0] == "Décisions et procès-verbal de la réunion"
+    assert "Reporter le point 3 (raison\u00a0: attendre l’avis)" in texts(told)[2]
+    assert told["actions"][0]["url"] == good["minutes_url"]
+    await bot.post(activities.message(bot.connector.service_url, "réunions", **_who(MEMBER)))
+    shown = bot.connector.cards(f"personal-{MEMBER.id}")[-1]
+    assert "Adopter le plan de travail (raison\u00a0: consensus)" in " ".join(texts(shown))
+    assert "meetings.minutes_form" not in str(shown), "members read, the secretariat records"
+
+
+def test_meetings_are_exported_for_the_public_repository(cli: Cli, tmp_path: Any) -> None:
+    import csv
+    import io
+
+    assert _schedule(cli)[0] == 0
+    target = tmp_path / "reunions.csv"
+    code, out, _ = cli("meetings", "export", "--csv", str(target))
+    assert code == 0 and "1 réunion(s) exportée(s)" in out
+    rows = list(csv.reader(io.StringIO(target.read_bytes().decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["Date", "Heure", "Durée (minutes)", "Titre"]
+    assert rows[1][:4] == ["2030-01-23", "13:30", "120", "Réunion régulière"]
+    assert rows[1][6] == "Plan d’action 2030-2032 | Varia"

@@ -77,6 +77,39 @@ class CalendarState(StrEnum):
     CANCELLED = "cancelled"  # the event was cancelled: attendees were told by their calendar
 
 
+MAX_DECISION = 2000
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the committee decided, and why (the secretariat records both)."""
+
+    text: str
+    reason: str
+
+
+def parse_decisions(lines: str) -> tuple[list[Decision], list[int]]:
+    """« Décision — raison », one per line: the decisions, and the numbers of the lines that
+    lack a reason or are too long (to name them)."""
+    found: list[Decision] = []
+    wrong: list[int] = []
+    for number, line in enumerate([x for x in lines.splitlines() if x.strip()], start=1):
+        text, _, reason = line.partition(" — ")
+        if not reason.strip():
+            text, _, reason = line.partition(" - ")
+        if not text.strip() or not reason.strip() or len(line) > MAX_DECISION:
+            wrong.append(number)
+        else:
+            found.append(Decision(text.strip(), reason.strip()))
+    return found, wrong
+
+
+def minutes_link_ok(url: str) -> bool:
+    """A link members can open: https, a host, no spaces."""
+    url = url.strip()
+    return url.startswith("https://") and len(url) > len("https://x.y") and " " not in url
+
+
 class Attendance(StrEnum):
     PRESENT = "present"
     ABSENT = "absent"
@@ -120,6 +153,8 @@ class Meeting:
     join_url: str | None = None
     calendar_error: str | None = None
     revision: int = 0
+    minutes_url: str | None = None
+    decisions: Sequence[Decision] = ()
 
     @property
     def transaction_id(self) -> str:

@@ -7,6 +7,8 @@ fails or cannot be reached, and created once whatever happens, thanks to its `tr
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -26,6 +28,8 @@ from bot.domain.meetings import (
     Problem,
 )
 from bot.domain.members import Member
+from bot.locale import Translator
+from bot.services.spreadsheet import to_csv
 from bot.storage.committee import CommitteeTeam, CommitteeTeamRepository
 from bot.storage.database import Database, to_db, utcnow
 from bot.storage.meetings import MeetingRepository
@@ -46,6 +50,11 @@ REMINDER = "meetings.reminder"
 CHANGE_NOTICE = "meetings.change_notice"
 # To each member of the secretariat: Graph refused, a permission is missing.
 PERMISSION_NOTICE = "meetings.permission_notice"
+CSV_COLUMNS = (
+    "date", "start", "minutes", "title", "kind", "status", "agenda", "minutes_url", "decisions"
+)  # fmt: skip
+# To each member: the minutes and decisions of a meeting held.
+MINUTES_NOTICE = "meetings.minutes_notice"
 # To each member of the secretariat: no meeting this quarter, or six months coming near.
 CADENCE_NOTICE = "meetings.cadence_notice"
 
@@ -488,6 +497,90 @@ class MeetingsService:
         if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
             return None
         return meeting if meeting.calendar is CalendarState.CREATED and meeting.event_id else None
+
+    async def record_minutes(
+        self, meeting_id: int, minutes_url: str, decisions_text: str, by: Member
+    ) -> tuple[Meeting | None, list[str], list[int]]:
+        """After the meeting: its minutes' link and its decisions, each with its reason.
+        Returns the meeting as recorded, or the catalogue keys of what is wrong and the
+        numbers of the decision lines without a reason; nothing is recorded then."""
+        decisions, wrong_lines = rules.parse_decisions(decisions_text)
+        problems = []
+        url = minutes_url.strip()
+        if url and not rules.minutes_link_ok(url):
+            problems.append("meetings.error.minutes_link")
+        if wrong_lines:
+            problems.append("meetings.error.decision_reason")
+        if not url and not decisions and not wrong_lines:
+            problems.append("meetings.error.minutes_empty")
+        async with self._db.transaction() as conn:
+            meeting = await self._meetings.get(conn, meeting_id)
+            if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+                return None, ["meetings.gone"], []
+            if meeting.starts_at > self._clock():
+                problems.append("meetings.error.minutes_early")
+            if problems:
+                return meeting, problems, wrong_lines
+            await self._meetings.record_minutes(conn, meeting_id, url, decisions, by.email)
+            fingerprint = hashlib.sha256(
+                json.dumps([url, [(d.text, d.reason) for d in decisions]]).encode()
+            ).hexdigest()
+            await self._audit.append(
+                conn,
+                AuditEvent(
+                    by.email,
+                    "meeting.minutes_recorded",
+                    "meeting",
+                    str(meeting_id),
+                    {"decisions": len(decisions), "sha256": fingerprint},
+                ),
+            )
+            for member in await self._serving(conn):
+                assert member.id is not None
+                await self._outbox.plan(
+                    conn,
+                    f"meetings:{meeting_id}:minutes:{fingerprint[:16]}:{member.id}",
+                    MINUTES_NOTICE,
+                    member.id,
+                    {"meeting": meeting_id, "sha256": fingerprint},
+                    self._clock(),
+                )
+            recorded = await self._meetings.get(conn, meeting_id)
+        return recorded, [], []
+
+    async def minutes_work(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> MemberWork | None:
+        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
+        member = await self._members.get(conn, message.member_id or 0)
+        if meeting is None or member is None or not member.is_serving(self._today()):
+            return None
+        return MemberWork(meeting, member, None)
+
+    async def csv_export(self, tr: Translator) -> bytes:
+        """Every meeting, for the public repository: when, what, the agenda, the minutes, the
+        decisions with their reasons. No attendance: who came is not published."""
+        header = [tr.t(f"meetings.csv.{column}") for column in CSV_COLUMNS]
+        rows = []
+        for meeting in await self.all():
+            local = meeting.starts_at.astimezone(self._zone)
+            rows.append(
+                [
+                    local.date().isoformat(),
+                    local.strftime("%H:%M"),
+                    str(meeting.plan.minutes),
+                    meeting.plan.title,
+                    tr.t(f"meetings.kind.{meeting.plan.kind.value}"),
+                    tr.t(f"meetings.status.{meeting.status.value}"),
+                    " | ".join(item.title for item in meeting.plan.agenda),
+                    meeting.minutes_url or "",
+                    " | ".join(
+                        tr.t("meetings.decision_line", text=d.text, reason=d.reason)
+                        for d in meeting.decisions
+                    ),
+                ]
+            )
+        return to_csv(header, rows, french=tr.is_french)
 
     async def plan_cadence_notices(self) -> int:
         """What the rhythm of meetings calls for, said once to each serving member of the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -14,6 +14,7 @@ from bot.domain.meetings import (
     AgendaItem,
     Attendance,
     CalendarState,
+    Decision,
     Meeting,
     MeetingKind,
     MeetingPlan,
@@ -23,7 +24,9 @@ from bot.storage import tables
 from bot.storage.database import from_db, to_db, utcnow
 
 
-def _meeting(row: RowMapping, agenda: list[AgendaItem]) -> Meeting:
+def _meeting(
+    row: RowMapping, agenda: list[AgendaItem], decisions: list[Decision] | None = None
+) -> Meeting:
     plan = MeetingPlan(
         title=row["title"],
         kind=MeetingKind(row["kind"]),
@@ -44,6 +47,8 @@ def _meeting(row: RowMapping, agenda: list[AgendaItem]) -> Meeting:
         join_url=row["join_url"],
         calendar_error=row["calendar_error"],
         revision=row["revision"],
+        minutes_url=row["minutes_url"],
+        decisions=decisions or [],
     )
 
 
@@ -113,7 +118,53 @@ class MeetingRepository:
             agendas.setdefault(item["meeting_id"], []).append(
                 AgendaItem(item["title"], item["presenter"])
             )
-        return [_meeting(row, agendas.get(row["id"], [])) for row in rows]
+        decided: dict[int, list[Decision]] = {}
+        for decision in (
+            await conn.execute(
+                select(tables.meeting_decisions)
+                .where(tables.meeting_decisions.c.meeting_id.in_([r["id"] for r in rows]))
+                .order_by(
+                    tables.meeting_decisions.c.meeting_id, tables.meeting_decisions.c.position
+                )
+            )
+        ).mappings():
+            decided.setdefault(decision["meeting_id"], []).append(
+                Decision(decision["text"], decision["reason"])
+            )
+        return [_meeting(row, agendas.get(row["id"], []), decided.get(row["id"])) for row in rows]
+
+    async def record_minutes(
+        self,
+        conn: AsyncConnection,
+        meeting_id: int,
+        minutes_url: str,
+        decisions: list[Decision],
+        by: str,
+    ) -> None:
+        """The minutes' link and the decisions as the secretariat has them now (the audit
+        chain keeps each recording's fingerprint)."""
+        await conn.execute(
+            update(tables.meetings)
+            .where(tables.meetings.c.id == meeting_id)
+            .values(minutes_url=minutes_url or None)
+        )
+        await conn.execute(
+            delete(tables.meeting_decisions).where(
+                tables.meeting_decisions.c.meeting_id == meeting_id
+            )
+        )
+        now = to_db(utcnow())
+        for position, decision in enumerate(decisions, start=1):
+            await conn.execute(
+                insert(tables.meeting_decisions).values(
+                    meeting_id=meeting_id,
+                    position=position,
+                    text=decision.text,
+                    reason=decision.reason,
+                    recorded_by=by,
+                    recorded_at=now,
+                )
+            )
 
     async def set_status(
         self, conn: AsyncConnection, meeting_id: int, status: MeetingStatus

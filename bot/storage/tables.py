@@ -172,6 +172,22 @@ meetings = Table(
     # Goes up at each change people see (moved, cancelled, in the calendar, an attendance
     # answer): the channel card is redrawn once for the latest, not once per change.
     Column("revision", Integer, nullable=False, server_default="0"),
+    # The minutes, where the committee keeps them (a SharePoint link), once the meeting is held.
+    Column("minutes_url", Text),
+)
+
+# What the committee decided at a meeting, each with its reason, in the order recorded.
+meeting_decisions = Table(
+    "meeting_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_by", String(320), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    UniqueConstraint("meeting_id", "position", name="uq_decision_position"),
 )
 
 agenda_items = Table(

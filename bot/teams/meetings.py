@@ -37,6 +37,7 @@ from bot.services.meetings import (
     CHANNEL,
     CHANNEL_REFRESH,
     INVITATION,
+    MINUTES_NOTICE,
     PERMISSION_NOTICE,
     REMINDER,
     ChannelWork,
@@ -133,6 +134,10 @@ class MeetingsFeature:
                 Action(cards.CANCEL_ASK, cards.MeetingRef, self.cancel_ask, SECRETARIAT_PERSONAL),
                 Action(cards.CANCEL, cards.MeetingRef, self.cancel, SECRETARIAT_PERSONAL),
                 Action(
+                    cards.MINUTES_FORM, cards.MeetingRef, self.minutes_form, SECRETARIAT_PERSONAL
+                ),
+                Action(cards.MINUTES, cards.MinutesPayload, self.minutes, SECRETARIAT_PERSONAL),
+                Action(
                     cards.RETRY_CALENDAR,
                     cards.MeetingRef,
                     self.retry_calendar,
@@ -152,6 +157,7 @@ class MeetingsFeature:
                 CHANGE_NOTICE: self.deliver_personal,
                 PERMISSION_NOTICE: self.deliver_permission_notice,
                 CADENCE_NOTICE: self.deliver_cadence_notice,
+                MINUTES_NOTICE: self.deliver_minutes_notice,
             },
             # Twice a day is plenty: each occasion is said once, whatever the tick.
             jobs=[
@@ -299,6 +305,24 @@ class MeetingsFeature:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         self._dispatcher.kick()
         return cards.about(turn.tr, "meetings.cancelled_done", cancelled, self._zone)
+
+    async def minutes_form(self, turn: Turn, data: cards.MeetingRef) -> Card:
+        meeting = await self._meeting(data.meeting)
+        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
+        return cards.minutes_form(turn.tr, meeting, self._zone)
+
+    async def minutes(self, turn: Turn, data: cards.MinutesPayload) -> Card:
+        recorded, problems, lines = await self._service.record_minutes(
+            data.meeting, data.minutes_url, data.decisions, turn.member
+        )
+        if recorded is None:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
+        if problems:
+            said = [turn.tr.t(key, lines=", ".join(map(str, lines))) for key in problems]
+            return cards.minutes_form(turn.tr, recorded, self._zone, typed=data, errors=said)
+        self._dispatcher.kick()
+        return cards.minutes_notice(turn.tr, recorded, self._zone)
 
     async def retry_calendar(self, turn: Turn, data: cards.MeetingRef) -> Card:
         meeting = await self._service.retry_calendar(data.meeting, turn.member)
@@ -504,6 +528,16 @@ class MeetingsFeature:
             return SKIPPED
         tr = self._catalogues.for_locale(work.member.preferred_locale, self._default_locale)
         card = cards.permission_notice(tr, work.meeting, self._zone)
+        return Sent(await self._messenger.send(conn, work.member, as_message(card)))
+
+    async def deliver_minutes_notice(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent:
+        work = await self._service.minutes_work(conn, message)
+        if work is None:
+            return SKIPPED
+        tr = self._catalogues.for_locale(work.member.preferred_locale, self._default_locale)
+        card = cards.minutes_notice(tr, work.meeting, self._zone)
         return Sent(await self._messenger.send(conn, work.member, as_message(card)))
 
     async def deliver_cadence_notice(

@@ -102,10 +102,43 @@ def meetings_list(
             actions.append(join_button(tr, meeting.join_url))
     if past:
         body.append(paragraph(tr.t("meetings.past"), weight="Bolder", separator=True))
-        body += [
-            paragraph(f"{format_moment(tr, m.starts_at, zone)} — {m.plan.title}") for m in past[-5:]
-        ]
+        for held in reversed(past[-5:]):
+            body += held_summary(tr, held, zone, manage=manage)
     return card(body, actions or None)
+
+
+def held_summary(
+    tr: Translator, meeting: Meeting, zone: ZoneInfo, *, manage: bool = False
+) -> list[dict[str, Any]]:
+    """A meeting held: when, what, its decisions and the link to its minutes."""
+    lines: list[dict[str, Any]] = [
+        paragraph(f"{format_moment(tr, meeting.starts_at, zone)} — **{meeting.plan.title}**")
+    ]
+    if meeting.decisions:
+        lines.append(paragraph(decision_lines(tr, meeting), isSubtle=True))
+    buttons: list[dict[str, Any]] = []
+    if meeting.minutes_url:
+        buttons.append(
+            {
+                "type": "Action.OpenUrl",
+                "title": tr.t("meetings.read_minutes"),
+                "url": meeting.minutes_url,
+            }
+        )
+    if manage:
+        buttons.append(
+            execute(tr.t("meetings.minutes_button"), MINUTES_FORM, MeetingRef(meeting=meeting.id))
+        )
+    if buttons:
+        lines.append({"type": "ActionSet", "actions": buttons})
+    return lines
+
+
+def decision_lines(tr: Translator, meeting: Meeting) -> str:
+    return "\n".join(
+        "- " + tr.t("meetings.decision_line", text=d.text, reason=d.reason)
+        for d in meeting.decisions
+    )
 
 
 def next_meeting(tr: Translator, meeting: Meeting | None, zone: ZoneInfo) -> Card:
@@ -212,6 +245,8 @@ MOVE = "meetings.move"
 CANCEL_ASK = "meetings.cancel_ask"
 CANCEL = "meetings.cancel"
 RETRY_CALENDAR = "meetings.retry_calendar"
+MINUTES_FORM = "meetings.minutes_form"
+MINUTES = "meetings.minutes"
 
 
 class MeetingRef(Payload):
@@ -221,6 +256,12 @@ class MeetingRef(Payload):
 class AttendPayload(Payload):
     meeting: int
     answer: Literal["present", "absent"]
+
+
+class MinutesPayload(Payload):
+    meeting: int
+    minutes_url: str = ""
+    decisions: str = ""
 
 
 class MovePayload(Payload):
@@ -417,3 +458,63 @@ def cadence_notice(tr: Translator, message_key: str, urgent: bool) -> Card:
         [title(tr.t(heading)), paragraph(tr.t(message_key))],
         [execute(tr.t("button.schedule"), RUN_COMMAND, RunCommand(command="schedule"))],
     )
+
+
+def minutes_form(
+    tr: Translator,
+    meeting: Meeting,
+    zone: ZoneInfo,
+    *,
+    typed: MinutesPayload | None = None,
+    errors: Sequence[str] = (),
+) -> Card:
+    """After the meeting: the minutes' link and the decisions, one per line with its reason;
+    pre-filled with what was recorded, so a correction is a small change."""
+    data = typed or MinutesPayload(
+        meeting=meeting.id,
+        minutes_url=meeting.minutes_url or "",
+        decisions="\n".join(f"{d.text} — {d.reason}" for d in meeting.decisions),
+    )
+    return card(
+        [
+            title(tr.t("meetings.minutes_title")),
+            paragraph(f"**{meeting.plan.title}** — {format_moment(tr, meeting.starts_at, zone)}"),
+            *[error_line(text) for text in errors],
+            text_input(
+                "minutes_url",
+                tr.t("meetings.field.minutes_url"),
+                value=data.minutes_url,
+                placeholder="https://…sharepoint.com/…",
+            ),
+            text_input(
+                "decisions",
+                tr.t("meetings.field.decisions"),
+                value=data.decisions,
+                multiline=True,
+                placeholder=tr.t("meetings.field.decisions_hint"),
+            ),
+        ],
+        [execute(tr.t("meetings.minutes_save"), MINUTES, MeetingRef(meeting=meeting.id))],
+    )
+
+
+def minutes_notice(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> Card:
+    """To each member: what was decided, and the minutes."""
+    body = [
+        title(tr.t("meetings.minutes_notice_title")),
+        paragraph(f"{format_moment(tr, meeting.starts_at, zone)} — **{meeting.plan.title}**"),
+    ]
+    if meeting.decisions:
+        body.append(paragraph(decision_lines(tr, meeting)))
+    actions = (
+        [
+            {
+                "type": "Action.OpenUrl",
+                "title": tr.t("meetings.read_minutes"),
+                "url": meeting.minutes_url,
+            }
+        ]
+        if meeting.minutes_url
+        else None
+    )
+    return card(body, actions)

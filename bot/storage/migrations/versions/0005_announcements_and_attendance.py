@@ -1,4 +1,5 @@
-"""The committee's team and channel, meeting revisions (to update cards in place), attendance.
+"""The committee's team and channel, meeting revisions (to update cards in place), attendance,
+minutes and decisions.
 
 Revision ID: 0005
 Revises: 0004
@@ -30,6 +31,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meetings") as meetings:
         meetings.add_column(sa.Column("revision", sa.Integer, nullable=False, server_default="0"))
+        meetings.add_column(sa.Column("minutes_url", sa.Text))
+    op.create_table(
+        "meeting_decisions",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("recorded_by", sa.String(320), nullable=False),
+        sa.Column("recorded_at", sa.DateTime, nullable=False),
+        sa.UniqueConstraint("meeting_id", "position", name="uq_decision_position"),
+    )
     op.create_table(
         "meeting_attendance",
         sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), primary_key=True),
@@ -40,7 +53,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("meeting_decisions")
     op.drop_table("meeting_attendance")
     with op.batch_alter_table("meetings") as meetings:
+        meetings.drop_column("minutes_url")
         meetings.drop_column("revision")
     op.drop_table("committee_team")
