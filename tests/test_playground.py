@@ -387,3 +387,30 @@ async def test_the_secretariat_table(client: PlaygroundClient) -> None:
     table = _card(message)
     assert texts(table)[0] == "Confidentiality commitment follow-up"
     assert "Version 1 in force: 4 members pending out of 5." in texts(table)
+
+
+async def test_schedule_a_meeting_get_the_invitation_and_answer_it(
+    client: PlaygroundClient,
+) -> None:
+    """The secretariat schedules from the pre-filled card; the bot's own outbox brings her
+    the invitation; she answers it; the list in French shows it with her buttons."""
+    await client.say("schedule")
+    [form] = await client.shown(1)
+    values = {
+        e["id"]: e.get("value") for e in _card(form)["body"] if e["type"].startswith("Input.")
+    }
+    typed = {**values, "agenda": "Action plan — Secretariat\nOther business"}
+    done = await client.press(form, _card(form)["actions"][-1], data=typed)
+    assert texts(done["value"])[0] == "Meeting scheduled"
+    [invitation] = await client.shown(1)
+    card = _card(invitation)
+    assert texts(card)[0] == "You are invited to a committee meeting"
+    attend = next(a for a in card["actions"] if a.get("data", {}).get("answer") == "present")
+    answered = await client.press(invitation, attend)
+    assert "You answered: attending." in texts(answered["value"])
+    await client.send_custom("réunions", locale="fr-CA")
+    [listed] = await client.shown(1)
+    shown = texts(_card(listed))
+    assert shown[0] == "Réunions du comité"
+    assert "Action plan (Secretariat)" in " ".join(shown)
+    assert "meetings.attendance" in json.dumps(_card(listed)), "the secretariat's buttons"
