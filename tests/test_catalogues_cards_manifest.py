@@ -26,22 +26,29 @@ from bot.domain.meetings import (
     AgendaItem,
     Attendance,
     AttendanceCount,
+    Availability,
     CalendarState,
     Decision,
     Meeting,
     MeetingKind,
     MeetingPlan,
     MeetingStatus,
+    Poll,
+    PollStatus,
+    Slot,
+    SlotTally,
 )
 from bot.domain.members import Member, Role, SeatCategory
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
 from bot.services.build import build_services
 from bot.services.meetings import CSV_COLUMNS
+from bot.services.polls import PollResults
 from bot.settings import load_settings
 from bot.storage.database import Database, utcnow
 from bot.teams import cards
 from bot.teams import confidentiality_cards as conf_cards
 from bot.teams import meetings_cards as meeting_cards
+from bot.teams import polls_cards as poll_cards
 from bot.teams.platform import Command, Registry, parse_payload
 from bot.teams.wiring import build_transport
 from tests.conftest import ROOT
@@ -97,6 +104,7 @@ _FAMILIES = (
         for kind in ("attend", "answered", "answer")
         for a in Attendance
     }
+    | {f"polls.{kind}.{a.value}" for kind in ("answer", "short") for a in Availability}
     | {f"meetings.csv.{column}" for column in CSV_COLUMNS}
 )
 
@@ -178,6 +186,21 @@ HELD = replace(
     id=5,
     minutes_url="https://contoso.sharepoint.com/sites/cgo/pv-2027-01-20.docx",
     decisions=[Decision("Adopter le plan de travail", "consensus des membres présents")],
+)
+POLL = Poll(
+    1,
+    "Réunion extraordinaire",
+    90,
+    [AgendaItem("Consultation")],
+    [Slot(1, date(2027, 2, 3), time(10)), Slot(2, date(2027, 2, 4), time(13, 30))],
+    PollStatus.OPEN,
+    "camille@x.org",
+)
+POLL_RESULTS = PollResults(
+    POLL,
+    [SlotTally(POLL.slots[0], 3, 1, 1), SlotTally(POLL.slots[1], 1, 2, 2)],
+    [(MEMBER, {1: Availability.YES, 2: Availability.NO}), (CLERK, {})],
+    SlotTally(POLL.slots[0], 3, 1, 1),
 )
 COUNT = AttendanceCount(present=4, absent=1, serving=10, quorum=6)
 
@@ -283,8 +306,15 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         ),
         "minutes notice": meeting_cards.minutes_notice(tr, HELD, ZONE),
         "meetings, held": meeting_cards.meetings_list(tr, [], [HELD, MEETING], ZONE, manage=True),
+        "poll form": poll_cards.poll_form(tr, errors=[tr.t("polls.error.slot_count")]),
+        "poll answer": poll_cards.answer_card(tr, POLL, ZONE, {1: Availability.YES}),
+        "poll answered": poll_cards.answer_card(tr, POLL, ZONE, {}, thanked=True),
+        "poll closed": poll_cards.answer_card(
+            tr, replace(POLL, status=PollStatus.SCHEDULED), ZONE, {}
+        ),
+        "poll results": poll_cards.results(tr, POLL_RESULTS, ZONE, sent=True),
         "cadence": meeting_cards.cadence_notice(tr, "meetings.cadence.six_months", True),
-        "moved": meeting_cards.about(tr, "meetings.moved_done", MEETING, ZONE),
+        "changed": meeting_cards.about(tr, "meetings.changed_done", MEETING, ZONE),
         "preview": conf_cards.preview(tr, 2, 7),
         "publish form, with what changed": conf_cards.publish_form(
             tr, text_fr="a", text_en="b", summary_fr="c", summary_en="d", asks_summary=True

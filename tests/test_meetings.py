@@ -502,7 +502,7 @@ async def test_reminders_come_7_and_1_days_before_and_follow_a_moved_meeting(
         bot, SECRETARIAT, "meetings.move",
         {"meeting": meeting.id, **values, "date": later.isoformat()},
     )  # fmt: skip
-    assert texts(moved)[0] == "Réunion déplacée"
+    assert texts(moved)[0] == "Réunion modifiée"
     await bot.components.dispatcher.drain()
     await bot.components.dispatcher.dispatch_due()
     [event] = graph.events.values()
@@ -758,3 +758,137 @@ def test_meetings_are_exported_for_the_public_repository(cli: Cli, tmp_path: Any
     assert rows[0][:4] == ["Date", "Heure", "Durée (minutes)", "Titre"]
     assert rows[1][:4] == ["2030-01-23", "13:30", "120", "Réunion régulière"]
     assert rows[1][6] == "Plan d’action 2030-2032 | Varia"
+
+
+# --- a date poll for an extra meeting -------------------------------------------------------
+
+
+async def test_a_poll_becomes_a_meeting_and_only_the_silent_are_reminded(
+    bot: RunningBot,
+) -> None:
+    from tests.conftest import MEMBER, OUTSIDER
+    from tests.support import activities
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _invoke, _open_chat, _who
+
+    for user in (SECRETARIAT, MEMBER):
+        await _open_chat(bot, user)
+    bot.connector.clear()
+    await bot.post(activities.message(bot.connector.service_url, "sondage", **_who(SECRETARIAT)))
+    form = bot.connector.cards()[-1]
+    assert texts(form)[0] == "Sondage de disponibilités"
+    first, second = _soon(bot, 21), _soon(bot, 28)
+    typed = {
+        "title": "Réunion extraordinaire — consultation",
+        "duration": "90",
+        "agenda": "Consultation sur le plan d’action",
+        "slot1_date": first.isoformat(),
+        "slot1_start": "10:00",
+        "slot2_date": second.isoformat(),
+        "slot2_start": "13:30",
+        "slot3_date": "le 3 mars",
+        "slot3_start": "",
+    }
+    refused = await _invoke(bot, SECRETARIAT, "polls.open", typed)
+    assert "Créneau 3\u00a0: indiquez une date et une heure." in texts(refused)
+    kept = {e["id"]: e.get("value") for e in refused["body"] if e["type"].startswith("Input.")}
+    assert kept["slot3_date"] == "le 3 mars", "the card keeps what was typed"
+    sent = await _invoke(bot, SECRETARIAT, "polls.open", {**typed, "slot3_date": ""})
+    assert "Le sondage est envoyé aux membres en fonction." in texts(sent)
+    await bot.components.dispatcher.drain()
+
+    [card] = bot.connector.cards(f"personal-{MEMBER.id}")
+    assert texts(card)[0] == "Quand pouvez-vous participer\u00a0?"
+    choices = [e for e in card["body"] if e["type"] == "Input.ChoiceSet"]
+    assert [c["id"] for c in choices] == ["slot_1", "slot_2"]
+    assert [c["title"] for c in choices[0]["choices"]] == ["Disponible", "Si nécessaire", "Non"]
+    button = card["actions"][0]
+    forged = await _invoke(bot, MEMBER, button["verb"], {**button["data"], "slot_9": "yes"})
+    assert "Rien n’a été enregistré" in " ".join(texts(forged)), "no slot of this poll"
+    answered = await _invoke(
+        bot, MEMBER, button["verb"], {**button["data"], "slot_1": "yes", "slot_2": "no"}
+    )
+    assert "Merci, vos disponibilités sont enregistrées." in texts(answered)
+    outsider = await _invoke(bot, OUTSIDER, button["verb"], {**button["data"], "slot_1": "no"})
+    assert texts(outsider)[0] == "Accès réservé aux membres du comité"
+
+    poll_id = button["data"]["poll"]
+    results = await _invoke(bot, SECRETARIAT, "polls.results", {"poll": poll_id})
+    shown = texts(results)
+    assert shown.index("Camille Tremblay") < shown.index("Amélie Côté"), "the silent first"
+    assert "1\u00a0Dispo. · 2\u00a0Non" in shown
+    assert any(s.startswith("Meilleur créneau\u00a0: ") for s in shown)
+
+    # Three days later: one reminder, to those who said nothing.
+    bot.clock.advance(days=3, minutes=1)
+    await bot.components.dispatcher.dispatch_due()
+    assert len(bot.connector.cards(f"personal-{MEMBER.id}")) == 1
+    assert texts(bot.connector.cards(f"personal-{SECRETARIAT.id}")[-1])[0] == (
+        "Rappel\u00a0: indiquez vos disponibilités"
+    )
+
+    [plan_first, *_] = [
+        a for e in results["body"] if e["type"] == "ActionSet" for a in e["actions"]
+    ]
+    assert plan_first["title"] == "Planifier le créneau 1", "the best slot first"
+    done = await _invoke(bot, SECRETARIAT, plan_first["verb"], plan_first["data"])
+    assert texts(done)[0] == "Réunion planifiée"
+    again = await _invoke(bot, SECRETARIAT, plan_first["verb"], plan_first["data"])
+    assert "Ce sondage est terminé" in " ".join(texts(again)), "never two meetings"
+    [meeting] = await bot.components.services.meetings.all()
+    assert (meeting.plan.day, meeting.plan.kind.value) == (first, "extraordinaire")
+    assert meeting.plan.minutes == 90
+    await bot.components.dispatcher.drain()
+    await bot.components.dispatcher.dispatch_due()
+    assert texts(bot.connector.cards(f"personal-{MEMBER.id}")[-1])[0] == (
+        "Vous êtes convoqué·e à une réunion du comité"
+    ), "announced like any meeting"
+    late = await _invoke(bot, MEMBER, button["verb"], {**button["data"], "slot_2": "yes"})
+    assert "Rien n’a été enregistré" in " ".join(texts(late)), "a closed poll records nothing"
+    async with bot.database.read() as conn:
+        recorded = (await conn.execute(select(tables.poll_answers))).mappings().all()
+    assert sorted((r["position"], r["answer"]) for r in recorded) == [(1, "yes"), (2, "no")]
+
+
+async def test_changing_the_agenda_patches_the_event_and_tells_members_what_changed(
+    bot_with_graph: RunningBot, graph: LoopbackGraph
+) -> None:
+    from tests.conftest import MEMBER
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _invoke
+
+    bot = bot_with_graph
+    await _committee(bot)
+    meeting = await _schedule_now(bot, _soon(bot))
+    await bot.components.dispatcher.dispatch_due()
+    form = await _invoke(bot, SECRETARIAT, "meetings.move_form", {"meeting": meeting.id})
+    values = {e["id"]: e.get("value") for e in form["body"] if e["type"].startswith("Input.")}
+    assert values["agenda"] == "Plan d’action — Secrétariat\nVaria <b>", "pre-filled"
+    empty = await _invoke(
+        bot, SECRETARIAT, "meetings.move", {"meeting": meeting.id, **values, "agenda": " "}
+    )
+    assert "Ajoutez au moins un point à l’ordre du jour." in texts(empty)
+    changed = {**values, "agenda": values["agenda"] + "\nBilan de la consultation — Nadia"}
+    done = await _invoke(bot, SECRETARIAT, "meetings.move", {"meeting": meeting.id, **changed})
+    assert texts(done)[0] == "Réunion modifiée"
+    await bot.components.dispatcher.drain()
+    await bot.components.dispatcher.dispatch_due()
+    [event] = graph.events.values()
+    assert "<li>Bilan de la consultation (Nadia)</li>" in event["body"]["content"]
+    assert event["start"]["dateTime"].endswith("T13:30:00"), "the time did not move"
+    told = bot.connector.cards(f"personal-{MEMBER.id}")[-1]
+    assert texts(told)[0] == "L’ordre du jour de la réunion a changé"
+    assert "3. Bilan de la consultation (Nadia)" in " ".join(texts(told))
+    # The same form sent again changes nothing and tells nobody again.
+    before = len(bot.connector.cards(f"personal-{MEMBER.id}"))
+    await _invoke(bot, SECRETARIAT, "meetings.move", {"meeting": meeting.id, **changed})
+    await bot.components.dispatcher.drain()
+    assert len(bot.connector.cards(f"personal-{MEMBER.id}")) == before
+    async with bot.database.read() as conn:
+        actions = [
+            row.action
+            for row in await conn.execute(
+                select(tables.audit_log.c.action).where(tables.audit_log.c.object_type == "meeting")
+            )
+        ]
+    assert actions.count("meeting.changed") == 1

@@ -308,3 +308,86 @@ def graph_event(
         ],
         "transactionId": transaction_id,
     }
+
+
+# --- date polls for an extra meeting --------------------------------------------------------
+
+MIN_SLOTS, MAX_SLOTS = 2, 5
+
+
+class Availability(StrEnum):
+    YES = "yes"  # disponible
+    MAYBE = "maybe"  # si nécessaire
+    NO = "no"
+
+
+@dataclass(frozen=True)
+class Slot:
+    position: int
+    day: date
+    start: time
+
+    def starts_at(self, zone: ZoneInfo) -> datetime:
+        return datetime.combine(self.day, self.start, tzinfo=zone).astimezone(UTC)
+
+
+class PollStatus(StrEnum):
+    OPEN = "open"
+    SCHEDULED = "scheduled"
+
+
+@dataclass(frozen=True)
+class Poll:
+    id: int
+    title: str
+    minutes: int
+    agenda: Sequence[AgendaItem]
+    slots: Sequence[Slot]
+    status: PollStatus
+    created_by: str
+    meeting_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SlotTally:
+    slot: Slot
+    yes: int
+    maybe: int
+    no: int
+
+
+def poll_problems(
+    title: str, minutes: int, slots: Sequence[Slot], now: datetime, zone: ZoneInfo
+) -> list[Problem]:
+    """What prevents sending this poll, field by field."""
+    found: list[Problem] = []
+    if not title.strip():
+        found.append(Problem("title", "meetings.error.title_empty"))
+    elif len(title) > MAX_TITLE:
+        found.append(Problem("title", "meetings.error.title_long"))
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        found.append(Problem("duration", "meetings.error.duration"))
+    if not MIN_SLOTS <= len(slots) <= MAX_SLOTS:
+        found.append(Problem("slots", "polls.error.slot_count"))
+    if any(slot.starts_at(zone) <= now for slot in slots):
+        found.append(Problem("slots", "polls.error.slot_past"))
+    if len({(s.day, s.start) for s in slots}) != len(slots):
+        found.append(Problem("slots", "polls.error.slot_twice"))
+    return found
+
+
+def best_slot(tallies: Sequence[SlotTally]) -> SlotTally | None:
+    """The slot most can attend: most « disponible », then most « si nécessaire », then the
+    fewest « non », then the earliest."""
+    if not tallies:
+        return None
+    return max(
+        tallies,
+        key=lambda t: (
+            t.yes,
+            t.maybe,
+            -t.no,
+            -t.slot.day.toordinal(),
+            -(t.slot.start.hour * 60 + t.slot.start.minute),
+        ),
+    )

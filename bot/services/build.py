@@ -14,11 +14,13 @@ from bot.services.confidentiality import ConfidentialityService
 from bot.services.meetings import MeetingsService
 from bot.services.members import MemberDirectory
 from bot.services.outbox import OutboxDispatcher
+from bot.services.polls import PollsService
 from bot.settings import Settings
 from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database, utcnow
 from bot.storage.meetings import MeetingRepository
 from bot.storage.outbox import Outbox
+from bot.storage.polls import PollRepository
 from bot.storage.repositories import AuditLog, ConversationReferences, MemberRepository
 
 
@@ -28,6 +30,7 @@ class Services:
     dispatcher: OutboxDispatcher
     confidentiality: ConfidentialityService
     meetings: MeetingsService
+    polls: PollsService
 
 
 def build_services(
@@ -36,6 +39,18 @@ def build_services(
     members = MemberRepository()
     audit = AuditLog()
     outbox = Outbox()
+    meetings = MeetingsService(
+        database,
+        MeetingRepository(),
+        members,
+        audit,
+        outbox,
+        settings.zone,
+        calendar_enabled=settings.calendar_enabled,
+        clock=clock,
+        reminder_days=settings.meeting_reminder_days,
+        quorum=settings.meeting_quorum,
+    )
     return Services(
         directory=MemberDirectory(database, members, audit),
         dispatcher=OutboxDispatcher(database, outbox, clock),
@@ -51,16 +66,8 @@ def build_services(
             settings.zone,
             clock,
         ),
-        meetings=MeetingsService(
-            database,
-            MeetingRepository(),
-            members,
-            audit,
-            outbox,
-            settings.zone,
-            calendar_enabled=settings.calendar_enabled,
-            clock=clock,
-            reminder_days=settings.meeting_reminder_days,
-            quorum=settings.meeting_quorum,
+        meetings=meetings,
+        polls=PollsService(
+            database, PollRepository(), members, audit, outbox, meetings, settings.zone, clock
         ),
     )

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain import meetings as rules
 from bot.domain.audit import AuditEvent
 from bot.domain.meetings import (
+    AgendaItem,
     Attendance,
     AttendanceCount,
     CalendarState,
@@ -152,38 +153,44 @@ class MeetingsService:
         cautions = rules.warnings(plan)
         if cautions and not confirmed:
             return ScheduleOutcome(None, warnings=cautions)
+        async with self._db.transaction() as conn:
+            meeting = await self.schedule_in(conn, plan, by)
+        return ScheduleOutcome(meeting)
+
+    async def schedule_in(self, conn: AsyncConnection, plan: MeetingPlan, by: Member) -> Meeting:
+        """Saves a checked plan inside the caller's transaction (a poll's chosen slot is
+        scheduled and the poll closed at once), with its calendar event and announcements."""
         calendar = CalendarState.PENDING if self._calendar_enabled else CalendarState.NONE
         starts_at = plan.starts_at(self._zone)
-        async with self._db.transaction() as conn:
-            meeting_id = await self._meetings.add(conn, plan, to_db(starts_at), calendar, by.email)
-            await self._audit.append(
+        meeting_id = await self._meetings.add(conn, plan, to_db(starts_at), calendar, by.email)
+        await self._audit.append(
+            conn,
+            AuditEvent(
+                by.email,
+                "meeting.scheduled",
+                "meeting",
+                str(meeting_id),
+                {
+                    "starts_at": starts_at.isoformat(),
+                    "minutes": plan.minutes,
+                    "kind": plan.kind.value,
+                    "agenda_items": len([i for i in plan.agenda if i.title.strip()]),
+                },
+            ),
+        )
+        if calendar is CalendarState.PENDING:
+            await self._outbox.plan(
                 conn,
-                AuditEvent(
-                    by.email,
-                    "meeting.scheduled",
-                    "meeting",
-                    str(meeting_id),
-                    {
-                        "starts_at": starts_at.isoformat(),
-                        "minutes": plan.minutes,
-                        "kind": plan.kind.value,
-                        "agenda_items": len([i for i in plan.agenda if i.title.strip()]),
-                    },
-                ),
+                f"meetings:{meeting_id}:calendar-create",
+                CALENDAR,
+                None,
+                {"meeting": meeting_id},
+                self._clock(),
             )
-            if calendar is CalendarState.PENDING:
-                await self._outbox.plan(
-                    conn,
-                    f"meetings:{meeting_id}:calendar-create",
-                    CALENDAR,
-                    None,
-                    {"meeting": meeting_id},
-                    self._clock(),
-                )
-            meeting = await self._meetings.get(conn, meeting_id)
-            assert meeting is not None
-            await self._announce(conn, meeting)
-        return ScheduleOutcome(meeting)
+        meeting = await self._meetings.get(conn, meeting_id)
+        assert meeting is not None
+        await self._announce(conn, meeting)
+        return meeting
 
     async def _announce(self, conn: AsyncConnection, meeting: Meeting) -> None:
         """The channel card, each serving member's invitation and their reminders, planned
@@ -268,49 +275,76 @@ class MeetingsService:
         return [m for m in await self._members.all(conn) if m.is_serving(today)]
 
     async def reschedule(
-        self, meeting_id: int, day: date, start: time, minutes: int, by: Member
+        self,
+        meeting_id: int,
+        day: date,
+        start: time,
+        minutes: int,
+        by: Member,
+        agenda: Sequence[AgendaItem] | None = None,
     ) -> ScheduleOutcome:
-        """Moves a scheduled meeting: the calendar event, the channel card (in place), the
-        reminders follow; members are told. Refused like a new meeting when it cannot be."""
+        """Moves a scheduled meeting or changes its agenda: the calendar event and the channel
+        card (in place) follow, the reminders are planned again for a new time, members are
+        told what changed. Refused like a new meeting when it cannot be."""
         async with self._db.transaction() as conn:
             meeting = await self._meetings.get(conn, meeting_id)
             if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
                 return ScheduleOutcome(None, problems=[Problem("meeting", "meetings.gone")])
-            plan = replace(meeting.plan, day=day, start=start, minutes=minutes)
+            items = [
+                i for i in (meeting.plan.agenda if agenda is None else agenda) if i.title.strip()
+            ]
+            plan = replace(meeting.plan, day=day, start=start, minutes=minutes, agenda=items)
             found = rules.problems(plan, self._clock(), self._zone)
             if found:
                 return ScheduleOutcome(None, problems=found)
             starts_at = plan.starts_at(self._zone)
-            await self._meetings.move(conn, meeting_id, plan, to_db(starts_at))
+            moved_in_time = (plan.day, plan.start, plan.minutes) != (
+                meeting.plan.day,
+                meeting.plan.start,
+                meeting.plan.minutes,
+            )
+            new_agenda = list(plan.agenda) != list(meeting.plan.agenda)
+            if not moved_in_time and not new_agenda:
+                return ScheduleOutcome(meeting)
+            if moved_in_time:
+                await self._meetings.move(conn, meeting_id, plan, to_db(starts_at))
+            if new_agenda:
+                await self._meetings.replace_agenda(conn, meeting_id, plan.agenda)
             await self._audit.append(
                 conn,
                 AuditEvent(
                     by.email,
-                    "meeting.moved",
+                    "meeting.changed",
                     "meeting",
                     str(meeting_id),
                     {
                         "from": meeting.starts_at.isoformat(),
                         "starts_at": starts_at.isoformat(),
                         "minutes": minutes,
+                        "agenda_items": len(plan.agenda),
+                        "agenda_changed": new_agenda,
                     },
                 ),
             )
             await self._changed(conn, meeting_id)
-            moved = await self._meetings.get(conn, meeting_id)
-            assert moved is not None
-            if moved.calendar is CalendarState.CREATED:
+            changed = await self._meetings.get(conn, meeting_id)
+            assert changed is not None
+            if changed.calendar is CalendarState.CREATED:
                 await self._outbox.plan(
                     conn,
-                    f"meetings:{meeting_id}:calendar-move:{moved.revision}",
+                    f"meetings:{meeting_id}:calendar-move:{changed.revision}",
                     CALENDAR_MOVE,
                     None,
                     {"meeting": meeting_id},
                     self._clock(),
                 )
-            await self._plan_reminders(conn, moved)
-            await self._tell_members(conn, moved, "moved", f"moved:{moved.starts_at.isoformat()}")
-        return ScheduleOutcome(moved)
+            if moved_in_time:
+                await self._plan_reminders(conn, changed)
+                tag = f"moved:{changed.starts_at.isoformat()}"
+                await self._tell_members(conn, changed, "moved", tag)
+            else:
+                await self._tell_members(conn, changed, "agenda", f"agenda:{changed.revision}")
+        return ScheduleOutcome(changed)
 
     async def retry_calendar(self, meeting_id: int, by: Member) -> Meeting | None:
         """After an administrator granted the permission: the event is asked for again."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import time
 
 from sqlalchemy import delete, insert, select, update
@@ -80,7 +81,13 @@ class MeetingRepository:
                 .returning(tables.meetings.c.id)
             )
         ).scalar_one()
-        items = [item for item in plan.agenda if item.title.strip()]
+        await self._add_items(conn, int(meeting_id), plan.agenda)
+        return int(meeting_id)
+
+    async def _add_items(
+        self, conn: AsyncConnection, meeting_id: int, agenda: Sequence[AgendaItem]
+    ) -> None:
+        items = [item for item in agenda if item.title.strip()]
         for position, item in enumerate(items, start=1):
             await conn.execute(
                 insert(tables.agenda_items).values(
@@ -90,7 +97,6 @@ class MeetingRepository:
                     presenter=(item.presenter or "").strip() or None,
                 )
             )
-        return int(meeting_id)
 
     async def get(self, conn: AsyncConnection, meeting_id: int) -> Meeting | None:
         found = await self._load(conn, tables.meetings.c.id == meeting_id)
@@ -188,6 +194,14 @@ class MeetingRepository:
                 starts_at=starts_at_utc,
             )
         )
+
+    async def replace_agenda(
+        self, conn: AsyncConnection, meeting_id: int, agenda: Sequence[AgendaItem]
+    ) -> None:
+        await conn.execute(
+            delete(tables.agenda_items).where(tables.agenda_items.c.meeting_id == meeting_id)
+        )
+        await self._add_items(conn, meeting_id, agenda)
 
     async def touch(self, conn: AsyncConnection, meeting_id: int) -> int:
         """Something people see changed: the new revision."""

@@ -224,3 +224,37 @@ committee_team = Table(
     Column("installed_by", String(320), nullable=False),
     Column("learned_at", DateTime, nullable=False),
 )
+
+# A date poll for an extra meeting: the secretariat's candidate slots, members' answers.
+polls = Table(
+    "polls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("agenda", Text, nullable=False),
+    # open, then scheduled (a slot became a meeting, `meeting_id`).
+    Column("status", String(20), nullable=False),
+    Column("meeting_id", Integer, ForeignKey("meetings.id")),
+    Column("created_by", String(320), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+poll_slots = Table(
+    "poll_slots",
+    metadata,
+    Column("poll_id", Integer, ForeignKey("polls.id"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("day", Date, nullable=False),
+    Column("start", String(5), nullable=False),
+)
+
+poll_answers = Table(
+    "poll_answers",
+    metadata,
+    Column("poll_id", Integer, ForeignKey("polls.id"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("answer", String(10), nullable=False),
+    Column("answered_at", DateTime, nullable=False),
+)

@@ -286,10 +286,17 @@ class MeetingsFeature:
         if start is None:
             errors.append(turn.tr.t("meetings.error.start_unreadable"))
         if day is not None and start is not None:
-            outcome = await self._service.reschedule(meeting.id, day, start, minutes, turn.member)
+            agenda = (
+                None
+                if data.agenda is None
+                else [agenda_item(line) for line in data.agenda.splitlines() if line.strip()]
+            )
+            outcome = await self._service.reschedule(
+                meeting.id, day, start, minutes, turn.member, agenda
+            )
             if outcome.meeting is not None:
                 self._dispatcher.kick()
-                return cards.about(turn.tr, "meetings.moved_done", outcome.meeting, self._zone)
+                return cards.about(turn.tr, "meetings.changed_done", outcome.meeting, self._zone)
             errors = [turn.tr.t(problem.message) for problem in outcome.problems]
         return cards.move_form(turn.tr, meeting, typed=data, errors=errors)
 
@@ -352,7 +359,7 @@ class MeetingsFeature:
             day=day,
             start=start,
             minutes=minutes,
-            agenda=[_agenda_item(line) for line in data.agenda.splitlines() if line.strip()],
+            agenda=[agenda_item(line) for line in data.agenda.splitlines() if line.strip()],
             note=data.note.strip(),
         )
         outcome = await self._service.schedule(plan, turn.member, confirmed=data.confirmed)
@@ -512,9 +519,12 @@ class MeetingsFeature:
                 heading="meetings.reminder_title",
                 days=days,
             )
-        elif work.change == "moved":
+        elif work.change in ("moved", "agenda"):
+            heading = {"moved": "meetings.moved_title", "agenda": "meetings.agenda_title"}[
+                work.change
+            ]
             card = cards.personal_card(
-                tr, work.meeting, self._zone, answer=work.answer, heading="meetings.moved_title"
+                tr, work.meeting, self._zone, answer=work.answer, heading=heading
             )
         else:
             card = cards.personal_card(tr, work.meeting, self._zone, answer=work.answer)
@@ -602,7 +612,7 @@ def team_of(context: TurnContext, installed_by: str) -> CommitteeTeam | None:
     )
 
 
-def _agenda_item(line: str) -> AgendaItem:
+def agenda_item(line: str) -> AgendaItem:
     """« Plan d’action — Secrétariat »: the item, then who presents it (optional)."""
     subject, _, presenter = line.partition(" — ")
     return AgendaItem(subject.strip(), presenter.strip() or None)

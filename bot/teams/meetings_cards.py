@@ -269,6 +269,8 @@ class MovePayload(Payload):
     date: str = ""
     start: str = ""
     duration: str = ""
+    # None when the form had no agenda field (an older card): the agenda stays as it is.
+    agenda: str | None = None
 
 
 def _attend_buttons(tr: Translator, meeting: Meeting) -> list[dict[str, Any]]:
@@ -391,6 +393,10 @@ def move_form(
         date=meeting.plan.day.isoformat(),
         start=meeting.plan.start.strftime("%H:%M"),
         duration=str(meeting.plan.minutes),
+        agenda="\n".join(
+            item.title + (f" — {item.presenter}" if item.presenter else "")
+            for item in meeting.plan.agenda
+        ),
     )
     required = tr.t("confidentiality.error.empty_field")
     body = [
@@ -409,6 +415,15 @@ def move_form(
             value=data.duration,
             required=True,
             error=required,
+        ),
+        text_input(
+            "agenda",
+            tr.t("meetings.field.agenda"),
+            value=data.agenda or "",
+            required=True,
+            error=required,
+            multiline=True,
+            placeholder=tr.t("meetings.field.agenda_hint"),
         ),
         paragraph(tr.t("meetings.move_hint"), isSubtle=True),
     ]

@@ -29,6 +29,7 @@ from bot.teams.endpoint import MessagesEndpoint
 from bot.teams.files import FileConsents
 from bot.teams.meetings import MeetingsFeature
 from bot.teams.platform import Feature, FeatureSpec, Registry
+from bot.teams.polls import PollsFeature
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,18 @@ def _meetings(kit: FeatureKit) -> Feature:
     )
 
 
-FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (_confidentiality, _meetings)
+def _polls(kit: FeatureKit) -> Feature:
+    return PollsFeature(
+        kit.services.polls,
+        kit.services.dispatcher,
+        kit.messenger,
+        kit.catalogues,
+        kit.settings.default_locale,
+        kit.settings.zone,
+    )
+
+
+FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (_confidentiality, _meetings, _polls)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ def texts(card: dict[str, Any]) -> list[str]:
 MAX_TABLE_COLUMNS = 4
 MAX_HEADER_CHARACTERS = 24
 MAX_UNBROKEN_CHARACTERS = 30
+# Teams' host configuration shows this many buttons in a row of actions; more are dropped.
+MAX_BUTTONS = 6
 
 
 def layout_problems(card: dict[str, Any]) -> list[str]:
@@ -40,6 +42,8 @@ def layout_problems(card: dict[str, Any]) -> list[str]:
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             kind = node.get("type")
+            if kind == "ActionSet" and len(node.get("actions", [])) > MAX_BUTTONS:
+                problems.append(f"{len(node['actions'])} buttons in an action set")
             if kind == "TextBlock":
                 if node.get("color", "Default") != "Default":
                     problems.append(f"coloured text: {node['text'][:40]!r}")
@@ -63,6 +67,8 @@ def layout_problems(card: dict[str, Any]) -> list[str]:
                 walk(value)
 
     walk(card.get("body", []))
+    if len(card.get("actions", [])) > MAX_BUTTONS:
+        problems.append(f"{len(card['actions'])} buttons under the card")
     for action in card.get("actions", []):
         walk(action.get("card", {}).get("body", []))
     return problems
