@@ -68,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     cancel.add_argument("--by", required=True, help="e-mail of the secretariat member")
     export = meeting_actions.add_parser("export", help="every meeting, for publication")
     export.add_argument("--csv", type=Path, required=True, dest="csv_path")
+    declarations = sub.add_parser("declarations", help="declarations of interests")
+    declaration_actions = declarations.add_subparsers(dest="action", required=True)
+    declared = declaration_actions.add_parser("report", help="who has declared (no contents)")
+    declared.add_argument("--csv", type=Path, required=True, dest="csv_path")
+    declared.add_argument("--meeting", type=int, help="a meeting's declarations, by its id")
+    purge = declaration_actions.add_parser(
+        "purge", help="delete what is past its retention period (Law 25, s. 73)"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="list, delete nothing")
+    purge.add_argument("--by", default="retention", help="who purges (the audit names them)")
     package = sub.add_parser("package", help="write the Teams app zip")
     package.add_argument("--out", type=Path, default=Path("dist/committee-bot.zip"))
     return parser
@@ -339,6 +349,38 @@ async def _meetings_export(args: argparse.Namespace, settings: Settings, tr: Tra
     return 0
 
 
+async def _declarations_report(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    async with _opened(settings) as (_, services):
+        if args.meeting is not None:
+            meeting, _rows = await services.declarations.meeting_rows(args.meeting)
+            if meeting is None:
+                print(tr.t("cli.meeting_unknown", id=args.meeting), file=sys.stderr)
+                return 1
+        report = await services.declarations.csv_report(tr, args.meeting)
+    args.csv_path.write_bytes(report)
+    print(tr.t("cli.declarations_report", path=args.csv_path))
+    return 0
+
+
+async def _declarations_purge(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    async with _opened(settings) as (_, services):
+        purged = await services.declarations.purge(dry_run=args.dry_run, actor=args.by)
+    for found in purged:
+        ended = found.member.mandate_ends_on.isoformat() if found.member.mandate_ends_on else "—"
+        print(
+            tr.t(
+                "cli.purge_line",
+                name=found.member.display_name,
+                email=found.member.email,
+                ended=ended,
+                rows=found.rows,
+            )
+        )
+    key = "cli.purge_would" if args.dry_run else "cli.purge_done"
+    print(tr.t(key, count=len(purged)))
+    return 0
+
+
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("run", None): _run,
     ("db", "upgrade"): _db_upgrade,
@@ -351,6 +393,8 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("meetings", "list"): _meetings_list,
     ("meetings", "cancel"): _meetings_cancel,
     ("meetings", "export"): _meetings_export,
+    ("declarations", "report"): _declarations_report,
+    ("declarations", "purge"): _declarations_purge,
     ("package", None): _package,
 }
 

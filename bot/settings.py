@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     )
     confidentiality_escalation_days: int = Field(14, alias="CONFIDENTIALITY_ESCALATION_DAYS", ge=1)
 
+    # Conflict-of-interest declarations: made again at least this often, reminded after
+    # these days, the secretariat told after that many; per meeting, reminded these days
+    # before; kept this many years after the member's last mandate (Law 25, s. 73).
+    declarations_renewal_days: int = Field(365, alias="DECLARATIONS_RENEWAL_DAYS", ge=1)
+    declarations_reminder_days: list[int] = Field(
+        default_factory=lambda: [3, 7], alias="DECLARATIONS_REMINDER_DAYS"
+    )
+    declarations_escalation_days: int = Field(14, alias="DECLARATIONS_ESCALATION_DAYS", ge=1)
+    declarations_meeting_reminder_days: list[int] = Field(
+        default_factory=lambda: [7, 2], alias="DECLARATIONS_MEETING_REMINDER_DAYS"
+    )
+    declarations_keep_years: int = Field(7, alias="DECLARATIONS_KEEP_YEARS", ge=1)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -96,7 +109,12 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
         return value
 
-    @field_validator("confidentiality_reminder_days", "meeting_reminder_days")
+    @field_validator(
+        "confidentiality_reminder_days",
+        "meeting_reminder_days",
+        "declarations_reminder_days",
+        "declarations_meeting_reminder_days",
+    )
     @classmethod
     def _positive_days(cls, value: list[int]) -> list[int]:
         if any(day < 1 for day in value):

@@ -22,6 +22,16 @@ from babel.messages.pofile import read_po
 from PIL import Image
 
 from bot.domain.confidentiality import Acceptance, Refusal, StatusRow, next_version
+from bot.domain.declarations import (
+    Conflict,
+    GeneralDeclaration,
+    GeneralStatus,
+    Interest,
+    InterestKind,
+    ItemAnswer,
+    Measure,
+    MeetingDeclaration,
+)
 from bot.domain.meetings import (
     AgendaItem,
     Attendance,
@@ -41,12 +51,14 @@ from bot.domain.meetings import (
 from bot.domain.members import Member, Role, SeatCategory
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
 from bot.services.build import build_services
+from bot.services.declarations import GeneralRow, MeetingAsk, MeetingRow
 from bot.services.meetings import CSV_COLUMNS
 from bot.services.polls import PollResults
 from bot.settings import load_settings
 from bot.storage.database import Database, utcnow
 from bot.teams import cards
 from bot.teams import confidentiality_cards as conf_cards
+from bot.teams import declarations_cards as decl_cards
 from bot.teams import meetings_cards as meeting_cards
 from bot.teams import polls_cards as poll_cards
 from bot.teams.platform import Command, Registry, parse_payload
@@ -105,6 +117,15 @@ _FAMILIES = (
         for a in Attendance
     }
     | {f"polls.{kind}.{a.value}" for kind in ("answer", "short") for a in Availability}
+    | {f"declarations.kind.{k.value}" for k in InterestKind}
+    | {f"declarations.{kind}.{c.value}" for kind in ("conflict", "conflict_line") for c in Conflict}
+    | {f"declarations.measure.{m.value}" for m in Measure}
+    | {f"declarations.general.{g.value}" for g in GeneralStatus}
+    | {f"declarations.meeting_status.{s}" for s in ("none", "conflict", "pending")}
+    | {
+        f"declarations.csv.{c}"
+        for c in ("member", "organisation", "status", "declared_at", "items")
+    }
     | {f"meetings.csv.{column}" for column in CSV_COLUMNS}
 )
 
@@ -202,6 +223,42 @@ POLL_RESULTS = PollResults(
     [(MEMBER, {1: Availability.YES, 2: Availability.NO}), (CLERK, {})],
     SlotTally(POLL.slots[0], 3, 1, 1),
 )
+INTERESTS = [
+    Interest(InterestKind.BOARD, "Coalition « transparence »", "Administratrice", date(2024, 5, 1)),
+    Interest(InterestKind.GRANT, "MCN", "Subvention 2026 pour un projet de données ouvertes"),
+]
+GENERAL = GeneralDeclaration(3, 2, INTERESTS, datetime(2026, 11, 23, 15, tzinfo=UTC), "ab" * 32)
+PER_MEETING = MeetingDeclaration(
+    3,
+    1,
+    1,
+    [
+        ItemAnswer("Plan d’action 2027-2029", Conflict.NONE),
+        ItemAnswer("Varia", Conflict.DIRECT, "Mon employeur est visé."),
+    ],
+    datetime(2027, 1, 20, 19, tzinfo=UTC),
+    True,
+    "cd" * 32,
+)
+ASK = MeetingAsk(
+    MEETING,
+    ["Varia"],
+    {"Plan d’action 2027-2029": ItemAnswer("Plan d’action 2027-2029", Conflict.INDIRECT, "x")},
+    False,
+)
+GENERAL_ROWS = [
+    GeneralRow(MEMBER, GeneralStatus.NEVER, None),
+    GeneralRow(CLERK, GeneralStatus.UP_TO_DATE, GENERAL),
+]
+MEETING_ROWS = [
+    MeetingRow(CLERK, "pending", [], {}),
+    MeetingRow(
+        MEMBER,
+        "conflict",
+        [ItemAnswer("Varia", Conflict.DIRECT, "x")],
+        {"Varia": (Measure.DECISION, "y")},
+    ),
+]
 COUNT = AttendanceCount(present=4, absent=1, serving=10, quorum=6)
 
 
@@ -262,7 +319,7 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "superseded": conf_cards.superseded(tr, 1, 2),
         "meetings": meeting_cards.meetings_list(tr, [MEETING, MEETING_NO_LINK], [MEETING], ZONE),
         "no meeting": meeting_cards.meetings_list(tr, [], [], ZONE),
-        "next meeting": meeting_cards.next_meeting(tr, MEETING, ZONE),
+        "next meeting": meeting_cards.next_meeting(tr, MEETING, ZONE, ["Varia"]),
         "no next meeting": meeting_cards.next_meeting(tr, None, ZONE),
         "schedule form": meeting_cards.schedule_form(tr, date(2027, 1, 20)),
         "schedule form, refused": meeting_cards.schedule_form(
@@ -313,6 +370,37 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             tr, replace(POLL, status=PollStatus.SCHEDULED), ZONE, {}
         ),
         "poll results": poll_cards.results(tr, POLL_RESULTS, ZONE, sent=True),
+        "declaration form": decl_cards.general_form(
+            tr, INTERESTS, errors=[tr.t("declarations.error.empty")]
+        ),
+        "declaration form, empty": decl_cards.general_form(
+            tr, [], heading="declarations.due_title"
+        ),
+        "declaration recorded": decl_cards.general_recorded(tr, GENERAL, ZONE),
+        "declaration, nothing to declare": decl_cards.general_recorded(
+            tr, replace(GENERAL, interests=[]), ZONE, unchanged=True
+        ),
+        "declaration reminder": decl_cards.general_due(tr, "declarations.reminder_title"),
+        "declaration escalation": decl_cards.general_due(tr, "", about="Amélie Côté", days=14),
+        "my declarations": decl_cards.history(tr, [GENERAL], [(PER_MEETING, MEETING)], ZONE),
+        "meeting declaration": decl_cards.meeting_form(tr, ASK, ZONE),
+        "meeting declaration, after the start": decl_cards.meeting_form(
+            tr, replace(ASK, started=True, items=[]), ZONE
+        ),
+        "meeting declaration recorded": decl_cards.meeting_recorded(
+            tr, MEETING, PER_MEETING.answers, ZONE, amendment=True
+        ),
+        "declarations status": decl_cards.status(tr, GENERAL_ROWS, MEETING, MEETING_ROWS, ZONE),
+        "measure form": decl_cards.measure_form(
+            tr,
+            MEETING,
+            "Amélie Côté",
+            decl_cards.MeasurePayload(meeting=1, member=3, item="Varia"),
+            [tr.t("declarations.error.reason")],
+        ),
+        "measure notice": decl_cards.measure_notice(
+            tr, MEETING, "Varia", Measure.DECISION, "Son employeur est visé.", ZONE
+        ),
         "cadence": meeting_cards.cadence_notice(tr, "meetings.cadence.six_months", True),
         "changed": meeting_cards.about(tr, "meetings.changed_done", MEETING, ZONE),
         "preview": conf_cards.preview(tr, 2, 7),

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.storage import tables
+from bot.teams.cards import buttons_of
 from tests.conftest import MEMBER, OUTSIDER, SECRETARIAT, RunningBot
 from tests.support import activities
 from tests.support.cards import texts
@@ -81,11 +82,12 @@ async def test_help_shows_secretariat_commands_only_to_the_secretariat(bot: Runn
         "Votre rôle\u00a0: membre du comité. Touchez un bouton, ou écrivez l’une de ces commandes\u00a0:"
         in texts(member_card)
     )
-    buttons = {a["title"]: a["data"] for a in member_card["actions"]}
+    buttons = {a["title"]: a["data"] for a in buttons_of(member_card)}
     assert buttons == {
         "Langue": {"command": "language"},
         "Mon engagement": {"command": "confidentiality"},
         "Réunions": {"command": "meetings"},
+        "Déclarer": {"command": "declare"},
     }
     assert "confidentialité statut" in texts(secretariat_card)
 
@@ -232,7 +234,7 @@ async def test_a_greeting_gets_a_greeting_and_the_buttons(
     assert "text" not in reply or not reply["text"], "no « I did not understand »"
     card = reply["attachments"][0]["content"]
     assert texts(card)[0] == title
-    assert card["actions"], "what she can do, as buttons"
+    assert buttons_of(card), "what she can do, as buttons"
 
 
 async def test_a_typo_gets_the_closest_command_with_a_button_that_runs_it(
@@ -243,7 +245,7 @@ async def test_a_typo_gets_the_closest_command_with_a_button_that_runs_it(
     )
     card = bot.connector.cards()[-1]
     assert texts(card) == ["Vouliez-vous dire «\u00a0confidentialité statut\u00a0»\u00a0?"]
-    run = card["actions"][0]
+    run = buttons_of(card)[0]
     bot.connector.clear()
     response = await bot.post(
         activities.card_action(
@@ -257,15 +259,16 @@ async def test_a_typo_gets_the_closest_command_with_a_button_that_runs_it(
 async def test_every_help_button_reaches_its_command(bot: RunningBot) -> None:
     await bot.post(activities.message(bot.connector.service_url, "aide", **_who(SECRETARIAT)))
     help_card = bot.connector.cards()[-1]
-    assert [a["title"] for a in help_card["actions"]] == [
+    assert [a["title"] for a in buttons_of(help_card)] == [
         "Langue",
         "Mon engagement",
         "Statut",
         "Publier…",
         "Réunions",
         "Planifier…",
+        "Déclarer",
     ]
-    for button in help_card["actions"]:
+    for button in buttons_of(help_card):
         bot.connector.clear()
         response = await bot.post(
             activities.card_action(

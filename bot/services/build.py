@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.services.confidentiality import ConfidentialityService
+from bot.services.declarations import DeclarationsService
 from bot.services.meetings import MeetingsService
 from bot.services.members import MemberDirectory
 from bot.services.outbox import OutboxDispatcher
@@ -18,6 +19,7 @@ from bot.services.polls import PollsService
 from bot.settings import Settings
 from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database, utcnow
+from bot.storage.declarations import DeclarationRepository
 from bot.storage.meetings import MeetingRepository
 from bot.storage.outbox import Outbox
 from bot.storage.polls import PollRepository
@@ -31,6 +33,7 @@ class Services:
     confidentiality: ConfidentialityService
     meetings: MeetingsService
     polls: PollsService
+    declarations: DeclarationsService
 
 
 def build_services(
@@ -67,6 +70,21 @@ def build_services(
             clock,
         ),
         meetings=meetings,
+        declarations=DeclarationsService(
+            database,
+            DeclarationRepository(),
+            members,
+            MeetingRepository(),
+            audit,
+            outbox,
+            settings.zone,
+            clock,
+            reminder_days=settings.declarations_reminder_days,
+            escalation_days=settings.declarations_escalation_days,
+            meeting_reminder_days=settings.declarations_meeting_reminder_days,
+            renewal=timedelta(days=settings.declarations_renewal_days),
+            keep_years=settings.declarations_keep_years,
+        ),
         polls=PollsService(
             database, PollRepository(), members, audit, outbox, meetings, settings.zone, clock
         ),

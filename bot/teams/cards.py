@@ -243,15 +243,26 @@ def help_card(tr: Translator, member: Member, commands: Sequence[Command]) -> Ca
         for c in commands
         if c.button is not None
     ]
+    # Rows of three: Teams shows six buttons at most in one row of actions, and a member of
+    # the secretariat has more commands than that.
+    rows_of_buttons = [
+        {"type": "ActionSet", "actions": buttons[i : i + 3]} for i in range(0, len(buttons), 3)
+    ]
     return card(
         [
             title(tr.t("help.title")),
             paragraph(tr.t("help.intro", role=role)),
+            *rows_of_buttons,
             facts(rows),
             paragraph(tr.t("help.footer"), isSubtle=True, size="Small"),
-        ],
-        buttons,
+        ]
     )
+
+
+def buttons_of(content: Card) -> list[dict[str, Any]]:
+    """A card's buttons, under it and in its rows of buttons, in reading order."""
+    found = [a for e in content["body"] if e.get("type") == "ActionSet" for a in e["actions"]]
+    return found + list(content.get("actions", []))
 
 
 def greeting(tr: Translator, member: Member, commands: Sequence[Command]) -> Card:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -82,7 +82,10 @@ class MeetingsFeature:
         files: FileConsents,
         default_locale: str,
         committee_team_id: str = "",
+        conflicts_of: Callable[[Member, int], Awaitable[list[str]]] | None = None,
     ) -> None:
+        # The agenda items this member declared a conflict on (the declarations feature).
+        self._conflicts_of = conflicts_of
         self._service = service
         self._committee_team_id = committee_team_id
         self._messenger = messenger
@@ -187,7 +190,10 @@ class MeetingsFeature:
     async def show_next(self, turn: Turn) -> None:
         upcoming, _ = await self._split()
         nearest = upcoming[0] if upcoming else None
-        await turn.send_card(cards.next_meeting(turn.tr, nearest, self._zone))
+        conflicts: list[str] = []
+        if nearest is not None and turn.is_personal and self._conflicts_of is not None:
+            conflicts = await self._conflicts_of(turn.member, nearest.id)
+        await turn.send_card(cards.next_meeting(turn.tr, nearest, self._zone, conflicts))
 
     async def attend(self, turn: Turn, data: cards.AttendPayload) -> Card:
         """« Je serai présent·e » / « Absent·e », from the member's card or the channel's:

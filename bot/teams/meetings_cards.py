@@ -141,11 +141,18 @@ def decision_lines(tr: Translator, meeting: Meeting) -> str:
     )
 
 
-def next_meeting(tr: Translator, meeting: Meeting | None, zone: ZoneInfo) -> Card:
+def next_meeting(
+    tr: Translator, meeting: Meeting | None, zone: ZoneInfo, conflicts: Sequence[str] = ()
+) -> Card:
     if meeting is None:
         return card([title(tr.t("meetings.next_title")), paragraph(tr.t("meetings.none_upcoming"))])
     actions = [join_button(tr, meeting.join_url)] if meeting.join_url else None
-    return card([title(tr.t("meetings.next_title")), *meeting_summary(tr, meeting, zone)], actions)
+    body = [title(tr.t("meetings.next_title")), *meeting_summary(tr, meeting, zone)]
+    if conflicts:
+        # Only ever in the member's own chat: declarations are private.
+        said = tr.t("meetings.your_conflicts", items="; ".join(conflicts))
+        body.append(paragraph(said, weight="Bolder"))
+    return card(body, actions)
 
 
 def schedule_form(

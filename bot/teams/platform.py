@@ -205,8 +205,9 @@ class Registry:
     def install(self, spec: FeatureSpec) -> None:
         for command in spec.commands:
             self._claim(spec.name, "command", command.key)
-            for phrase in (command.french, command.english):
-                self._claim(spec.name, "words", words.fold(phrase))
+            # « déclarations » and "declarations" are one phrase once accents are folded.
+            for phrase in {words.fold(command.french), words.fold(command.english)}:
+                self._claim(spec.name, "words", phrase)
             self.commands[command.key] = command
         for action in spec.actions:
             self._claim(spec.name, "verb", action.verb)

@@ -24,6 +24,7 @@ from bot.storage.repositories import ConversationReferences, ProcessedActivities
 from bot.teams.auth import RequestAuthenticator
 from bot.teams.bot import CommitteeBot
 from bot.teams.confidentiality import ConfidentialityFeature
+from bot.teams.declarations import DeclarationsFeature
 from bot.teams.delivery import ProactiveMessenger
 from bot.teams.endpoint import MessagesEndpoint
 from bot.teams.files import FileConsents
@@ -45,6 +46,7 @@ class FeatureKit:
     clock: Callable[[], datetime]
     # None when Graph is not configured: a feature then works without calendars or SharePoint.
     graph: GraphClient | None
+    database: Database
 
 
 def _confidentiality(kit: FeatureKit) -> Feature:
@@ -73,6 +75,7 @@ def _meetings(kit: FeatureKit) -> Feature:
         kit.files,
         kit.settings.default_locale,
         kit.settings.committee_team_id,
+        kit.services.declarations.conflict_items,
     )
 
 
@@ -87,7 +90,28 @@ def _polls(kit: FeatureKit) -> Feature:
     )
 
 
-FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (_confidentiality, _meetings, _polls)
+def _declarations(kit: FeatureKit) -> Feature:
+    return DeclarationsFeature(
+        kit.services.declarations,
+        kit.services.meetings,
+        kit.services.dispatcher,
+        kit.messenger,
+        kit.files,
+        kit.catalogues,
+        kit.settings.default_locale,
+        kit.settings.zone,
+        kit.settings.reminder_poll_seconds,
+        kit.database,
+        kit.clock,
+    )
+
+
+FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (
+    _confidentiality,
+    _meetings,
+    _polls,
+    _declarations,
+)
 
 
 @dataclass(frozen=True)
@@ -123,7 +147,9 @@ def build_transport(
     registry.install(bot.core_spec())
     registry.install(_reachable_spec(database, services))
     graph = build_graph(settings, session)
-    kit = FeatureKit(settings, services, catalogues, messenger, files, session, clock, graph)
+    kit = FeatureKit(
+        settings, services, catalogues, messenger, files, session, clock, graph, database
+    )
     for build in FEATURES:
         registry.install(build(kit).spec())
     endpoint = MessagesEndpoint(
