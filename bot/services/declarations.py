@@ -475,6 +475,31 @@ class DeclarationsService:
             return None
         return FollowUp(member, last, about if message.kind == GENERAL_ESCALATION else None)
 
+    async def overdue_for(
+        self, conn: AsyncConnection, first: OutboxMessage
+    ) -> tuple[Member, list[Member], list[OutboxMessage]] | None:
+        """Everyone overdue this clerk is to be told about now, as one card: the clerk, the
+        members still overdue (by name), and the other messages that card covers."""
+        follow_up = await self.general_follow_up(conn, first)
+        if follow_up is None or follow_up.about is None:
+            return None
+        overdue = [follow_up.about]
+        covered = []
+        for other in await self._outbox.due_of_kind(conn, GENERAL_ESCALATION, self._clock()):
+            if other.id == first.id or other.member_id != first.member_id:
+                continue
+            found = await self.general_follow_up(conn, other)
+            covered.append(other)
+            if found is not None and found.about is not None and found.about not in overdue:
+                overdue.append(found.about)
+        return follow_up.member, sorted(overdue, key=lambda m: m.display_name), covered
+
+    async def mark_covered(
+        self, conn: AsyncConnection, messages: list[OutboxMessage], activity_id: str | None
+    ) -> None:
+        for message in messages:
+            await self._outbox.mark(conn, message.id, "sent", activity_id)
+
     async def meeting_follow_up(
         self, conn: AsyncConnection, message: OutboxMessage
     ) -> tuple[Member, MeetingAsk] | None:

@@ -245,7 +245,10 @@ class DeclarationsFeature:
         outcome = await self._service.declare_for_meeting(turn.member, data.meeting, answers)
         ask = await self._service.ask(turn.member, data.meeting)
         if outcome.kind == "refused" or ask is None:
-            said = [_problem(turn.tr, p.message, p.entry) for p in outcome.problems]
+            said = [
+                _problem(turn.tr, p.message, p.entry, "declarations.error.item")
+                for p in outcome.problems
+            ]
             if ask is None or said[0] == turn.tr.t("declarations.forged_items"):
                 return notice(turn.tr, "declarations.meeting_title", " ".join(said))
             return cards.meeting_form(turn.tr, ask, self._zone, typed=data, errors=said)
@@ -319,9 +322,18 @@ class DeclarationsFeature:
             return SKIPPED
         tr = self._tr(follow_up.member.preferred_locale)
         if follow_up.about is not None:
+            # One card for everyone overdue now, marked for each only once Teams took it.
+            batch = await self._service.overdue_for(conn, message)
+            if batch is None:
+                return SKIPPED
+            clerk, overdue, covered = batch
             days = int(message.payload.get("days", 0))
-            card = cards.general_due(tr, "", about=follow_up.about.display_name, days=days)
-        elif message.kind == GENERAL_REMINDER:
+            names = ", ".join(member.display_name for member in overdue)
+            card = cards.general_due(tr, "", about=names, days=days)
+            sent = await self._messenger.send(conn, clerk, as_message(card))
+            await self._service.mark_covered(conn, covered, sent)
+            return Sent(sent)
+        if message.kind == GENERAL_REMINDER:
             card = cards.general_due(tr, "declarations.reminder_title")
         else:
             current = follow_up.current.interests if follow_up.current else []
@@ -378,6 +390,7 @@ def _interests(tr: Translator, data: cards.GeneralPayload) -> tuple[list[Interes
     return found, errors
 
 
-def _problem(tr: Translator, key: str, entry: int) -> str:
+def _problem(tr: Translator, key: str, entry: int, where: str = "declarations.error.entry") -> str:
+    """The problem, named by the block (an interest, an agenda item) it is about."""
     said = tr.t(key)
-    return tr.t("declarations.error.entry", n=entry, detail=said) if entry else said
+    return tr.t(where, n=entry, detail=said) if entry else said

@@ -1,0 +1,353 @@
+"""Declarations of interests: general and per agenda item, private, versioned, followed up,
+on both databases, through the signed loopback connector."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.storage import tables
+from tests.conftest import MEMBER, OUTSIDER, ROSTER, SECRETARIAT, Cli, RunningBot
+from tests.support.cards import texts
+from tests.test_confidentiality import _invoke, _open_chat, _say
+from tests.test_meetings import _schedule_now, _soon
+
+CHAT = f"personal-{MEMBER.id}"
+CHANNEL = "19:committee@thread.tacv2"
+
+
+def _inputs(card: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input."):
+                found[node["id"]] = node.get("value")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card["body"])
+    return found
+
+
+def _button(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(a for a in card["actions"] if a["verb"] == verb)
+    return found
+
+
+async def _general(bot: RunningBot) -> list[dict[str, Any]]:
+    async with bot.database.read() as conn:
+        rows = await conn.execute(
+            select(tables.general_declarations).order_by(tables.general_declarations.c.id)
+        )
+        return [dict(r) for r in rows.mappings()]
+
+
+async def _per_meeting(bot: RunningBot) -> list[dict[str, Any]]:
+    async with bot.database.read() as conn:
+        rows = await conn.execute(
+            select(tables.meeting_declarations).order_by(tables.meeting_declarations.c.id)
+        )
+        return [dict(r) for r in rows.mappings()]
+
+
+async def test_a_general_declaration_is_made_updated_prefilled_and_versioned(
+    bot: RunningBot,
+) -> None:
+    await _open_chat(bot, MEMBER)
+    bot.connector.clear()
+    await _say(bot, MEMBER, "déclarer")
+    [form] = bot.connector.cards(CHAT)
+    assert texts(form)[0] == "Déclaration d’intérêts"
+    submit = _button(form, "declarations.submit")
+    empty = await _invoke(bot, MEMBER, submit["verb"], {**submit["data"], **_inputs(form)})
+    assert "Déclarez au moins un intérêt, ou cochez" in " ".join(texts(empty))
+
+    typed = {
+        **_inputs(form),
+        "kind_1": "board",
+        "organisation_1": "Coalition pour la transparence",
+        "description_1": "",
+    }
+    refused = await _invoke(bot, MEMBER, submit["verb"], {**submit["data"], **typed})
+    assert "Intérêt 1\u00a0: décrivez l’intérêt." in texts(refused)
+    assert _inputs(refused)["organisation_1"] == "Coalition pour la transparence", "kept"
+
+    more = _button(refused, "declarations.more")
+    grown = await _invoke(bot, MEMBER, more["verb"], {**more["data"], **_inputs(refused)})
+    assert "organisation_2" in _inputs(grown) and _inputs(grown)["kind_1"] == "board"
+    typed = {
+        **_inputs(grown),
+        "description_1": "Administratrice bénévole",
+        "kind_2": "grant",
+        "organisation_2": "Ministère de la Cybersécurité et du Numérique",
+        "description_2": "Subvention 2026 à la coalition",
+        "since_2": "2026-01-15",
+    }
+    submit = _button(grown, "declarations.submit")
+    done = await _invoke(bot, MEMBER, submit["verb"], {**submit["data"], **typed})
+    assert "(version 1)" in " ".join(texts(done))
+    again = await _invoke(bot, MEMBER, submit["verb"], {**submit["data"], **typed})
+    assert texts(again)[1].startswith("Rien de nouveau"), "a double click adds nothing"
+    assert len(await _general(bot)) == 1
+
+    # Updating starts from what is in force.
+    await _say(bot, MEMBER, "déclarer")
+    prefilled = _inputs(bot.connector.cards(CHAT)[-1])
+    assert prefilled["organisation_2"] == "Ministère de la Cybersécurité et du Numérique"
+    assert prefilled["since_2"] == "2026-01-15"
+    nothing = {k: "" for k in prefilled if k.startswith(("organisation", "description"))}
+    cleared = {**prefilled, **nothing, "nothing": "true"}
+    submit = _button(bot.connector.cards(CHAT)[-1], "declarations.submit")
+    done = await _invoke(bot, MEMBER, submit["verb"], {**submit["data"], **cleared})
+    assert "Je n’ai aucun intérêt à déclarer" in texts(done)
+    versions = await _general(bot)
+    assert [v["version"] for v in versions] == [1, 2], "a new version, the first kept"
+    assert versions[1]["interests"] == "[]"
+
+    await _say(bot, MEMBER, "mes déclarations")
+    history = texts(bot.connector.cards(CHAT)[-1])
+    assert history[0] == "Mes déclarations"
+    assert [line[:9] for line in history if line.startswith("Version ")] == [
+        "Version 2",
+        "Version 1",
+    ], "every version, the latest first"
+    assert any("Subvention 2026 à la coalition" in line for line in history), "v1 kept"
+
+
+async def test_declarations_stay_private(bot: RunningBot) -> None:
+    await _open_chat(bot, MEMBER)
+    await _open_chat(bot, SECRETARIAT)
+    await bot.components.services.declarations.declare(
+        await _member(bot, MEMBER), [_interest()], False, "fr-CA"
+    )
+    bot.connector.clear()
+    # Asked in the channel: the answer goes to the personal chat; the channel hears only that.
+    await _say(bot, MEMBER, "<at>Comité</at> mes déclarations", conversation_id=CHANNEL,
+               conversation_type="channel")  # fmt: skip
+    await bot.connector.wait_for_replies(2)
+    assert bot.connector.cards(CHANNEL) == []
+    [said] = [r["text"] for r in bot.connector.replies(CHANNEL)]
+    assert said.startswith("Je vous ai répondu en privé")
+    assert "Coalition" in " ".join(texts(bot.connector.cards(CHAT)[-1]))
+    # Another member sees only their own, not even a count.
+    await _open_chat(bot, OUTSIDER)
+    other = await bot.components.services.declarations.history(await _member(bot, SECRETARIAT))
+    assert other == ([], [])
+    # Submitted from a channel, a card records nothing.
+    refused = await _invoke(
+        bot, MEMBER, "declarations.submit",
+        {"rows": 1, "nothing": "true"}, conversation_id=CHANNEL, conversation_type="channel",
+    )  # fmt: skip
+    assert "jamais dans un canal" in " ".join(texts(refused))
+    assert len(await _general(bot)) == 1
+    stranger = await _invoke(bot, OUTSIDER, "declarations.submit", {"rows": 1, "nothing": "true"})
+    assert texts(stranger)[0] == "Accès réservé aux membres du comité"
+    # A member does not see the secretariat's follow-up.
+    await _say(bot, MEMBER, "déclarations")
+    assert "Suivi des déclarations" not in str(bot.connector.cards(CHAT)[-1:])
+
+
+def _interest() -> Any:
+    from bot.domain.declarations import Interest, InterestKind
+
+    return Interest(InterestKind.BOARD, "Coalition", "Administratrice")
+
+
+async def _member(bot: RunningBot, user: Any) -> Any:
+    from bot.storage.repositories import MemberRepository
+
+    async with bot.database.read() as conn:
+        return await MemberRepository().by_email(conn, user.email)
+
+
+async def test_per_meeting_declarations_ask_only_new_items_and_amend_after_the_start(
+    bot: RunningBot,
+) -> None:
+    service = bot.components.services.declarations
+    await _open_chat(bot, MEMBER)
+    meeting = await _schedule_now(bot, _soon(bot))
+    bot.connector.clear()
+    await service.plan_follow_ups()
+    await bot.components.dispatcher.dispatch_due()
+    [card] = [c for c in bot.connector.cards(CHAT) if "Conflits d’intérêts" in texts(c)[0]]
+    assert "1. Plan d’action" in texts(card) and "2. Varia <b>" in texts(card)
+    none = _button(card, "declarations.no_conflict")
+    forged = await _invoke(bot, MEMBER, none["verb"], {**none["data"], "items": ["Autre réunion"]})
+    assert "ne sont pas à l’ordre du jour de cette réunion" in " ".join(texts(forged))
+    done = await _invoke(bot, MEMBER, none["verb"], none["data"])
+    assert "Réponses enregistrées." in texts(done)
+    await _invoke(bot, MEMBER, none["verb"], none["data"])
+    assert len(await _per_meeting(bot)) == 1, "a second click adds nothing"
+
+    # The agenda grows: only the new item is asked.
+    from bot.domain.meetings import AgendaItem
+
+    camille = await _member(bot, SECRETARIAT)
+    agenda = [*meeting.plan.agenda, AgendaItem("Subventions aux organismes")]
+    await bot.components.services.meetings.reschedule(
+        meeting.id, meeting.plan.day, meeting.plan.start, meeting.plan.minutes, camille, agenda
+    )
+    await service.plan_follow_ups()
+    await bot.components.dispatcher.dispatch_due()
+    asked = next(c for c in reversed(bot.connector.cards(CHAT)) if "Conflits" in texts(c)[0])
+    assert "1. Subventions aux organismes" in texts(asked)
+    assert "L’ordre du jour a changé\u00a0: seuls les nouveaux points vous sont demandés." in texts(
+        asked
+    )
+    assert "Varia <b>" not in " ".join(texts(asked))
+    send = _button(asked, "declarations.meeting")
+    no_description = await _invoke(
+        bot, MEMBER, send["verb"], {**send["data"], "conflict_1": "direct", "description_1": ""}
+    )
+    assert "Point 1\u00a0: décrivez le conflit déclaré." in texts(no_description)
+    assert _inputs(no_description)["conflict_1"] == "direct", "the card keeps what was chosen"
+    declared = await _invoke(
+        bot, MEMBER, send["verb"],
+        {**send["data"], "conflict_1": "direct", "description_1": "Ma coalition en reçoit une."},
+    )  # fmt: skip
+    assert "Réponses enregistrées." in texts(declared)
+    assert await service.conflicted(meeting.id, "Subventions aux organismes") == {
+        (await _member(bot, MEMBER)).id
+    }
+    assert await service.conflicted(meeting.id, "Varia <b>") == set()
+    await _say(bot, MEMBER, "prochaine réunion")
+    assert any(
+        "conflit d’intérêts sur\u00a0: Subventions" in t
+        for t in texts(bot.connector.cards(CHAT)[-1])
+    )
+
+    # After the start: an amendment, dated, beside the original.
+    bot.clock.now = meeting.starts_at + timedelta(minutes=30)
+    amend = await _invoke(bot, MEMBER, "declarations.open_meeting", {"meeting": meeting.id})
+    assert any("La réunion a commencé" in t for t in texts(amend))
+    send = _button(amend, "declarations.meeting")
+    answers = {f"conflict_{n}": "none" for n in range(1, 4)}
+    amended = await _invoke(
+        bot, MEMBER, send["verb"], {**send["data"], **answers, "conflict_2": "indirect",
+                                    "description_2": "Un proche présente ce point."},
+    )  # fmt: skip
+    assert "Modification enregistrée" in " ".join(texts(amended))
+    rows = await _per_meeting(bot)
+    assert [r["after_start"] for r in rows] == [False, False, True], "nothing replaced"
+
+
+async def test_the_secretariat_follows_up_and_a_measure_reaches_the_member(
+    bot: RunningBot,
+) -> None:
+    service = bot.components.services.declarations
+    await _open_chat(bot, MEMBER)
+    await _open_chat(bot, SECRETARIAT)
+    meeting = await _schedule_now(bot, _soon(bot))
+    from bot.domain.declarations import Conflict, ItemAnswer
+
+    amelie = await _member(bot, MEMBER)
+    await service.declare_for_meeting(
+        amelie, meeting.id,
+        [ItemAnswer("Plan d’action", Conflict.NONE),
+         ItemAnswer("Varia <b>", Conflict.DIRECT, "Mon employeur est visé.")],
+    )  # fmt: skip
+    bot.connector.clear()
+    await _say(bot, SECRETARIAT, "déclarations")
+    status = bot.connector.cards(f"personal-{SECRETARIAT.id}")[-1]
+    shown = texts(status)
+    assert "Jamais faite" in shown and "Conflit déclaré" in shown and "En attente" in shown
+    assert "Mon employeur" not in " ".join(shown), "the table says who, not what"
+    measure = next(a for e in status["body"] if e["type"] == "ActionSet" for a in e["actions"])
+    form = await _invoke(bot, SECRETARIAT, measure["verb"], measure["data"])
+    save = _button(form, "declarations.measure")
+    refused = await _invoke(
+        bot, SECRETARIAT, save["verb"], {**save["data"], "measure": "decision", "reason": ""}
+    )
+    assert "Donnez la raison de cette mesure." in texts(refused)
+    await _invoke(
+        bot, SECRETARIAT, save["verb"],
+        {**save["data"], "measure": "decision", "reason": "Son employeur est directement visé."},
+    )  # fmt: skip
+    await bot.components.dispatcher.drain()
+    told = texts(bot.connector.cards(CHAT)[-1])
+    assert told[0] == "Suite donnée à votre déclaration de conflit"
+    assert "Pour le point «\u00a0Varia <b>\u00a0»\u00a0: Se retire de la décision." in told
+    forged = await _invoke(
+        bot, SECRETARIAT, save["verb"],
+        {**save["data"], "item": "Plan d’action", "measure": "none", "reason": "x"},
+    )  # fmt: skip
+    assert "Aucun conflit n’est déclaré" in " ".join(texts(forged))
+
+
+async def test_a_due_declaration_is_asked_reminded_then_the_secretariat_told(
+    bot: RunningBot,
+) -> None:
+    service = bot.components.services.declarations
+    await _open_chat(bot, MEMBER)
+    await _open_chat(bot, SECRETARIAT)
+    bot.connector.clear()
+    assert await service.plan_follow_ups() > 0
+    assert await service.plan_follow_ups() == 0, "planned once"
+    await bot.components.dispatcher.dispatch_due()
+    assert texts(bot.connector.cards(CHAT)[0])[0] == "Votre déclaration d’intérêts est attendue"
+    bot.clock.advance(days=3, minutes=1)
+    await bot.components.dispatcher.dispatch_due()
+    assert texts(bot.connector.cards(CHAT)[-1])[0] == "Rappel\u00a0: votre déclaration d’intérêts"
+    # The secretariat declares; Amélie does not.
+    await service.declare(await _member(bot, SECRETARIAT), [], True, "fr-CA")
+    bot.clock.advance(days=11)
+    await bot.components.dispatcher.dispatch_due()
+    clerk = [texts(c) for c in bot.connector.cards(f"personal-{SECRETARIAT.id}")]
+    overdue = [t for t in clerk if t[0] == "Déclaration d’intérêts en retard"]
+    assert [t[1] for t in overdue] == [
+        "Déclaration d’intérêts attendue depuis 14\u00a0jours et toujours pas faite\u00a0: "
+        "Amélie Côté, Jean-François Bouchard, Mathieu Gagnon, Nadia Belkacem."
+    ], "one card listing those who have not declared, never herself"
+    bot.clock.advance(days=1)
+    await bot.components.dispatcher.dispatch_due()
+    assert len(bot.connector.cards(f"personal-{SECRETARIAT.id}")) == len(clerk), "once"
+    assert len(bot.connector.cards(CHAT)) == 3, "the card and two reminders, no more"
+
+
+def test_the_purge_lists_then_deletes_and_the_audit_chain_holds(cli: Cli, tmp_path: Path) -> None:
+    """A member whose mandate ended more than seven years ago: listed by --dry-run, then
+    deleted with one audit entry; `audit verify` still passes."""
+    import asyncio
+
+    from bot.services.build import build_services
+    from bot.settings import load_settings
+    from bot.storage.database import Database
+
+    assert cli("members", "import", str(ROSTER))[0] == 0
+    settings = load_settings()
+
+    async def declare() -> None:
+        database = Database(settings.database_url)
+        services = build_services(settings, database)
+        async with database.read() as conn:
+            from bot.storage.repositories import MemberRepository
+
+            amelie = await MemberRepository().by_email(conn, MEMBER.email)
+        assert amelie is not None
+        await services.declarations.declare(amelie, [_interest()], False, "fr-CA")
+        await database.dispose()
+
+    asyncio.run(declare())
+    ended = ROSTER.read_text(encoding="utf-8").replace(
+        f"{MEMBER.email},Amélie Côté,Coalition pour la transparence (exemple),societe_civile,member,oui,,2025-09-01,2027-08-31",
+        f"{MEMBER.email},Amélie Côté,Coalition pour la transparence (exemple),societe_civile,member,non,,2013-09-01,2015-08-31",
+    )  # fmt: skip
+    roster = tmp_path / "ended.csv"
+    roster.write_text(ended, encoding="utf-8")
+    assert cli("members", "import", str(roster))[0] == 0
+    code, out, _ = cli("declarations", "purge", "--dry-run")
+    assert code == 0
+    assert "Amélie Côté <amelie.cote@transparence.example.org>" in out and "2015-08-31" in out
+    assert "(rien n’a été supprimé)" in out
+    code, out, _ = cli("declarations", "purge", "--by", SECRETARIAT.email)
+    assert "Déclarations supprimées pour 1 membre(s)" in out
+    assert "0 membre(s)" in cli("declarations", "purge", "--dry-run")[1]
+    code, out, _ = cli("audit", "verify")
+    assert code == 0 and "intègre" in out
