@@ -351,3 +351,84 @@ def test_the_purge_lists_then_deletes_and_the_audit_chain_holds(cli: Cli, tmp_pa
     assert "0 membre(s)" in cli("declarations", "purge", "--dry-run")[1]
     code, out, _ = cli("audit", "verify")
     assert code == 0 and "intègre" in out
+
+
+async def test_a_forged_member_id_and_a_retried_invoke_record_one_version_for_the_sender(
+    bot: RunningBot,
+) -> None:
+    from tests.support import activities
+    from tests.test_confidentiality import _who
+
+    await _open_chat(bot, MEMBER)
+    camille = await _member(bot, SECRETARIAT)
+    data = {"rows": 1, "nothing": "true", "member_id": camille.id, "member": camille.id}
+    activity = activities.card_action(
+        bot.connector.service_url, "declarations.submit", data, **_who(MEMBER)
+    )
+    first = await bot.post(activity)
+    second = await bot.post(activity)  # Teams retries the same invoke
+    assert first.status == second.status == 200
+    assert (await first.json()) == (await second.json())
+    [declared] = await _general(bot)
+    assert declared["member_id"] == (await _member(bot, MEMBER)).id, "the sender, not the card"
+
+
+async def test_members_who_have_not_answered_are_reminded_before_the_meeting(
+    bot: RunningBot,
+) -> None:
+    service = bot.components.services.declarations
+    await _open_chat(bot, MEMBER)
+    await _open_chat(bot, SECRETARIAT)
+    meeting = await _schedule_now(bot, _soon(bot))
+    await service.declare(await _member(bot, MEMBER), [], True, "fr-CA")
+    await service.declare(await _member(bot, SECRETARIAT), [], True, "fr-CA")
+    await service.plan_follow_ups()
+    await bot.components.dispatcher.dispatch_due()
+    camille = await _member(bot, SECRETARIAT)
+    from bot.domain.declarations import Conflict, ItemAnswer
+
+    items = [item.title for item in meeting.plan.agenda]
+    await service.declare_for_meeting(
+        camille, meeting.id, [ItemAnswer(i, Conflict.NONE) for i in items]
+    )
+    bot.connector.clear()
+    bot.clock.now = meeting.starts_at - timedelta(days=2, minutes=-1)
+    await bot.components.dispatcher.dispatch_due()
+    reminded = [texts(c)[0] for c in bot.connector.cards(CHAT)]
+    assert "Rappel\u00a0: conflits d’intérêts pour la réunion" in reminded
+    hers = [texts(c)[0] for c in bot.connector.cards(f"personal-{SECRETARIAT.id}")]
+    assert not [t for t in hers if "pour la réunion" in t], "she answered: no reminder"
+
+
+async def test_the_secretariat_exports_the_follow_up_without_contents(bot: RunningBot) -> None:
+    import csv
+    import io
+
+    from tests.support import activities
+    from tests.test_confidentiality import _who
+
+    await _open_chat(bot, SECRETARIAT)
+    await bot.components.services.declarations.declare(
+        await _member(bot, MEMBER), [_interest()], False, "fr-CA"
+    )
+    status = await _invoke(bot, SECRETARIAT, "declarations.status", {})
+    export = _button(status, "declarations.export")
+    await _invoke(bot, SECRETARIAT, export["verb"])
+    offer = next(
+        a for r in bot.connector.replies() for a in r.get("attachments") or []
+        if a["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
+    )  # fmt: skip
+    consent = activities.file_consent_accepted(
+        bot.connector.service_url,
+        offer["content"]["acceptContext"],
+        {"name": offer["name"], "uploadUrl": bot.connector.base_url + "/upload/decl.csv",
+         "contentUrl": "https://contoso.sharepoint.com/decl.csv", "uniqueId": "f"},
+        **_who(SECRETARIAT),
+    )  # fmt: skip
+    assert (await bot.post(consent)).status == 200
+    text = bot.connector.uploads["decl.csv"].decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0] == ["Membre", "Organisation", "Statut", "Dernière déclaration"]
+    amelie = next(r for r in rows if r[0] == "Amélie Côté")
+    assert amelie[2] == "À jour"
+    assert "Administratrice" not in text, "who declared, never what"

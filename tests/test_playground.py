@@ -414,3 +414,25 @@ async def test_schedule_a_meeting_get_the_invitation_and_answer_it(
     assert shown[0] == "Réunions du comité"
     assert "Action plan (Secretariat)" in " ".join(shown)
     assert "meetings.attendance" in json.dumps(_card(listed)), "the secretariat's buttons"
+
+
+async def test_declare_interests_then_see_every_version(client: PlaygroundClient) -> None:
+    """In English (the Playground's locale): the form, a refusal that names the block, the
+    declaration recorded, then an update that keeps the first version."""
+    await client.say("declare")
+    [form] = await client.shown(1)
+    card = _card(form)
+    assert texts(card)[0] == "Declaration of interests"
+    submit = next(a for a in card["actions"] if a["verb"] == "declarations.submit")
+    typed = {"kind_1": "board", "organisation_1": "Open data collective", "description_1": ""}
+    refused = await client.press(form, submit, data=typed)
+    assert "Interest 1: describe the interest." in texts(refused["value"])
+    done = await client.press(form, submit, data={**typed, "description_1": "Board member"})
+    assert "(version 1)" in " ".join(texts(done["value"]))
+    again = await client.press(form, submit, data={"nothing": "true", "organisation_1": ""})
+    assert "(version 2)" in " ".join(texts(again["value"]))
+    await client.say("my declarations")
+    [history] = await client.shown(1)
+    shown = texts(_card(history))
+    assert [line[:9] for line in shown if line.startswith("Version ")] == ["Version 2", "Version 1"]
+    assert "I have no interest to declare" in shown
