@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--dry-run", action="store_true", help="list, delete nothing")
     purge.add_argument("--by", default="retention", help="who purges (the audit names them)")
+    mandates = sub.add_parser("mandates", help="members' mandates")
+    mandate_actions = mandates.add_subparsers(dest="action", required=True)
+    mandates_report = mandate_actions.add_parser("report", help="every mandate, nearest end first")
+    mandates_report.add_argument("--csv", type=Path, required=True, dest="csv_path")
     package = sub.add_parser("package", help="write the Teams app zip")
     package.add_argument("--out", type=Path, default=Path("dist/committee-bot.zip"))
     return parser
@@ -381,6 +385,15 @@ async def _declarations_purge(args: argparse.Namespace, settings: Settings, tr: 
     return 0
 
 
+async def _mandates_report(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    async with _opened(settings) as (_, services):
+        count = len(await services.mandates.rows())
+        report = await services.mandates.csv_report(tr)
+    args.csv_path.write_bytes(report)
+    print(tr.t("cli.mandates_report", path=args.csv_path, count=count))
+    return 0
+
+
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("run", None): _run,
     ("db", "upgrade"): _db_upgrade,
@@ -395,6 +408,7 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("meetings", "export"): _meetings_export,
     ("declarations", "report"): _declarations_report,
     ("declarations", "purge"): _declarations_purge,
+    ("mandates", "report"): _mandates_report,
     ("package", None): _package,
 }
 

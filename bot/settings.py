@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.mandates import parse_bounds
+from bot.domain.members import SeatCategory
+
 SUPPORTED_LOCALES = ("fr-CA", "en")
 
 
@@ -93,6 +96,28 @@ class Settings(BaseSettings):
     )
     declarations_keep_years: int = Field(7, alias="DECLARATIONS_KEEP_YEARS", ge=1)
 
+    # Mandates: reminders before each end (days), the default length, at most this many
+    # consecutive renewals (0: no maximum), and each seat category's bounds.
+    mandate_reminder_days: list[int] = Field(
+        default_factory=lambda: [90, 30, 7], alias="MANDATE_REMINDER_DAYS"
+    )
+    mandate_years: int = Field(2, alias="MANDATE_YEARS", ge=1, le=10)
+    mandate_max_renewals: int = Field(0, alias="MANDATE_MAX_RENEWALS", ge=0)
+    composition_bounds: str = Field(
+        "societe_civile=6-8,secretariat_conseil_tresor=2-2,ministere_organisme_public=2-2",
+        alias="COMPOSITION_BOUNDS",
+    )
+
+    @field_validator("composition_bounds")
+    @classmethod
+    def _readable_bounds(cls, value: str) -> str:
+        parse_bounds(value)  # raises ValueError naming what it cannot read
+        return value
+
+    @property
+    def seat_bounds(self) -> dict[SeatCategory, tuple[int, int]]:
+        return parse_bounds(self.composition_bounds)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -114,6 +139,7 @@ class Settings(BaseSettings):
         "meeting_reminder_days",
         "declarations_reminder_days",
         "declarations_meeting_reminder_days",
+        "mandate_reminder_days",
     )
     @classmethod
     def _positive_days(cls, value: list[int]) -> list[int]:

@@ -32,6 +32,9 @@ from bot.domain.declarations import (
     Measure,
     MeetingDeclaration,
 )
+from bot.domain.mandates import Answer as MandateAnswer
+from bot.domain.mandates import Decision as MandateDecision
+from bot.domain.mandates import Mandate, MandateStatus, Seats
 from bot.domain.meetings import (
     AgendaItem,
     Attendance,
@@ -59,6 +62,7 @@ from bot.storage.database import Database, utcnow
 from bot.teams import cards
 from bot.teams import confidentiality_cards as conf_cards
 from bot.teams import declarations_cards as decl_cards
+from bot.teams import mandates_cards as mandate_cards
 from bot.teams import meetings_cards as meeting_cards
 from bot.teams import polls_cards as poll_cards
 from bot.teams.platform import Command, Registry, parse_payload
@@ -125,6 +129,21 @@ _FAMILIES = (
     | {
         f"declarations.csv.{c}"
         for c in ("member", "organisation", "status", "declared_at", "items")
+    }
+    | {f"mandates.answer.{a.value}" for a in MandateAnswer}
+    | {f"mandates.status.{m.value}" for m in MandateStatus}
+    | {
+        f"mandates.csv.{c}"
+        for c in (
+            "member",
+            "organisation",
+            "seat",
+            "starts",
+            "ends",
+            "days_left",
+            "answer",
+            "status",
+        )
     }
     | {f"meetings.csv.{column}" for column in CSV_COLUMNS}
 )
@@ -259,6 +278,16 @@ MEETING_ROWS = [
         {"Varia": (Measure.DECISION, "y")},
     ),
 ]
+MANDATE = Mandate(
+    7,
+    3,
+    1,
+    SeatCategory.CIVIL_SOCIETY,
+    date(2025, 9, 1),
+    date(2027, 8, 31),
+    MandateStatus.CURRENT,
+)
+SEATS_LOW = Seats(SeatCategory.CIVIL_SOCIETY, [MEMBER], 6, 8)
 COUNT = AttendanceCount(present=4, absent=1, serving=10, quorum=6)
 
 
@@ -401,6 +430,28 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "measure notice": decl_cards.measure_notice(
             tr, MEETING, "Varia", Measure.DECISION, "Son employeur est visé.", ZONE
         ),
+        "mandate question": mandate_cards.member_question(tr, MANDATE, ZONE, 30),
+        "my mandate, answered": mandate_cards.member_question(
+            tr, replace(MANDATE, answer=MandateAnswer.YES), ZONE
+        ),
+        "mandate, secretariat": mandate_cards.clerk_question(tr, MEMBER, MANDATE, ZONE, 7),
+        "mandate, secretariat, now": mandate_cards.clerk_question(tr, MEMBER, MANDATE, ZONE),
+        "replace form": mandate_cards.replace_form(
+            tr, MEMBER, MANDATE, ZONE, errors=[tr.t("mandates.refused.successor")]
+        ),
+        "renewed": mandate_cards.decided(
+            tr, MEMBER, MANDATE, MandateDecision.RENEW, ZONE, [SEATS_LOW]
+        ),
+        "replaced": mandate_cards.decided(
+            tr, MEMBER, MANDATE, MandateDecision.REPLACE, ZONE, [], CLERK
+        ),
+        "ending": mandate_cards.decided(tr, MEMBER, MANDATE, MandateDecision.END, ZONE),
+        "mandates": mandate_cards.mandates_table(tr, [(MEMBER, MANDATE)], date(2027, 6, 1), ZONE),
+        "composition": mandate_cards.composition_card(tr, [SEATS_LOW], [(MEMBER, MANDATE)], ZONE),
+        "composition, nothing ending": mandate_cards.composition_card(tr, [SEATS_LOW], [], ZONE),
+        "my mandate": mandate_cards.my_mandate(tr, [MANDATE, MANDATE], date(2027, 6, 1), ZONE),
+        "no mandate": mandate_cards.my_mandate(tr, [], date(2027, 6, 1), ZONE),
+        "mandate ended": mandate_cards.ended_notice(tr, MEMBER, MANDATE, ZONE),
         "cadence": meeting_cards.cadence_notice(tr, "meetings.cadence.six_months", True),
         "changed": meeting_cards.about(tr, "meetings.changed_done", MEETING, ZONE),
         "preview": conf_cards.preview(tr, 2, 7),

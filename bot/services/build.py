@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.services.confidentiality import ConfidentialityService
 from bot.services.declarations import DeclarationsService
+from bot.services.mandates import MandatesService
 from bot.services.meetings import MeetingsService
 from bot.services.members import MemberDirectory
 from bot.services.outbox import OutboxDispatcher
@@ -20,6 +21,7 @@ from bot.settings import Settings
 from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database, utcnow
 from bot.storage.declarations import DeclarationRepository
+from bot.storage.mandates import MandateRepository
 from bot.storage.meetings import MeetingRepository
 from bot.storage.outbox import Outbox
 from bot.storage.polls import PollRepository
@@ -34,6 +36,7 @@ class Services:
     meetings: MeetingsService
     polls: PollsService
     declarations: DeclarationsService
+    mandates: MandatesService
 
 
 def build_services(
@@ -84,6 +87,19 @@ def build_services(
             meeting_reminder_days=settings.declarations_meeting_reminder_days,
             renewal=timedelta(days=settings.declarations_renewal_days),
             keep_years=settings.declarations_keep_years,
+        ),
+        mandates=MandatesService(
+            database,
+            MandateRepository(),
+            members,
+            audit,
+            outbox,
+            settings.zone,
+            clock,
+            reminder_days=settings.mandate_reminder_days,
+            years=settings.mandate_years,
+            max_renewals=settings.mandate_max_renewals,
+            bounds=settings.seat_bounds,
         ),
         polls=PollsService(
             database, PollRepository(), members, audit, outbox, meetings, settings.zone, clock

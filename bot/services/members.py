@@ -11,7 +11,9 @@ from pathlib import Path
 
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member, RosterParse, RosterProblem, parse_roster
+from bot.services.mandates import sync_from_registry
 from bot.storage.database import Database
+from bot.storage.mandates import MandateRepository
 from bot.storage.repositories import AuditLog, ImportReport, MemberRepository
 
 # Asks Teams for the e-mail / UPN of the person writing (Bot Connector's member lookup).
@@ -25,10 +27,17 @@ class RosterImport:
 
 
 class MemberDirectory:
-    def __init__(self, database: Database, members: MemberRepository, audit: AuditLog) -> None:
+    def __init__(
+        self,
+        database: Database,
+        members: MemberRepository,
+        audit: AuditLog,
+        mandates: MandateRepository | None = None,
+    ) -> None:
         self._db = database
         self._members = members
         self._audit = audit
+        self._mandates = mandates or MandateRepository()
 
     async def identify(
         self, aad_object_id: str | None, teams_user_id: str, lookup_email: EmailLookup
@@ -129,6 +138,8 @@ class MemberDirectory:
             if taken:
                 return RosterImport(None, [_aad_taken(parsed, aad, email) for aad, email in taken])
             report = await self._members.import_roster(conn, parsed.members)
+            # The dates imported become the mandates' history (created, extended, next one).
+            await sync_from_registry(conn, self._members, self._mandates)
             if report.added or report.updated:
                 await self._audit.append(
                     conn,

@@ -28,6 +28,7 @@ from bot.teams.declarations import DeclarationsFeature
 from bot.teams.delivery import ProactiveMessenger
 from bot.teams.endpoint import MessagesEndpoint
 from bot.teams.files import FileConsents
+from bot.teams.mandates import MandatesFeature
 from bot.teams.meetings import MeetingsFeature
 from bot.teams.platform import Feature, FeatureSpec, Registry
 from bot.teams.polls import PollsFeature
@@ -106,11 +107,26 @@ def _declarations(kit: FeatureKit) -> Feature:
     )
 
 
+def _mandates(kit: FeatureKit) -> Feature:
+    return MandatesFeature(
+        kit.services.mandates,
+        kit.services.dispatcher,
+        kit.messenger,
+        kit.files,
+        kit.catalogues,
+        kit.settings.default_locale,
+        kit.settings.zone,
+        kit.settings.reminder_poll_seconds,
+        kit.clock,
+    )
+
+
 FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (
     _confidentiality,
     _meetings,
     _polls,
     _declarations,
+    _mandates,
 )
 
 
