@@ -3,6 +3,19 @@
 A delivery returns SENT only once Teams took the message; any failure raises, and what to do
 about it (when to try again, what to log) is `bot.errors.for_delivery`'s decision: the row is
 postponed with the error stored, never marked sent.
+
+Each message goes through three steps, none of them holding the database during a send:
+
+1. **claim**: a short transaction sets the row's lease (`claimed_until`); other dispatchers,
+   in this process or another replica, skip a leased row (PostgreSQL: `SKIP LOCKED` too);
+2. **deliver**: on a read-only connection (SQLite: no write lock, so card actions never wait
+   behind a fan-out), the delivery reads what it needs and sends;
+3. **mark**: a short transaction records the outcome with the writes the send implies (an
+   event id, the messages a card covered), and releases the lease.
+
+The failure window, written down: a process that dies after Teams took a message and before
+step 3 committed leaves the row leased; when the lease runs out the message is sent again.
+Nothing is lost; at most the one message in flight per crashed process is sent twice.
 """
 
 from __future__ import annotations
@@ -11,7 +24,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,17 +41,32 @@ SKIPPED = "skipped"
 FANNED_OUT = "fanned_out"
 
 
+# Writes that follow from a delivery, made with the outbox row's mark in one transaction.
+Then = Callable[[AsyncConnection], Awaitable[object]]
+
+
 @dataclass(frozen=True)
 class Sent:
     """Teams took the message and gave it this id (kept, to update the message later)."""
 
     activity_id: str | None
+    then: Then | None = None
 
 
-# A delivery uses the claim's connection for any reading: on SQLite a second connection
-# would wait for the write lock this transaction holds. It returns SKIPPED, FANNED_OUT, or
-# Sent once Teams took the message; it raises on any failure.
-Delivery = Callable[[AsyncConnection, OutboxMessage], Awaitable[str | Sent]]
+@dataclass(frozen=True)
+class Done:
+    """Nothing sent (SKIPPED) or handed on (FANNED_OUT), with writes to make."""
+
+    kind: str
+    then: Then | None = None
+
+
+# A delivery reads on the connection it is given (read-only: it must not write there) and
+# returns SKIPPED, FANNED_OUT, Done, or Sent once Teams took the message; writes go in the
+# `then` of what it returns. It raises on any failure.
+Delivery = Callable[[AsyncConnection, OutboxMessage], Awaitable[str | Sent | Done]]
+# How long a claimed message is left to its dispatcher before another may take it.
+LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -50,8 +78,13 @@ class DispatchReport:
 
 class OutboxDispatcher:
     def __init__(
-        self, database: Database, outbox: Outbox, clock: Callable[[], datetime] = utcnow
+        self,
+        database: Database,
+        outbox: Outbox,
+        clock: Callable[[], datetime] = utcnow,
+        lease: timedelta = LEASE,
     ) -> None:
+        self._lease = lease
         self._db = database
         self._outbox = outbox
         self._clock = clock
@@ -74,28 +107,37 @@ class OutboxDispatcher:
             for _ in range(limit):
                 now = self._clock()
                 async with self._db.transaction() as conn:
-                    message = await self._outbox.claim_next_due(conn, now)
-                    if message is None:
-                        break
-                    delivery = self._deliveries.get(message.kind)
-                    try:
-                        if delivery is None:
-                            raise Undeliverable(f"no delivery registered for {message.kind}")
+                    message = await self._outbox.claim_next_due(conn, now, now + self._lease)
+                if message is None:
+                    break
+                delivery = self._deliveries.get(message.kind)
+                try:
+                    if delivery is None:
+                        raise Undeliverable(f"no delivery registered for {message.kind}")
+                    async with self._db.read() as conn:
                         outcome = await delivery(conn, message)
-                    except Exception as error:
-                        decision = errors.for_delivery(error, message.attempts)
-                        errors.report(decision, f"outbox {message.dedupe_key}", error)
-                        retry_in = decision.retry_in or errors.MAX_BACKOFF
+                except Exception as error:
+                    decision = errors.for_delivery(error, message.attempts)
+                    errors.report(decision, f"outbox {message.dedupe_key}", error)
+                    retry_in = decision.retry_in or errors.MAX_BACKOFF
+                    async with self._db.transaction() as conn:
                         await self._outbox.postpone(
                             conn, message.id, now + retry_in, decision.summary
                         )
-                        postponed += 1
-                        continue
-                    activity_id = outcome.activity_id if isinstance(outcome, Sent) else None
-                    kind = SENT if isinstance(outcome, Sent) else outcome
+                    postponed += 1
+                    continue
+                if isinstance(outcome, Sent):
+                    kind, activity_id, then = SENT, outcome.activity_id, outcome.then
+                elif isinstance(outcome, Done):
+                    kind, activity_id, then = outcome.kind, None, outcome.then
+                else:
+                    kind, activity_id, then = outcome, None, None
+                async with self._db.transaction() as conn:
+                    if then is not None:
+                        await then(conn)
                     await self._outbox.mark(conn, message.id, kind, activity_id)
-                    sent += kind == SENT
-                    skipped += kind == SKIPPED
+                sent += kind == SENT
+                skipped += kind == SKIPPED
         return DispatchReport(sent, skipped, postponed)
 
     def kick(self) -> None:

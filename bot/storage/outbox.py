@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -75,18 +75,31 @@ class Outbox:
             ),
         )
 
-    async def claim_next_due(self, conn: AsyncConnection, now: datetime) -> OutboxMessage | None:
-        """The oldest due message, locked for this transaction."""
+    async def claim_next_due(
+        self, conn: AsyncConnection, now: datetime, lease_until: datetime
+    ) -> OutboxMessage | None:
+        """The oldest due message nobody holds, leased to the caller until `lease_until`
+        (the caller commits the claim before it sends)."""
+        table = tables.outbox
         query = (
-            select(tables.outbox)
-            .where(tables.outbox.c.sent_at.is_(None), tables.outbox.c.due_at <= to_db(now))
-            .order_by(tables.outbox.c.due_at, tables.outbox.c.id)
+            select(table)
+            .where(
+                table.c.sent_at.is_(None),
+                table.c.due_at <= to_db(now),
+                or_(table.c.claimed_until.is_(None), table.c.claimed_until <= to_db(now)),
+            )
+            .order_by(table.c.due_at, table.c.id)
             .limit(1)
         )
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         row = (await conn.execute(query)).mappings().first()
-        return _message(row) if row else None
+        if row is None:
+            return None
+        await conn.execute(
+            update(table).where(table.c.id == row["id"]).values(claimed_until=to_db(lease_until))
+        )
+        return _message(row)
 
     async def due_of_kind(
         self, conn: AsyncConnection, kind: str, now: datetime
@@ -98,6 +111,10 @@ class Outbox:
                 tables.outbox.c.kind == kind,
                 tables.outbox.c.sent_at.is_(None),
                 tables.outbox.c.due_at <= to_db(now),
+                or_(
+                    tables.outbox.c.claimed_until.is_(None),
+                    tables.outbox.c.claimed_until <= to_db(now),
+                ),
             )
             .order_by(tables.outbox.c.due_at, tables.outbox.c.id)
         )
@@ -121,6 +138,7 @@ class Outbox:
                 sent_at=to_db(utcnow()),
                 outcome=outcome,
                 sent_activity_id=fit_key(activity_id, 300) if activity_id else None,
+                claimed_until=None,
             )
         )
 
@@ -139,7 +157,10 @@ class Outbox:
             update(tables.outbox)
             .where(tables.outbox.c.id == message_id)
             .values(
-                due_at=to_db(until), attempts=tables.outbox.c.attempts + 1, last_error=error[:2000]
+                due_at=to_db(until),
+                attempts=tables.outbox.c.attempts + 1,
+                last_error=error[:2000],
+                claimed_until=None,
             )
         )
 

@@ -146,6 +146,8 @@ outbox = Table(
     Column("last_error", Text),
     # The id Teams gave the message: a later change (superseded) updates it in place.
     Column("sent_activity_id", String(300)),
+    # Claimed by a dispatcher until then (it sends outside any transaction); see services/outbox.
+    Column("claimed_until", DateTime),
 )
 
 

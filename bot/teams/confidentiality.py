@@ -17,7 +17,7 @@ from bot.services.confidentiality import (
     ConfidentialityService,
     explain_text_error,
 )
-from bot.services.outbox import FANNED_OUT, SKIPPED, OutboxDispatcher, Sent
+from bot.services.outbox import FANNED_OUT, SKIPPED, Done, OutboxDispatcher, Sent
 from bot.storage.outbox import OutboxMessage
 from bot.teams import confidentiality_cards as cards
 from bot.teams.cards import Card, as_message
@@ -243,7 +243,9 @@ class ConfidentialityFeature:
 
     # --- what the bot does on its own ----------------------------------------------------
 
-    async def deliver_follow_up(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
+    async def deliver_follow_up(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent | Done:
         follow_up = await self._service.follow_up_for(conn, message)
         if follow_up is None:
             return SKIPPED
@@ -252,10 +254,14 @@ class ConfidentialityFeature:
             # row: a member of the secretariat Teams cannot reach does not hold up the others,
             # and one who got it is never sent it again when another's send is retried.
             overdue, covered = await self._service.escalations_due_with(conn, message)
-            if not await self._service.plan_escalation_notices(conn, message, overdue):
+            if not overdue:
                 return SKIPPED
-            await self._service.mark_covered(conn, covered, FANNED_OUT)
-            return FANNED_OUT
+
+            async def fan_out(writing: AsyncConnection) -> None:
+                await self._service.plan_escalation_notices(writing, message, overdue)
+                await self._service.mark_covered(writing, covered, FANNED_OUT)
+
+            return Done(FANNED_OUT, fan_out)
         member = follow_up.member
         tr = self._catalogues.for_locale(member.preferred_locale, self._default_locale)
         if follow_up.stage is Stage.REMINDER:
@@ -264,7 +270,9 @@ class ConfidentialityFeature:
             card = cards.commitment(tr, follow_up.version, None, self._zone)
         return Sent(await self._messenger.send(conn, member, as_message(card)))
 
-    async def deliver_supersede(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
+    async def deliver_supersede(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent | Done:
         found = await self._service.superseded_for(conn, message)
         if found is None:
             return SKIPPED
@@ -275,7 +283,7 @@ class ConfidentialityFeature:
 
     async def deliver_escalation_notice(
         self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent:
+    ) -> str | Sent | Done:
         notice = await self._service.escalation_notice_for(conn, message)
         if notice is None:
             return SKIPPED

@@ -331,8 +331,11 @@ class DeclarationsFeature:
             names = ", ".join(member.display_name for member in overdue)
             card = cards.general_due(tr, "", about=names, days=days)
             sent = await self._messenger.send(conn, clerk, as_message(card))
-            await self._service.mark_covered(conn, covered, sent)
-            return Sent(sent)
+
+            async def covered_too(writing: AsyncConnection) -> None:
+                await self._service.mark_covered(writing, covered, sent)
+
+            return Sent(sent, covered_too)
         if message.kind == GENERAL_REMINDER:
             card = cards.general_due(tr, "declarations.reminder_title")
         else:

@@ -43,7 +43,7 @@ from bot.services.meetings import (
     ChannelWork,
     MeetingsService,
 )
-from bot.services.outbox import SKIPPED, OutboxDispatcher, Sent
+from bot.services.outbox import SKIPPED, Done, OutboxDispatcher, Sent
 from bot.storage.committee import CommitteeTeam
 from bot.storage.outbox import OutboxMessage
 from bot.teams import meetings_cards as cards
@@ -395,7 +395,9 @@ class MeetingsFeature:
 
     # --- what the bot does on its own ------------------------------------------------------
 
-    async def deliver_calendar(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
+    async def deliver_calendar(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent | Done:
         """Creates the meeting's event, a Teams meeting attached, in the organiser's calendar
         (a user's event with `isOnlineMeeting`: the path that app-only `Calendars.ReadWrite`
         allows; group calendars refuse app-only tokens). Throttled, failed or unreachable: the
@@ -420,16 +422,25 @@ class MeetingsFeature:
         except GraphPermissionDenied as refused:
             # Trying again will not help until an administrator grants the permission; the
             # secretariat is told (a card each) and has a button for after.
-            await self._service.calendar_refused(conn, meeting, str(refused))
-            return SKIPPED
+            return self._refused(meeting, refused)
         online = created.body.get("onlineMeeting") or {}
         join_url = online.get("joinUrl") if isinstance(online, dict) else None
-        await self._service.calendar_created(conn, meeting, str(created.body["id"]), join_url)
-        return Sent(None)
+        event_id = str(created.body["id"])
+
+        async def record(writing: AsyncConnection) -> None:
+            await self._service.calendar_created(writing, meeting, event_id, join_url)
+
+        return Sent(None, record)
+
+    def _refused(self, meeting: Meeting, refused: GraphPermissionDenied) -> Done:
+        async def record(writing: AsyncConnection) -> None:
+            await self._service.calendar_refused(writing, meeting, str(refused))
+
+        return Done(SKIPPED, record)
 
     async def deliver_cancellation(
         self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent:
+    ) -> str | Sent | Done:
         """Cancels the event (`POST …/events/{id}/cancel`): Graph tells each attendee, with
         the message in both languages."""
         meeting = await self._service.event_to_cancel(conn, message)
@@ -451,12 +462,16 @@ class MeetingsFeature:
         except GraphNotFound:
             pass  # already removed from the calendar: nothing left to cancel
         except GraphPermissionDenied as refused:
-            await self._service.calendar_refused(conn, meeting, str(refused))
-            return SKIPPED
-        await self._service.calendar_cancelled(conn, meeting)
-        return Sent(None)
+            return self._refused(meeting, refused)
 
-    async def deliver_move(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
+        async def record(writing: AsyncConnection) -> None:
+            await self._service.calendar_cancelled(writing, meeting)
+
+        return Sent(None, record)
+
+    async def deliver_move(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent | Done:
         """Moves the event (`PATCH …/events/{id}`): attendees' calendars follow."""
         meeting = await self._service.event_to_move(conn, message)
         if meeting is None or self._graph is None or not self._organizer:
@@ -472,8 +487,7 @@ class MeetingsFeature:
                 patient=False,
             )
         except GraphPermissionDenied as refused:
-            await self._service.calendar_refused(conn, meeting, str(refused))
-            return SKIPPED
+            return self._refused(meeting, refused)
         return Sent(None)
 
     def _channel_card(self, meeting: Meeting, count: AttendanceCount) -> Card:
@@ -486,7 +500,7 @@ class MeetingsFeature:
 
     async def deliver_channel_card(
         self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent:
+    ) -> str | Sent | Done:
         work = await self._service.channel_work(conn, message)
         if work is None or work.meeting.status is not MeetingStatus.SCHEDULED:
             return SKIPPED
@@ -497,7 +511,7 @@ class MeetingsFeature:
 
     async def deliver_channel_refresh(
         self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent:
+    ) -> str | Sent | Done:
         """The channel card redrawn in place: not a new post at each answer."""
         work: ChannelWork | None = await self._service.channel_refresh_work(conn, message)
         if work is None or work.activity_id is None:
@@ -506,7 +520,9 @@ class MeetingsFeature:
         await self._messenger.update_at(_reference(work.team), work.activity_id, as_message(card))
         return Sent(work.activity_id)
 
-    async def deliver_personal(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
+    async def deliver_personal(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> str | Sent | Done:
         """The invitation, a reminder, or a move or cancellation, in the member's language."""
         work = await self._service.member_work(conn, message)
         if work is None:
@@ -538,7 +554,7 @@ class MeetingsFeature:
 
     async def deliver_permission_notice(
         self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent:
+    ) -> str | Sent | Done:
         work = await self._service.permission_work(conn, message)
         if work is None:
             return SKIPPED
@@ -548,7 +564,7 @@ class MeetingsFeature:
 
     async def deliver_minutes_notice(
         self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent:
+    ) -> str | Sent | Done:
         work = await self._service.minutes_work(conn, message)
         if work is None:
             return SKIPPED
@@ -558,7 +574,7 @@ class MeetingsFeature:
 
     async def deliver_cadence_notice(
         self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent:
+    ) -> str | Sent | Done:
         member = await self._service.cadence_work(conn, message)
         if member is None:
             return SKIPPED
