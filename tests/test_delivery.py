@@ -301,3 +301,85 @@ async def test_a_second_feature_cannot_take_a_verb_a_command_or_an_outbox_kind(
         )
     with pytest.raises(ValueError, match=r"confidentiality\.card"):
         registry.install(FeatureSpec("copy", deliveries={"confidentiality.card": delivery}))
+
+
+# --- the outbox's lease: no lock held during a send, replicas, a crashed dispatcher ----------
+
+
+async def test_a_card_action_is_answered_while_a_send_waits_on_teams(bot: RunningBot) -> None:
+    """The outbox sends outside any transaction: on SQLite the write lock is free while Teams
+    takes its time, so a member's click is answered (it writes: claim and answer)."""
+    import asyncio
+
+    await _open_chat(bot, MEMBER)
+    await _plan(bot)
+    bot.connector.hold = asyncio.Event()
+    sending = asyncio.create_task(bot.components.dispatcher.dispatch_due())
+    for _ in range(1000):
+        if bot.connector.held or sending.done():
+            break
+        await asyncio.sleep(0.01)
+    assert bot.connector.held, "a send is waiting on Teams"
+    clicked = activities.card_action(bot.connector.service_url, "help", **_who(MEMBER))
+    response = await asyncio.wait_for(bot.post(clicked), timeout=15)
+    assert response.status == 200
+    assert texts((await response.json())["value"])[0] == "Ce que je peux faire"
+    bot.connector.hold.set()
+    await sending
+    assert len(_commitment_cards(bot, MEMBER)) == 1
+
+
+async def test_two_replicas_on_one_database_send_each_card_once(
+    connector: LoopbackConnector, database_url: str, tmp_path: Path
+) -> None:
+    import asyncio
+
+    people = [
+        TeamsUser(f"29:r{n}", f"00000000-0000-0000-0001-{n:012d}", f"R {n:02d}", f"r{n}@x.org")
+        for n in range(1, 31)
+    ]
+    roster = tmp_path / "thirty.csv"
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    lines += [
+        f"{p.email},{p.name},Org {p.name},societe_civile,member,oui,{p.aad_object_id},"
+        "2025-09-01,2027-08-31"
+        for p in people
+    ]
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    await import_roster(database_url, roster)
+    settings = signed_settings(connector, database_url)
+    async with serve(settings, connector) as first, serve(settings, connector) as second:
+        for person in people:
+            await _open_chat(first, person)
+        await _plan(first)
+        connector.clear()
+        await asyncio.gather(
+            first.components.dispatcher.dispatch_due(),
+            second.components.dispatcher.dispatch_due(),
+        )
+        assert [len(_commitment_cards(first, p)) for p in people] == [1] * len(people)
+
+
+async def test_a_message_claimed_by_a_dispatcher_that_died_goes_out_when_its_lease_ends(
+    bot: RunningBot,
+) -> None:
+    from bot.storage.outbox import Outbox
+
+    await _open_chat(bot, MEMBER)
+    await _plan(bot)
+    bot.connector.clear()
+    # Another process claimed Amélie's card and died before sending it.
+    async with bot.database.transaction() as conn:
+        while True:
+            claimed = await Outbox().claim_next_due(
+                conn, bot.clock.now, bot.clock.now + timedelta(minutes=5)
+            )
+            assert claimed is not None
+            if claimed.member_id == await _member_id(bot, MEMBER):
+                break
+    await bot.components.dispatcher.dispatch_due()
+    assert _commitment_cards(bot, MEMBER) == [], "held by its lease"
+    bot.clock.advance(minutes=5, seconds=1)
+    await bot.components.dispatcher.dispatch_due()
+    await bot.components.dispatcher.dispatch_due()
+    assert len(_commitment_cards(bot, MEMBER)) == 1, "taken again, once"

@@ -69,6 +69,9 @@ class LoopbackConnector(LoopbackServer):
     # When set, how many more sends are allowed before every send is throttled (429).
     budget: int | None = None
     refused: int = 0
+    # When set to an unset event, each send waits for it (a slow Teams, held on purpose).
+    hold: asyncio.Event | None = None
+    held: int = 0
 
     def __post_init__(self) -> None:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -105,6 +108,10 @@ class LoopbackConnector(LoopbackServer):
             if self.budget <= 0:
                 return self._refuse(429, 1)
             self.budget -= 1
+        if self.hold is not None and request.method == "POST":
+            self.held += 1
+            self._arrivals.set()
+            await self.hold.wait()
         return await handler(request)  # type: ignore[no-any-return]
 
     def _refuse(self, status: int, retry_after: float | None) -> web.Response:
