@@ -383,3 +383,58 @@ async def test_a_message_claimed_by_a_dispatcher_that_died_goes_out_when_its_lea
     await bot.components.dispatcher.dispatch_due()
     await bot.components.dispatcher.dispatch_due()
     assert len(_commitment_cards(bot, MEMBER)) == 1, "taken again, once"
+
+
+def test_the_pace_allows_the_rate_then_says_how_long_to_wait_and_slows_after_a_429() -> None:
+    from datetime import UTC, datetime
+
+    from bot.services.pace import TokenBucket
+
+    now = [datetime(2027, 1, 1, tzinfo=UTC)]
+    bucket = TokenBucket(50, lambda: now[0])
+    assert [bucket.take() for _ in range(50)] == [0.0] * 50
+    assert bucket.take() == pytest.approx(0.02)
+    now[0] += timedelta(seconds=0.1)
+    assert [bucket.take() for _ in range(5)] == [0.0] * 5, "five more a tenth of a second later"
+    bucket.slow_down()
+    assert bucket.rate == 25
+    for _ in range(10):
+        bucket.slow_down()
+    assert bucket.rate == 5, "never below a tenth"
+    for _ in range(100):
+        bucket.recover()
+    assert bucket.rate == 50, "back to the configured rate, not above"
+
+
+async def test_a_429_storm_stops_the_round_and_each_card_goes_out_once_after(
+    connector: LoopbackConnector, database_url: str, tmp_path: Path
+) -> None:
+    people = [
+        TeamsUser(f"29:s{n}", f"00000000-0000-0000-0002-{n:012d}", f"S {n:02d}", f"s{n}@x.org")
+        for n in range(1, 21)
+    ]
+    roster = tmp_path / "twenty.csv"
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    lines += [
+        f"{p.email},{p.name},Org {p.name},societe_civile,member,oui,{p.aad_object_id},"
+        "2025-09-01,2027-08-31"
+        for p in people
+    ]
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    await import_roster(database_url, roster)
+    async with serve(signed_settings(connector, database_url), connector) as bot:
+        for person in people:
+            await _open_chat(bot, person)
+        await _plan(bot)
+        connector.clear()
+        connector.fail_next(429, count=3, retry_after=2)
+        await bot.components.dispatcher.dispatch_due()
+        assert connector.refused == 1, "after a 429, nothing more before Teams said"
+        bot.clock.advance(seconds=1)
+        await bot.components.dispatcher.dispatch_due()
+        assert connector.refused == 1, "still inside Retry-After"
+        for _ in range(5):
+            bot.clock.advance(seconds=2.5)
+            await bot.components.dispatcher.dispatch_due()
+        assert connector.refused == 3
+        assert [len(_commitment_cards(bot, p)) for p in people] == [1] * len(people)

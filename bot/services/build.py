@@ -16,6 +16,7 @@ from bot.services.mandates import MandatesService
 from bot.services.meetings import MeetingsService
 from bot.services.members import MemberDirectory
 from bot.services.outbox import OutboxDispatcher
+from bot.services.pace import TokenBucket
 from bot.services.polls import PollsService
 from bot.settings import Settings
 from bot.storage.confidentiality import CommitmentRepository
@@ -59,7 +60,9 @@ def build_services(
     )
     return Services(
         directory=MemberDirectory(database, members, audit),
-        dispatcher=OutboxDispatcher(database, outbox, clock),
+        dispatcher=OutboxDispatcher(
+            database, outbox, clock, bucket=TokenBucket(settings.teams_sends_per_second, clock)
+        ),
         confidentiality=ConfidentialityService(
             database,
             CommitmentRepository(),

@@ -21,6 +21,7 @@ Nothing is lost; at most the one message in flight per crashed process is sent t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,7 +30,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import errors
-from bot.errors import Undeliverable
+from bot.errors import DeliveryFailed, Undeliverable
+from bot.services.pace import TokenBucket
 from bot.storage.database import Database, utcnow
 from bot.storage.outbox import Outbox, OutboxMessage
 
@@ -83,8 +85,12 @@ class OutboxDispatcher:
         outbox: Outbox,
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = LEASE,
+        bucket: TokenBucket | None = None,
     ) -> None:
         self._lease = lease
+        self._bucket = bucket or TokenBucket(50, clock)
+        # After a 429 nothing is sent before Teams said; the rest waits for the next round.
+        self._quiet_until: datetime | None = None
         self._db = database
         self._outbox = outbox
         self._clock = clock
@@ -106,6 +112,13 @@ class OutboxDispatcher:
         async with self._running:
             for _ in range(limit):
                 now = self._clock()
+                if self._quiet_until is not None and now < self._quiet_until:
+                    break
+                wait = self._bucket.take()
+                if wait > 0:
+                    # Faster than Teams allows: this round ends, another starts in a moment.
+                    self._come_back_in(wait)
+                    break
                 async with self._db.transaction() as conn:
                     message = await self._outbox.claim_next_due(conn, now, now + self._lease)
                 if message is None:
@@ -125,7 +138,11 @@ class OutboxDispatcher:
                             conn, message.id, now + retry_in, decision.summary
                         )
                     postponed += 1
+                    if isinstance(error, DeliveryFailed) and error.throttled:
+                        self._throttled(now, retry_in)
+                        break
                     continue
+                self._bucket.recover()
                 if isinstance(outcome, Sent):
                     kind, activity_id, then = SENT, outcome.activity_id, outcome.then
                 elif isinstance(outcome, Done):
@@ -139,6 +156,21 @@ class OutboxDispatcher:
                 sent += kind == SENT
                 skipped += kind == SKIPPED
         return DispatchReport(sent, skipped, postponed)
+
+    def _throttled(self, now: datetime, retry_in: timedelta) -> None:
+        """Teams said too many: slower from now on, nothing more until it said, then a round
+        of its own (not the next minute's tick)."""
+        self._bucket.slow_down()
+        self._quiet_until = now + retry_in
+        self._come_back_in(retry_in.total_seconds())
+
+    def _come_back_in(self, seconds: float) -> None:
+        with contextlib.suppress(RuntimeError):  # no loop running: the next tick will do
+            asyncio.get_running_loop().call_later(seconds + 0.01, self._kick_if_running)
+
+    def _kick_if_running(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.kick()
 
     def kick(self) -> None:
         """Deliver now, in the background, what became deliverable (a person just arrived)."""
