@@ -96,6 +96,17 @@ def for_delivery(error: BaseException, attempts: int) -> Decision:
     return Decision(_bug(error), retry_in=backoff(attempts), is_bug=True)
 
 
+def unreachable_reason(error: BaseException) -> str | None:
+    """Why a person cannot be reached, when the failure says so (a catalogue suffix): they
+    never opened a chat with the bot, or Teams refuses messages to them (the app removed, the
+    bot blocked). None for a failure that says nothing about the person."""
+    if isinstance(error, Undeliverable):
+        return "never_installed"
+    if isinstance(error, DeliveryFailed) and error.status in (403, 404):
+        return "removed_or_blocked"
+    return None
+
+
 def for_turn(error: BaseException) -> Decision:
     """A message or a card action that failed half-way. The person is told in their language
     (when Teams can still carry the answer) and the activity is never remembered as done, so

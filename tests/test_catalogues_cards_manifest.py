@@ -57,14 +57,17 @@ from bot.services.build import build_services
 from bot.services.declarations import GeneralRow, MeetingAsk, MeetingRow
 from bot.services.meetings import CSV_COLUMNS
 from bot.services.polls import PollResults
+from bot.services.reachability import Unreachable
 from bot.settings import load_settings
 from bot.storage.database import Database, utcnow
-from bot.teams import cards
+from bot.storage.outbox import OutboxMessage
+from bot.teams import cards, outbox_cards
 from bot.teams import confidentiality_cards as conf_cards
 from bot.teams import declarations_cards as decl_cards
 from bot.teams import mandates_cards as mandate_cards
 from bot.teams import meetings_cards as meeting_cards
 from bot.teams import polls_cards as poll_cards
+from bot.teams.outbox_cards import FEATURES as OUTBOX_FEATURES
 from bot.teams.platform import Command, Registry, parse_payload
 from bot.teams.wiring import build_transport
 from tests.conftest import ROOT
@@ -145,6 +148,8 @@ _FAMILIES = (
             "status",
         )
     }
+    | {f"outbox.feature.{f}" for f in OUTBOX_FEATURES}
+    | {f"outbox.reason.{r}" for r in ("never_installed", "removed_or_blocked")}
     | {f"meetings.csv.{column}" for column in CSV_COLUMNS}
 )
 
@@ -288,6 +293,16 @@ MANDATE = Mandate(
     MandateStatus.CURRENT,
 )
 SEATS_LOW = Seats(SeatCategory.CIVIL_SOCIETY, [MEMBER], 6, 8)
+OUTBOX_MESSAGE = OutboxMessage(
+    11,
+    "mandates:7:30:member",
+    "mandates.member_reminder",
+    3,
+    {"mandate": 7},
+    datetime(2027, 8, 1, 13, tzinfo=UTC),
+    0,
+)
+UNREACHABLE = Unreachable(MEMBER, "never_installed", datetime(2026, 11, 23, 15, tzinfo=UTC), 2)
 COUNT = AttendanceCount(present=4, absent=1, serving=10, quorum=6)
 
 
@@ -452,6 +467,19 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "my mandate": mandate_cards.my_mandate(tr, [MANDATE, MANDATE], date(2027, 6, 1), ZONE),
         "no mandate": mandate_cards.my_mandate(tr, [], date(2027, 6, 1), ZONE),
         "mandate ended": mandate_cards.ended_notice(tr, MEMBER, MANDATE, ZONE),
+        "reminders": outbox_cards.overview(
+            tr,
+            [OUTBOX_MESSAGE],
+            [replace(OUTBOX_MESSAGE, attempts=2, last_error="HTTP 403")],
+            [replace(OUTBOX_MESSAGE, member_id=None, kind="meetings.channel")],
+            [UNREACHABLE],
+            {3: "Amélie Côté"},
+            ZONE,
+        ),
+        "reminders, nothing": outbox_cards.overview(tr, [], [], [], [], {}, ZONE),
+        "unreachable": outbox_cards.unreachable_notice(
+            tr, [UNREACHABLE, replace(UNREACHABLE, reason="removed_or_blocked")], ZONE
+        ),
         "cadence": meeting_cards.cadence_notice(tr, "meetings.cadence.six_months", True),
         "changed": meeting_cards.about(tr, "meetings.changed_done", MEETING, ZONE),
         "preview": conf_cards.preview(tr, 2, 7),

@@ -438,3 +438,89 @@ async def test_a_429_storm_stops_the_round_and_each_card_goes_out_once_after(
             await bot.components.dispatcher.dispatch_due()
         assert connector.refused == 3
         assert [len(_commitment_cards(bot, p)) for p in people] == [1] * len(people)
+
+
+# --- people Teams cannot reach -------------------------------------------------------------
+
+
+async def test_who_cannot_be_reached_is_told_to_the_secretariat_once_and_served_on_return(
+    bot: RunningBot,
+) -> None:
+    await _open_chat(bot, SECRETARIAT)
+    await _plan(bot)  # Amélie and the others have never opened a chat with the bot
+    bot.connector.clear()
+    await bot.components.dispatcher.dispatch_due()
+    await bot.components.dispatcher.dispatch_due()
+    told = [
+        texts(c) for c in bot.connector.cards(f"personal-{SECRETARIAT.id}")
+        if texts(c)[0] == "Teams ne peut pas joindre certains membres"
+    ]  # fmt: skip
+    assert len(told) == 1, "one card listing them all"
+    lines = " ".join(told[0])
+    assert "Amélie Côté\u00a0: n’a jamais ouvert de conversation avec le robot" in lines
+    assert (
+        "Côté\u00a0: n’a jamais ouvert de conversation avec le robot\u00a0; 4\u00a0messages en attente"
+        in lines
+    )
+    assert "Camille Tremblay" not in lines, "not about herself"
+    bot.clock.advance(hours=2)
+    await bot.components.dispatcher.dispatch_due()
+    assert len([c for c in bot.connector.cards(f"personal-{SECRETARIAT.id}")
+                if texts(c)[0] == "Teams ne peut pas joindre certains membres"]) == 1  # fmt: skip
+    # Amélie installs the app: the commitment goes at once, and she is no longer listed.
+    await _open_chat(bot, MEMBER)
+    assert len(_commitment_cards(bot, MEMBER)) == 1
+    remaining = await bot.components.services.reachability.all()
+    assert MEMBER.email not in {u.member.email for u in remaining}
+
+
+async def test_a_member_who_blocked_the_bot_is_listed_and_served_when_installing_again(
+    bot: RunningBot,
+) -> None:
+    await _open_chat(bot, SECRETARIAT)
+    await _open_chat(bot, MEMBER)
+    await _plan(bot)
+    bot.connector.clear()
+    bot.connector.blocked.add(f"personal-{MEMBER.id}")  # she blocked the bot
+    await bot.components.dispatcher.dispatch_due()
+    [found] = [
+        u for u in await bot.components.services.reachability.all()
+        if u.member.email == MEMBER.email
+    ]  # fmt: skip
+    assert found.reason == "removed_or_blocked"
+    await bot.components.dispatcher.dispatch_due()
+    notice = [
+        texts(c) for c in bot.connector.cards(f"personal-{SECRETARIAT.id}")
+        if texts(c)[0] == "Teams ne peut pas joindre certains membres"
+    ]  # fmt: skip
+    assert any("Amélie Côté\u00a0: Teams refuse les messages" in line for line in notice[0])
+    # She installs the app again, in the same chat: what waited goes now.
+    assert _commitment_cards(bot, MEMBER) == []
+    bot.connector.blocked.clear()
+    await _open_chat(bot, MEMBER)
+    assert len(_commitment_cards(bot, MEMBER)) == 1
+
+
+async def test_the_secretariat_sees_what_fails_and_tries_again(bot: RunningBot) -> None:
+    await _open_chat(bot, SECRETARIAT)
+    await _open_chat(bot, MEMBER)
+    await _plan(bot)
+    bot.connector.clear()
+    bot.connector.fail_next(500, count=2)
+    await bot.components.dispatcher.dispatch_due()
+    await _invoke(bot, SECRETARIAT, "help")
+    overview = await _invoke(bot, SECRETARIAT, "outbox.overview")
+    shown = texts(overview)
+    assert shown[0] == "Rappels et messages du robot"
+    failing = shown[shown.index("En échec") + 1 : shown.index("À venir")]
+    assert any(line.startswith("Engagement de confidentialité — ") for line in failing)
+    retries = [a for e in overview["body"] if e["type"] == "ActionSet" for a in e["actions"]]
+    for retry in retries:
+        again = await _invoke(bot, SECRETARIAT, retry["verb"], retry["data"])
+    still = texts(again)[texts(again).index("En échec") + 1 : texts(again).index("À venir")]
+    assert not [line for line in still if "Amélie" in line or "Camille" in line]
+    assert (
+        len(_commitment_cards(bot, MEMBER)) == 1 and len(_commitment_cards(bot, SECRETARIAT)) == 1
+    ), "both sent, once, without waiting for the back-off"
+    member_view = await _invoke(bot, MEMBER, "outbox.overview")
+    assert "Rappels et messages du robot" not in texts(member_view)

@@ -18,6 +18,7 @@ from bot.services.members import MemberDirectory
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pace import TokenBucket
 from bot.services.polls import PollsService
+from bot.services.reachability import ReachabilityService
 from bot.settings import Settings
 from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database, utcnow
@@ -38,6 +39,7 @@ class Services:
     polls: PollsService
     declarations: DeclarationsService
     mandates: MandatesService
+    reachability: ReachabilityService
 
 
 def build_services(
@@ -46,6 +48,11 @@ def build_services(
     members = MemberRepository()
     audit = AuditLog()
     outbox = Outbox()
+    dispatcher = OutboxDispatcher(
+        database, outbox, clock, bucket=TokenBucket(settings.teams_sends_per_second, clock)
+    )
+    reachability = ReachabilityService(database, members, outbox, settings.zone, clock)
+    dispatcher.on_unreachable = reachability.unreachable
     meetings = MeetingsService(
         database,
         MeetingRepository(),
@@ -60,9 +67,8 @@ def build_services(
     )
     return Services(
         directory=MemberDirectory(database, members, audit),
-        dispatcher=OutboxDispatcher(
-            database, outbox, clock, bucket=TokenBucket(settings.teams_sends_per_second, clock)
-        ),
+        dispatcher=dispatcher,
+        reachability=reachability,
         confidentiality=ConfidentialityService(
             database,
             CommitmentRepository(),

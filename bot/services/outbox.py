@@ -91,6 +91,8 @@ class OutboxDispatcher:
         self._bucket = bucket or TokenBucket(50, clock)
         # After a 429 nothing is sent before Teams said; the rest waits for the next round.
         self._quiet_until: datetime | None = None
+        # Told when a send says its person cannot be reached (member id, reason).
+        self.on_unreachable: Callable[[int, str], Awaitable[object]] | None = None
         self._db = database
         self._outbox = outbox
         self._clock = clock
@@ -138,6 +140,9 @@ class OutboxDispatcher:
                             conn, message.id, now + retry_in, decision.summary
                         )
                     postponed += 1
+                    reason = errors.unreachable_reason(error)
+                    if reason and message.member_id and self.on_unreachable is not None:
+                        await self.on_unreachable(message.member_id, reason)
                     if isinstance(error, DeliveryFailed) and error.throttled:
                         self._throttled(now, retry_in)
                         break

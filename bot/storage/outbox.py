@@ -35,6 +35,8 @@ class OutboxMessage:
     due_at: datetime
     attempts: int
     sent_activity_id: str | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
 
 
 def _message(row: RowMapping) -> OutboxMessage:
@@ -47,6 +49,8 @@ def _message(row: RowMapping) -> OutboxMessage:
         due_at=from_db(row["due_at"]),
         attempts=row["attempts"],
         sent_activity_id=row["sent_activity_id"],
+        last_error=row["last_error"],
+        sent_at=from_db(row["sent_at"]) if row["sent_at"] else None,
     )
 
 
@@ -183,3 +187,31 @@ class Outbox:
             .values(due_at=to_db(now))
         )
         return int(result.rowcount or 0)
+
+    # --- what the secretariat sees (`rappels`) ---------------------------------------------
+
+    async def overview(
+        self, conn: AsyncConnection, now: datetime, limit: int = 12
+    ) -> tuple[list[OutboxMessage], list[OutboxMessage], list[OutboxMessage]]:
+        """Waiting (the next due first), failing (tried, not sent), and the latest sent."""
+        table = tables.outbox
+        waiting = select(table).where(table.c.sent_at.is_(None), table.c.attempts == 0)
+        failing = select(table).where(table.c.sent_at.is_(None), table.c.attempts > 0)
+        sent = select(table).where(table.c.outcome == "sent")
+        return (
+            await self._rows(conn, waiting.order_by(table.c.due_at).limit(limit)),
+            await self._rows(conn, failing.order_by(table.c.due_at).limit(limit)),
+            await self._rows(conn, sent.order_by(table.c.sent_at.desc()).limit(limit)),
+        )
+
+    async def _rows(self, conn: AsyncConnection, query: Any) -> list[OutboxMessage]:
+        return [_message(row) for row in (await conn.execute(query)).mappings()]
+
+    async def retry_now(self, conn: AsyncConnection, message_id: int, now: datetime) -> bool:
+        """A failing message made due now (« Réessayer »); False when it was sent meanwhile."""
+        result = await conn.execute(
+            update(tables.outbox)
+            .where(tables.outbox.c.id == message_id, tables.outbox.c.sent_at.is_(None))
+            .values(due_at=to_db(now), claimed_until=None)
+        )
+        return result.rowcount == 1

@@ -325,3 +325,13 @@ mandates = Table(
     UniqueConstraint("member_id", "number", name="uq_mandate_number"),
     Index("ix_mandates_status_ends_on", "status", "ends_on"),
 )
+
+# Members Teams cannot reach now (the app removed, the bot blocked, never installed); the row
+# goes when they can be reached again.
+unreachable_members = Table(
+    "unreachable_members",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("reason", String(300), nullable=False),
+    Column("since", DateTime, nullable=False),
+)

@@ -315,13 +315,20 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._welcome(turn_context)
-        if (turn_context.activity.conversation.conversation_type or "personal") != "personal":
-            # Every install in a team, not just the first greeted: the secretariat may add
-            # the bot again where a member had added it. One activity of the two Teams
-            # sends, so a hook runs once per install.
-            installer = await self.identify(turn_context)
-            for hook in self._registry.on_team_install:
-                await hook(turn_context, installer)
+        if (turn_context.activity.conversation.conversation_type or "personal") == "personal":
+            # Installed again after removing the app: the same chat, so no new reference, but
+            # the person can be reached again and what waited should go now.
+            member = await self.identify(turn_context)
+            if member is not None:
+                for reachable in self._registry.on_reachable:
+                    await reachable(member)
+            return
+        # Every install in a team, not just the first greeted: the secretariat may add the bot
+        # again where a member had added it. One activity of the two Teams sends, so a hook
+        # runs once per install.
+        installer = await self.identify(turn_context)
+        for hook in self._registry.on_team_install:
+            await hook(turn_context, installer)
 
     async def _welcome(self, turn_context: TurnContext) -> None:
         # Teams sends conversationUpdate and installationUpdate together on install: greet

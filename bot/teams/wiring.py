@@ -13,7 +13,6 @@ from datetime import datetime
 import aiohttp
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from bot.domain.members import Member
 from bot.graph import build_graph
 from bot.graph.client import GraphClient
 from bot.locale import Catalogues
@@ -30,7 +29,8 @@ from bot.teams.endpoint import MessagesEndpoint
 from bot.teams.files import FileConsents
 from bot.teams.mandates import MandatesFeature
 from bot.teams.meetings import MeetingsFeature
-from bot.teams.platform import Feature, FeatureSpec, Registry
+from bot.teams.outbox import OutboxFeature
+from bot.teams.platform import Feature, Registry
 from bot.teams.polls import PollsFeature
 
 
@@ -121,7 +121,21 @@ def _mandates(kit: FeatureKit) -> Feature:
     )
 
 
+def _outbox(kit: FeatureKit) -> Feature:
+    return OutboxFeature(
+        kit.database,
+        kit.services.dispatcher,
+        kit.services.reachability,
+        kit.messenger,
+        kit.catalogues,
+        kit.settings.default_locale,
+        kit.settings.zone,
+        kit.clock,
+    )
+
+
 FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (
+    _outbox,
     _confidentiality,
     _meetings,
     _polls,
@@ -161,7 +175,6 @@ def build_transport(
         settings, catalogues, services.directory, database, references, processed, registry, files
     )
     registry.install(bot.core_spec())
-    registry.install(_reachable_spec(database, services))
     graph = build_graph(settings, session)
     kit = FeatureKit(
         settings, services, catalogues, messenger, files, session, clock, graph, database
@@ -178,15 +191,3 @@ def build_transport(
         settings.body_timeout_seconds,
     )
     return TeamsTransport(endpoint, bot, adapter, authenticator, registry, messenger)
-
-
-def _reachable_spec(database: Database, services: Services) -> FeatureSpec:
-    """A member just opened a chat: what waited for them goes out now, not at the next retry."""
-
-    async def deliver_what_waited(member: Member) -> None:
-        if member.id is not None:
-            async with database.transaction() as conn:
-                await services.dispatcher.expedite(conn, member.id)
-        services.dispatcher.kick()
-
-    return FeatureSpec(name="outbox", on_reachable=[deliver_what_waited])

@@ -69,6 +69,8 @@ class LoopbackConnector(LoopbackServer):
     # When set, how many more sends are allowed before every send is throttled (429).
     budget: int | None = None
     refused: int = 0
+    # Conversations whose person removed the app or blocked the bot: Teams answers 403.
+    blocked: set[str] = field(default_factory=set)
     # When set to an unset event, each send waits for it (a slow Teams, held on purpose).
     hold: asyncio.Event | None = None
     held: int = 0
@@ -101,6 +103,8 @@ class LoopbackConnector(LoopbackServer):
     async def _misbehave(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not request.path.startswith("/v3/conversations") or request.method == "GET":
             return await handler(request)  # type: ignore[no-any-return]
+        if any(f"/v3/conversations/{c}/" in request.path for c in self.blocked):
+            return self._refuse(403, None)
         if self.faults:
             status, retry_after = self.faults.pop(0)
             return self._refuse(status, retry_after)
