@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     committee_organizer: str = Field("", alias="COMMITTEE_ORGANIZER")
     # At most this many Graph requests in flight for one mailbox (Graph throttles beyond).
     graph_concurrency_per_mailbox: int = Field(4, alias="GRAPH_CONCURRENCY_PER_MAILBOX", ge=1)
+    # The app's id in the organisation's catalogue: with Graph, the bot installs the app for
+    # a member who never opened it (application permission
+    # TeamsAppInstallation.ReadWriteForUser.All), then writes to them.
+    teams_app_catalog_id: str = Field("", alias="TEAMS_APP_CATALOG_ID")
+    # Where the Bot Connector is for conversations the bot starts itself.
+    teams_service_url: str = Field(
+        "https://smba.trafficmanager.net/teams/", alias="TEAMS_SERVICE_URL"
+    )
     # The committee team's group id. Empty: learned when a serving member of the secretariat
     # installs the bot in a team; set: only that team's install is taken as the committee's.
     committee_team_id: str = Field("", alias="COMMITTEE_TEAM_ID")

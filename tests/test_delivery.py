@@ -524,3 +524,89 @@ async def test_the_secretariat_sees_what_fails_and_tries_again(bot: RunningBot) 
     ), "both sent, once, without waiting for the back-off"
     member_view = await _invoke(bot, MEMBER, "outbox.overview")
     assert "Rappels et messages du robot" not in texts(member_view)
+
+
+async def test_with_graph_a_member_who_never_opened_the_app_gets_it_installed_and_the_card(
+    connector: LoopbackConnector, database_url: str, tmp_path: Path
+) -> None:
+    from tests.conftest import APP_ID, APP_PASSWORD
+    from tests.support.graph import LoopbackGraph
+
+    graph = LoopbackGraph(APP_ID, APP_PASSWORD)
+    await graph.start()
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    amelie = "amelie.cote@transparence.example.org"
+    lines = [
+        line.replace(",oui,,", f",oui,{MEMBER.aad_object_id},") if line.startswith(amelie) else line
+        for line in lines
+    ]
+    roster = tmp_path / "with-aad.csv"
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    await import_roster(database_url, roster)
+    settings = signed_settings(
+        connector, database_url,
+        GRAPH_BASE_URL=graph.api_url, GRAPH_TOKEN_URL=graph.token_url,
+        TEAMS_APP_CATALOG_ID="e3b0c442-98fc-1c14-9afb-4c8996fb9242",
+        TEAMS_SERVICE_URL=connector.service_url,
+    )  # fmt: skip
+    try:
+        async with serve(settings, connector) as bot:
+            await _plan(bot)
+            graph.installed["00000000-0000-0000-0000-0000000000a0"] = "x"  # Camille: 409
+            await bot.components.dispatcher.dispatch_due()
+            assert graph.installed[MEMBER.aad_object_id] == "e3b0c442-98fc-1c14-9afb-4c8996fb9242"
+            created = [c for c in connector.calls if c.path == "/v3/conversations"]
+            assert created[0].body["members"] == [{"id": MEMBER.aad_object_id}]
+            tenant = bot.components.settings.microsoft_app_tenant_id
+            assert created[0].body["channelData"] == {"tenant": {"id": tenant}}
+            [card] = connector.cards(f"personal-{MEMBER.aad_object_id}")
+            assert texts(card)[0].startswith("Engagement de confidentialité — version 1")
+            # Her chat is known now: the next message needs no installation.
+            bot.clock.advance(days=3, minutes=1)
+            await bot.components.dispatcher.dispatch_due()
+            installs = [c for c in graph.calls if c.path.endswith("/teamwork/installedApps")]
+            assert len([c for c in installs if MEMBER.aad_object_id in c.path]) == 1
+            assert len(connector.cards(f"personal-{MEMBER.aad_object_id}")) == 2
+            # Members without an Entra id in the registry stay unreachable, and are listed.
+            listed = {u.member.email for u in await bot.components.services.reachability.all()}
+            assert "jf.bouchard@donneesouvertes.example.org" in listed
+            assert amelie not in listed
+    finally:
+        await graph.stop()
+
+
+async def test_when_graph_refuses_to_install_the_member_is_unreachable(
+    connector: LoopbackConnector, database_url: str, tmp_path: Path
+) -> None:
+    from tests.conftest import APP_ID, APP_PASSWORD
+    from tests.support.graph import LoopbackGraph
+
+    graph = LoopbackGraph(APP_ID, APP_PASSWORD)
+    await graph.start()
+    lines = [
+        line.replace(",oui,,", f",oui,{MEMBER.aad_object_id},")
+        if line.startswith("amelie") else line
+        for line in ROSTER.read_text(encoding="utf-8").splitlines()
+    ]  # fmt: skip
+    roster = tmp_path / "with-aad.csv"
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    await import_roster(database_url, roster)
+    settings = signed_settings(
+        connector, database_url,
+        GRAPH_BASE_URL=graph.api_url, GRAPH_TOKEN_URL=graph.token_url,
+        TEAMS_APP_CATALOG_ID="e3b0c442-98fc-1c14-9afb-4c8996fb9242",
+        TEAMS_SERVICE_URL=connector.service_url,
+    )  # fmt: skip
+    try:
+        async with serve(settings, connector) as bot:
+            await _plan(bot)
+            graph.fail_next(403, count=10)
+            await bot.components.dispatcher.dispatch_due()
+            assert connector.cards(f"personal-{MEMBER.aad_object_id}") == []
+            [found] = [
+                u for u in await bot.components.services.reachability.all()
+                if u.member.email == MEMBER.email
+            ]  # fmt: skip
+            assert found.reason == "never_installed"
+    finally:
+        await graph.stop()

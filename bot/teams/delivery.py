@@ -21,6 +21,7 @@ from bot.errors import DeliveryFailed, Undeliverable
 from bot.oauth import TokenError
 from bot.storage.repositories import ConversationReferences
 from bot.teams.auth import ConnectorClients
+from bot.teams.install import ProactiveInstaller
 
 
 def as_delivery_error(error: BaseException) -> DeliveryFailed | None:
@@ -53,9 +54,16 @@ def _seconds(value: str | None) -> float | None:
 
 
 class ProactiveMessenger:
-    def __init__(self, connectors: ConnectorClients, references: ConversationReferences) -> None:
+    def __init__(
+        self,
+        connectors: ConnectorClients,
+        references: ConversationReferences,
+        installer: ProactiveInstaller | None = None,
+    ) -> None:
         self._connectors = connectors
         self._references = references
+        # Set when Graph can install the app for someone who never talked to the bot.
+        self.installer = installer
 
     async def send(self, conn: AsyncConnection, member: Member, activity: Activity) -> str | None:
         """The id Teams gave the message. Raises Undeliverable until the member has opened a
@@ -63,9 +71,11 @@ class ProactiveMessenger:
         if member.id is None:
             raise Undeliverable("member without id")
         stored = await self._references.personal_for(conn, member.id)
-        if stored is None:
+        if stored is not None:
+            return await self.send_to(ConversationReference().deserialize(stored), activity)
+        if self.installer is None:
             raise Undeliverable(f"no personal conversation with member {member.id} yet")
-        return await self.send_to(ConversationReference().deserialize(stored), activity)
+        return await self.send_to(await self.installer.reach(member), activity)
 
     async def update(
         self, conn: AsyncConnection, member: Member, activity_id: str, activity: Activity

@@ -27,6 +27,7 @@ from bot.teams.declarations import DeclarationsFeature
 from bot.teams.delivery import ProactiveMessenger
 from bot.teams.endpoint import MessagesEndpoint
 from bot.teams.files import FileConsents
+from bot.teams.install import ProactiveInstaller
 from bot.teams.mandates import MandatesFeature
 from bot.teams.meetings import MeetingsFeature
 from bot.teams.outbox import OutboxFeature
@@ -176,6 +177,17 @@ def build_transport(
     )
     registry.install(bot.core_spec())
     graph = build_graph(settings, session)
+    if graph is not None and settings.teams_app_catalog_id and settings.microsoft_app_id:
+        messenger.installer = ProactiveInstaller(
+            graph,
+            authenticator.connectors,
+            references,
+            database,
+            catalog_id=settings.teams_app_catalog_id,
+            app_id=settings.microsoft_app_id,
+            tenant_id=settings.graph_tenant_id or settings.microsoft_app_tenant_id,
+            service_url=settings.teams_service_url,
+        )
     kit = FeatureKit(
         settings, services, catalogues, messenger, files, session, clock, graph, database
     )

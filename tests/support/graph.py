@@ -40,6 +40,8 @@ class LoopbackGraph(LoopbackServer):
     # Answers the next API calls get instead of success: (status, Retry-After, error code).
     faults: list[tuple[int, float | None, str]] = field(default_factory=list)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # User id → catalogue id of the app installed for them.
+    installed: dict[str, str] = field(default_factory=dict)
     # Highest number of requests in flight at once, per mailbox.
     most_in_flight: dict[str, int] = field(default_factory=dict)
     delay: float = 0.0
@@ -56,6 +58,7 @@ class LoopbackGraph(LoopbackServer):
         app.router.add_post("/v1.0/users/{mailbox}/events", self._create_event)
         app.router.add_get("/v1.0/users/{mailbox}/events/{event}", self._get_event)
         app.router.add_patch("/v1.0/users/{mailbox}/events/{event}", self._update_event)
+        app.router.add_post("/v1.0/users/{mailbox}/teamwork/installedApps", self._install_app)
         app.router.add_post("/v1.0/users/{mailbox}/events/{event}/cancel", self._cancel_event)
         return app
 
@@ -146,6 +149,20 @@ class LoopbackGraph(LoopbackServer):
         event["isCancelled"] = True
         event["cancellationComment"] = body.get("comment", "")
         return web.Response(status=202)
+
+    async def _install_app(self, request: web.Request) -> web.Response:
+        """`teamsAppInstallation` for a user: the app bound by its catalogue id; 409 when the
+        user has it already."""
+        body: Any = request[BODY]
+        bound = str((body or {}).get("teamsApp@odata.bind", ""))
+        prefix = "https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/"
+        if not bound.startswith(prefix) or set(body) != {"teamsApp@odata.bind"}:
+            return _error(400, "BadRequest", message="teamsApp@odata.bind is required")
+        user = request.match_info["mailbox"]
+        if user in self.installed:
+            return _error(409, "Conflict", message="the app is already installed")
+        self.installed[user] = bound.removeprefix(prefix)
+        return web.Response(status=201)
 
     async def _update_event(self, request: web.Request) -> web.Response:
         """Graph's `PATCH event`: only the properties sent change, each checked as on create."""
