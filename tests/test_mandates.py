@@ -219,3 +219,41 @@ def test_the_mandates_report_from_the_command_line(cli: Cli, tmp_path: Path) -> 
     rows = list(csv.reader(io.StringIO(target.read_bytes().decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:5] == ["Membre", "Organisation", "Siège", "Début", "Fin"]
     assert {r[4] for r in rows[1:]} == {"2027-08-31"}
+
+
+async def test_after_seven_days_down_each_due_reminder_goes_once_in_due_order(
+    connector: Any, database_url: str
+) -> None:
+    """Planned, then the bot is down for twelve weeks: at restart every reminder that fell due
+    is sent once, the earliest first; none is lost, none is sent twice."""
+    from tests.conftest import serve, signed_settings
+
+    await import_roster(database_url)
+    settings = signed_settings(connector, database_url)
+    start = datetime(2027, 6, 1, 13, tzinfo=UTC)  # 91 days before the end of the mandates
+    async with serve(settings, connector) as bot:
+        bot.clock.now = start
+        for user in (MEMBER, SECRETARIAT):
+            await _open_chat(bot, user)
+        await bot.components.services.mandates.plan()
+        await bot.components.dispatcher.dispatch_due()
+    connector.clear()
+    async with serve(settings, connector) as bot:
+        bot.clock.now = start + timedelta(days=84)  # down from 1 June to 24 August
+        await bot.components.services.mandates.plan()
+        await bot.components.dispatcher.dispatch_due()
+        await bot.components.dispatcher.dispatch_due()
+        titles = [texts(c)[0] for c in connector.cards(CHAT) if "mandat" in texts(c)[0].lower()]
+        amelie = (await _member(bot, MEMBER)).id
+        async with bot.database.read() as conn:
+            rows = await conn.execute(
+                select(tables.outbox.c.due_at, tables.outbox.c.sent_at).where(
+                    tables.outbox.c.kind == "mandates.member_reminder",
+                    tables.outbox.c.member_id == amelie,
+                )
+            )
+            sent = [row.sent_at for row in sorted(rows, key=lambda r: r.due_at)]
+    assert titles == ["Votre mandat se termine dans 7\u00a0jours"] * 3, (
+        "each once, saying the days really left"
+    )
+    assert None not in sent and sent == sorted(sent), "in the order they fell due"

@@ -295,7 +295,9 @@ class MandatesService:
         async with self._db.transaction() as conn:
             members = {m.id: m for m in await self._members.all(conn)}
             clerks = [m for m in members.values() if m.is_secretariat and m.is_serving(today)]
-            horizon = today + timedelta(days=max(self._reminder_days, default=0))
+            # Planned well before they fall due, so that a bot down on that day still finds
+            # them at restart and sends each once.
+            horizon = today + timedelta(days=max(self._reminder_days, default=0) + 60)
             for mandate in await self._mandates.current_ending_between(conn, today, horizon):
                 member = members.get(mandate.member_id)
                 if member is None or not member.active:

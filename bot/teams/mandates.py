@@ -210,10 +210,13 @@ class MandatesFeature:
         if work is None:
             return SKIPPED
         tr = self._tr(work.recipient.preferred_locale)
+        # Said as it is when sent: a reminder delayed (downtime, Teams unreachable) never
+        # announces more days than are left.
+        days = max(work.mandate.days_left(self._today()), 0)
         if message.kind == MEMBER_REMINDER:
-            card = cards.member_question(tr, work.mandate, self._zone, work.days)
+            card = cards.member_question(tr, work.mandate, self._zone, days)
         elif message.kind == CLERK_REMINDER:
-            card = cards.clerk_question(tr, work.member, work.mandate, self._zone, work.days)
+            card = cards.clerk_question(tr, work.member, work.mandate, self._zone, days)
         else:
             card = cards.ended_notice(tr, work.member, work.mandate, self._zone)
         return Sent(await self._messenger.send(conn, work.recipient, as_message(card)))
