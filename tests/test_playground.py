@@ -436,3 +436,20 @@ async def test_declare_interests_then_see_every_version(client: PlaygroundClient
     shown = texts(_card(history))
     assert [line[:9] for line in shown if line.startswith("Version ")] == ["Version 2", "Version 1"]
     assert "I have no interest to declare" in shown
+
+
+async def test_my_mandate_and_the_secretariats_tables(client: PlaygroundClient) -> None:
+    """The Playground's user is a member of the secretariat (see playground/roster.csv)."""
+    await client.say("my mandate")
+    [mine] = await client.shown(1)
+    shown = texts(_card(mine))
+    assert shown[0] == "My mandate"
+    await client.say("mandates")
+    [table] = await client.shown(1)
+    assert texts(_card(table))[0] == "Mandates"
+    await client.say("composition")
+    [seats] = await client.shown(1)
+    assert texts(_card(seats))[0] == "Committee composition"
+    await client.say("reminders")
+    [overview] = await client.shown(1)
+    assert texts(_card(overview))[0] == "The bot’s reminders and messages"

@@ -34,7 +34,7 @@ from bot.services.spreadsheet import to_csv
 from bot.storage.database import Database, utcnow
 from bot.storage.declarations import DeclarationRepository
 from bot.storage.meetings import MeetingRepository
-from bot.storage.outbox import Outbox, OutboxMessage
+from bot.storage.outbox import Outbox, OutboxMessage, Planned, plan_missing
 from bot.storage.repositories import AuditLog, MemberRepository
 
 GENERAL_CARD = "declarations.general_card"
@@ -394,11 +394,12 @@ class DeclarationsService:
     async def plan_follow_ups(self) -> int:
         """What each member should be asked, planned once per occasion: the general
         declaration when due (the card, reminders, then the secretariat), and each coming
-        meeting's items not answered yet (the card, reminders before it starts)."""
+        meeting's items not answered yet (the card, reminders before it starts). Reads, then
+        writes only what is missing."""
         now = self._clock()
         today = self._today()
-        planned = 0
-        async with self._db.transaction() as conn:
+        wanted: list[Planned] = []
+        async with self._db.read() as conn:
             members = [m for m in await self._members.all(conn) if m.is_serving(today)]
             clerks = [m for m in members if m.is_secretariat]
             history = await self._declarations.general_history(conn)
@@ -412,49 +413,53 @@ class DeclarationsService:
                 meeting.id: await self._declarations.meeting_history(conn, meeting_id=meeting.id)
                 for meeting in coming
             }
-            for member in members:
-                assert member.id is not None
-                last = latest.get(member.id)
-                if self.status_of(member, last) is not GeneralStatus.UP_TO_DATE:
-                    occasion = rules.due_occasion(
-                        last.declared_at if last else None, member.mandate_starts_on, self._renewal
-                    )
-                    key = f"declarations:general:{member.id}:{occasion}"
-                    payload = {"occasion": occasion}
-                    planned += await self._outbox.plan(
-                        conn, f"{key}:card", GENERAL_CARD, member.id, payload, now
-                    )
-                    for days in self._reminder_days:
-                        planned += await self._outbox.plan(
-                            conn, f"{key}:reminder:{days}", GENERAL_REMINDER, member.id,
+        for member in members:
+            assert member.id is not None
+            last = latest.get(member.id)
+            if self.status_of(member, last) is not GeneralStatus.UP_TO_DATE:
+                occasion = rules.due_occasion(
+                    last.declared_at if last else None, member.mandate_starts_on, self._renewal
+                )
+                key = f"declarations:general:{member.id}:{occasion}"
+                payload = {"occasion": occasion}
+                wanted.append(Planned(f"{key}:card", GENERAL_CARD, member.id, payload, now))
+                for days in self._reminder_days:
+                    wanted.append(
+                        Planned(
+                            f"{key}:reminder:{days}", GENERAL_REMINDER, member.id,
                             {**payload, "days": days}, now + timedelta(days=days),
-                        )  # fmt: skip
-                    for clerk in clerks:
-                        planned += await self._outbox.plan(
-                            conn, f"{key}:escalation:{clerk.id}", GENERAL_ESCALATION, clerk.id,
+                        )
+                    )  # fmt: skip
+                for clerk in clerks:
+                    wanted.append(
+                        Planned(
+                            f"{key}:escalation:{clerk.id}", GENERAL_ESCALATION, clerk.id,
                             {**payload, "about": member.id, "days": self._escalation_days},
                             now + timedelta(days=self._escalation_days),
-                        )  # fmt: skip
-                for meeting in coming:
-                    mine = [d for d in declared[meeting.id] if d.member_id == member.id]
-                    items = rules.items_to_ask([i.title for i in meeting.plan.agenda], mine)
-                    if not items:
-                        continue
-                    asked = rules.fingerprint(items)[:16]
-                    key = f"declarations:meeting:{meeting.id}:{member.id}"
-                    payload2 = {"meeting": meeting.id}
-                    planned += await self._outbox.plan(
-                        conn, f"{key}:card:{asked}", MEETING_CARD, member.id, payload2, now
-                    )
-                    starts = meeting.starts_at.isoformat()
-                    for days in self._meeting_reminder_days:
-                        due = meeting.starts_at - timedelta(days=days)
-                        if due > now:
-                            planned += await self._outbox.plan(
-                                conn, f"{key}:reminder:{days}:{starts}", MEETING_REMINDER, member.id,
+                        )
+                    )  # fmt: skip
+            for meeting in coming:
+                mine = [d for d in declared[meeting.id] if d.member_id == member.id]
+                items = rules.items_to_ask([i.title for i in meeting.plan.agenda], mine)
+                if not items:
+                    continue
+                asked = rules.fingerprint(items)[:16]
+                key = f"declarations:meeting:{meeting.id}:{member.id}"
+                payload2 = {"meeting": meeting.id}
+                wanted.append(
+                    Planned(f"{key}:card:{asked}", MEETING_CARD, member.id, payload2, now)
+                )
+                starts = meeting.starts_at.isoformat()
+                for days in self._meeting_reminder_days:
+                    due = meeting.starts_at - timedelta(days=days)
+                    if due > now:
+                        wanted.append(
+                            Planned(
+                                f"{key}:reminder:{days}:{starts}", MEETING_REMINDER, member.id,
                                 {**payload2, "days": days}, due,
-                            )  # fmt: skip
-        return planned
+                            )
+                        )  # fmt: skip
+        return await plan_missing(self._db, self._outbox, "declarations:", wanted)
 
     async def general_follow_up(
         self, conn: AsyncConnection, message: OutboxMessage

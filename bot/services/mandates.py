@@ -22,7 +22,7 @@ from bot.locale import Translator, format_day
 from bot.services.spreadsheet import to_csv
 from bot.storage.database import Database, utcnow
 from bot.storage.mandates import MandateRepository
-from bot.storage.outbox import Outbox, OutboxMessage
+from bot.storage.outbox import Outbox, OutboxMessage, Planned, plan_missing
 from bot.storage.repositories import AuditLog, MemberRepository
 
 MEMBER_REMINDER = "mandates.member_reminder"
@@ -289,37 +289,36 @@ class MandatesService:
 
     async def plan(self) -> int:
         """Reminders for each mandate in force (to the member and to each member of the
-        secretariat), and the end of undecided mandates whose date has passed."""
+        secretariat), and the end of undecided mandates whose date has passed. Reads, then
+        writes only what is missing."""
         today = self._today()
-        planned = 0
-        async with self._db.transaction() as conn:
+        wanted: list[Planned] = []
+        async with self._db.read() as conn:
             members = {m.id: m for m in await self._members.all(conn)}
             clerks = [m for m in members.values() if m.is_secretariat and m.is_serving(today)]
             # Planned well before they fall due, so that a bot down on that day still finds
             # them at restart and sends each once.
             horizon = today + timedelta(days=max(self._reminder_days, default=0) + 60)
-            for mandate in await self._mandates.current_ending_between(conn, today, horizon):
-                member = members.get(mandate.member_id)
-                if member is None or not member.active:
-                    continue
-                for days, day in rules.reminders_to_plan(
-                    mandate.ends_on, today, self._reminder_days
-                ):
-                    due = (
-                        max(self._morning(day), self._clock())
-                        if day == today
-                        else self._morning(day)
-                    )
-                    key = f"mandates:{mandate.id}:{days}"
-                    payload = {"mandate": mandate.id, "days": days}
-                    planned += await self._outbox.plan(
-                        conn, f"{key}:member", MEMBER_REMINDER, member.id, payload, due
-                    )
-                    for clerk in clerks:
-                        planned += await self._outbox.plan(
-                            conn, f"{key}:clerk:{clerk.id}", CLERK_REMINDER, clerk.id, payload, due
-                        )
-            for mandate in await self._mandates.undecided_ending(conn, today - timedelta(days=1)):
+            ending = await self._mandates.current_ending_between(conn, today, horizon)
+            ended = await self._mandates.undecided_ending(conn, today - timedelta(days=1))
+        for mandate in ending:
+            member = members.get(mandate.member_id)
+            if member is None or not member.active:
+                continue
+            for days, day in rules.reminders_to_plan(mandate.ends_on, today, self._reminder_days):
+                due = max(self._morning(day), self._clock()) if day == today else self._morning(day)
+                key = f"mandates:{mandate.id}:{days}"
+                payload = {"mandate": mandate.id, "days": days}
+                wanted.append(Planned(f"{key}:member", MEMBER_REMINDER, member.id, payload, due))
+                wanted += [
+                    Planned(f"{key}:clerk:{clerk.id}", CLERK_REMINDER, clerk.id, payload, due)
+                    for clerk in clerks
+                ]
+        planned = await plan_missing(self._db, self._outbox, "mandates:", wanted)
+        if not ended:
+            return planned
+        async with self._db.transaction() as conn:
+            for mandate in ended:
                 await self._mandates.mark_ended(conn, mandate.id)
                 await self._audit.append(
                     conn,

@@ -39,6 +39,17 @@ class OutboxMessage:
     sent_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A message a planner wants to exist (planned once, by its key)."""
+
+    key: str
+    kind: str
+    member_id: int | None
+    payload: dict[str, Any]
+    due_at: datetime
+
+
 def _message(row: RowMapping) -> OutboxMessage:
     return OutboxMessage(
         id=row["id"],
@@ -215,3 +226,19 @@ class Outbox:
             .values(due_at=to_db(now), claimed_until=None)
         )
         return result.rowcount == 1
+
+
+async def plan_missing(database: Any, outbox: Outbox, prefix: str, wanted: list[Planned]) -> int:
+    """Plans what is not planned yet: the keys under `prefix` are read once, and a write
+    transaction is opened only when something is missing. A planner runs every tick; with
+    thousands of members it must not hold the write lock to re-insert what is already there."""
+    async with database.read() as conn:
+        existing = await outbox.keys_starting(conn, prefix)
+    missing = [p for p in wanted if p.key not in existing]
+    if not missing:
+        return 0
+    planned = 0
+    async with database.transaction() as conn:
+        for p in missing:
+            planned += await outbox.plan(conn, p.key, p.kind, p.member_id, p.payload, p.due_at)
+    return planned

@@ -69,6 +69,8 @@ class LoopbackConnector(LoopbackServer):
     # When set, how many more sends are allowed before every send is throttled (429).
     budget: int | None = None
     refused: int = 0
+    # Teams' rate: sends beyond this many in the last second get 429 (Retry-After 1).
+    per_second: float | None = None
     # Conversations whose person removed the app or blocked the bot: Teams answers 403.
     blocked: set[str] = field(default_factory=set)
     # When set to an unset event, each send waits for it (a slow Teams, held on purpose).
@@ -76,6 +78,7 @@ class LoopbackConnector(LoopbackServer):
     held: int = 0
 
     def __post_init__(self) -> None:
+        self._recent: list[float] = []
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._ids = itertools.count(1)
@@ -103,6 +106,12 @@ class LoopbackConnector(LoopbackServer):
     async def _misbehave(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not request.path.startswith("/v3/conversations") or request.method == "GET":
             return await handler(request)  # type: ignore[no-any-return]
+        if self.per_second is not None and request.method in ("POST", "PUT"):
+            now = time.monotonic()
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= self.per_second:
+                return self._refuse(429, 1)
+            self._recent.append(now)
         if any(f"/v3/conversations/{c}/" in request.path for c in self.blocked):
             return self._refuse(403, None)
         if self.faults:

@@ -1,0 +1,242 @@
+"""A fan-out at Teams' pace, and what it costs the people clicking meanwhile.
+
+    .venv/bin/python bench/fanout.py [--members 1000]
+
+A signed bot (SQLite, its own process) holds N members who all have a chat with it; a new
+confidentiality version is published, so N cards are due at once. The loopback connector
+takes 50 requests a second and answers 429 (Retry-After 1) beyond, as Teams does. Printed:
+the time until every member has their card against the floor N / 50 s, how many are lost and
+how many duplicated; card-action latency (p50, p99) during the fan-out against the same with
+nothing being sent; and the time to find the mandates whose reminders are due among 100,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.committee import signed_committee, wait_healthy  # noqa: E402
+from tests.conftest import APP_ID, APP_PASSWORD, MEMBER, SECRETARIAT  # noqa: E402
+from tests.support import activities  # noqa: E402
+from tests.support.connector import LoopbackConnector  # noqa: E402
+from tests.support.postgres import free_port  # noqa: E402
+
+
+def _roster(folder: Path, count: int) -> Path:
+    lines = [
+        "email,display_name,organisation,seat,role,active,aad_object_id,mandate_starts_on,mandate_ends_on"
+    ]
+    lines += [
+        f"m{n}@x.org,Membre {n},Org {n},societe_civile,member,oui,"
+        f"00000000-0000-0000-0009-{n:012d},2025-09-01,2027-08-31"
+        for n in range(count)
+    ]
+    path = folder / "many.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def _open_chats(database_url: str, service_url: str, count: int) -> None:
+    """Each member has a personal chat with the bot (as after installing the app)."""
+    from bot.storage.database import Database
+    from bot.storage.repositories import ConversationReferences, MemberRepository
+
+    database = Database(database_url)
+    async with database.transaction() as conn:
+        references = ConversationReferences()
+        for member in await MemberRepository().all(conn):
+            if member.id is None or not member.email.startswith("m"):
+                continue
+            user = f"29:{member.email}"
+            reference = {
+                "activityId": None, "channelId": "msteams", "serviceUrl": service_url,
+                "bot": {"id": "28:committee-bot"}, "user": {"id": user},
+                "conversation": {"id": f"personal-{user}", "conversationType": "personal",
+                                 "tenantId": "tenant-1"},
+            }  # fmt: skip
+            await references.save(conn, f"personal-{user}", "personal", reference, member.id)
+    await database.dispose()
+
+
+async def _latencies(
+    url: str, connector: LoopbackConnector, count: int, every: float
+) -> list[float]:
+    found = []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(count):
+            activity = activities.card_action(
+                connector.service_url, "help", user_id=MEMBER.id, aad_object_id=MEMBER.aad_object_id
+            )
+            token = f"Bearer {connector.sign(activity)}"
+            begin = time.perf_counter()
+            async with session.post(
+                url, json=activity, headers={"Authorization": token}
+            ) as response:
+                await response.read()
+            found.append(time.perf_counter() - begin)
+            await asyncio.sleep(every)
+    return found
+
+
+def _is_card(call: Any) -> bool:
+    """The commitment's card (other messages, such as the declaration asked of every new
+    member, go out too and are not counted)."""
+    if not call.answered_id:
+        return False
+    for attachment in (call.body or {}).get("attachments") or []:
+        body = (attachment.get("content") or {}).get("body") or []
+        if body and str(body[0].get("text", "")).startswith("Engagement de confidentialité"):
+            return True
+    return False
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(int(len(ordered) * q) - 1, 0)] * 1000
+
+
+async def fan_out(members: int) -> dict[str, Any]:
+    connector = LoopbackConnector(APP_ID, APP_PASSWORD, per_second=50)
+    await connector.start()
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        env = {**signed_committee(connector, folder), "BOT_REMINDER_POLL_SECONDS": "5"}
+        subprocess.run(
+            [sys.executable, "-m", "bot", "members", "import", str(_roster(folder, members))],
+            env=env, cwd=folder, check=True, capture_output=True,
+        )  # fmt: skip
+        await _open_chats(env["DATABASE_URL"], connector.service_url, members)
+        port = free_port()
+        env["BOT_PORT"] = str(port)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], env=env, cwd=folder,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            await wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+            url = f"http://127.0.0.1:{port}/api/messages"
+            idle = await _latencies(url, connector, 100, 0.02)
+            (folder / "fr.md").write_text("Je m’engage à la discrétion.", encoding="utf-8")
+            (folder / "en.md").write_text("I undertake to be discreet.", encoding="utf-8")
+            connector.clear()
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "bot", "confidentiality", "publish", "fr.md", "en.md",
+                 "--by", SECRETARIAT.email],
+                env=env, cwd=folder, check=True, capture_output=True,
+            )  # fmt: skip
+            busy_task = asyncio.create_task(_latencies(url, connector, 150, 0.05))
+            wanted = {f"personal-29:m{n}@x.org" for n in range(members)}
+            deadline = time.monotonic() + 600
+            received: dict[str, int] = {}
+            while time.monotonic() < deadline:
+                received = {}
+                for call in connector.calls:
+                    if call.method == "POST" and "/activities" in call.path and _is_card(call):
+                        conversation = call.path.split("/v3/conversations/")[1].split("/")[0]
+                        if conversation in wanted:
+                            received[conversation] = received.get(conversation, 0) + 1
+                if len(received) == len(wanted):
+                    break
+                await asyncio.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            busy = await busy_task
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+    await connector.stop()
+    return {
+        "members": members,
+        "seconds": elapsed,
+        "floor": members / 50,
+        "lost": len(wanted) - len(received),
+        "duplicated": sum(count - 1 for count in received.values()),
+        "refused_429": connector.refused,
+        "idle_p50": _p(idle, 0.5), "idle_p99": _p(idle, 0.99),
+        "busy_p50": _p(busy, 0.5), "busy_p99": _p(busy, 0.99),
+    }  # fmt: skip
+
+
+async def due_lookup(count: int = 100_000) -> float:
+    """Milliseconds to find, among `count` mandates, those the reminder tick reads."""
+    from sqlalchemy import insert
+
+    from bot.storage import tables
+    from bot.storage.database import Database, to_db, utcnow
+    from bot.storage.mandates import MandateRepository
+
+    with tempfile.TemporaryDirectory() as folder:
+        database = Database(f"sqlite+aiosqlite:///{folder}/mandates.db")
+        await database.upgrade()
+        start = date(2026, 1, 1)
+        async with database.transaction() as conn:
+            await conn.execute(
+                insert(tables.members),
+                [
+                    {"email": f"m{n}@x.org", "display_name": f"M {n}", "organisation": "O",
+                     "seat": "societe_civile", "role": "member", "active": True,
+                     "created_at": to_db(utcnow()), "updated_at": to_db(utcnow())}
+                    for n in range(count)
+                ],
+            )  # fmt: skip
+            await conn.execute(
+                insert(tables.mandates),
+                [
+                    {"member_id": n + 1, "number": 0, "seat": "societe_civile",
+                     "starts_on": start, "ends_on": start + timedelta(days=n % 730),
+                     "status": "current"}
+                    for n in range(count)
+                ],
+            )  # fmt: skip
+        repository = MandateRepository()
+        timings = []
+        for day in range(5):
+            today = date(2026, 6, 1) + timedelta(days=day)
+            begin = time.perf_counter()
+            async with database.read() as conn:
+                # What one tick reads: the mandates whose 90, 30 or 7-day reminder is today.
+                for days in (90, 30, 7):
+                    target = today + timedelta(days=days)
+                    await repository.current_ending_between(conn, target, target)
+            timings.append((time.perf_counter() - begin) * 1000)
+        await database.dispose()
+    return statistics.median(timings)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=1000)
+    args = parser.parse_args()
+    figures = await fan_out(args.members)
+    figures["due_lookup_ms"] = await due_lookup()
+    print(json.dumps(figures, indent=2))
+    print(
+        f"fan-out of {figures['members']}: {figures['seconds']:.1f} s against a floor of "
+        f"{figures['floor']:.0f} s (×{figures['seconds'] / figures['floor']:.2f}); lost "
+        f"{figures['lost']}, duplicated {figures['duplicated']}, 429 answers "
+        f"{figures['refused_429']}"
+    )
+    print(
+        f"card action during the fan-out: p50 {figures['busy_p50']:.1f} ms, p99 "
+        f"{figures['busy_p99']:.1f} ms; idle p50 {figures['idle_p50']:.1f} ms, p99 "
+        f"{figures['idle_p99']:.1f} ms (p99 ×{figures['busy_p99'] / figures['idle_p99']:.2f})"
+    )
+    print(f"due reminders among 100,000 mandates: {figures['due_lookup_ms']:.1f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
