@@ -248,6 +248,14 @@ async def test_reminders_after_3_and_7_days_then_the_secretariat_after_14(bot: R
     bot.connector.clear()
 
     member_chat, secretariat_chat = f"personal-{MEMBER.id}", f"personal-{SECRETARIAT.id}"
+
+    def to_secretariat() -> list[dict[str, Any]]:
+        # The others never opened the app: the secretariat is told that too, on its own card.
+        return [
+            c for c in bot.connector.cards(secretariat_chat)
+            if texts(c)[0] != "Teams ne peut pas joindre certains membres"
+        ]  # fmt: skip
+
     published_at = bot.clock.now
     for days, expected in ((2, 0), (3, 1), (6, 1), (7, 2), (13, 2)):
         bot.clock.now = published_at + timedelta(days=days, minutes=1)
@@ -258,10 +266,10 @@ async def test_reminders_after_3_and_7_days_then_the_secretariat_after_14(bot: R
         texts(reminder)[1] == "Rappel\u00a0: l’engagement attend votre acceptation depuis 3 jours."
     )
     assert reminder["actions"][0]["verb"] == "confidentiality.accept"
-    assert bot.connector.cards(secretariat_chat) == []
+    assert to_secretariat() == []
     bot.clock.now = published_at + timedelta(days=14, minutes=1)
     await dispatcher.dispatch_due()
-    [escalation] = bot.connector.cards(secretariat_chat)
+    [escalation] = to_secretariat()
     assert (
         texts(escalation)[1]
         == "4 membres n’ont toujours pas accepté la version 1 de l’engagement, 14 jours après l’envoi\u00a0:"
@@ -274,7 +282,7 @@ async def test_reminders_after_3_and_7_days_then_the_secretariat_after_14(bot: R
     # Sent once: later ticks send nothing more.
     bot.clock.now = published_at + timedelta(days=20)
     await dispatcher.dispatch_due()
-    assert len(bot.connector.cards(secretariat_chat)) == 1
+    assert len(to_secretariat()) == 1
     assert len(bot.connector.cards(member_chat)) == 2
 
 

@@ -679,7 +679,7 @@ async def test_the_secretariat_is_told_once_when_the_rhythm_of_meetings_slips(
     assert await service.plan_cadence_notices() == 0, "said once"
     await bot.components.dispatcher.dispatch_due()
     told = [texts(c) for c in bot.connector.cards(f"personal-{SECRETARIAT.id}")]
-    assert sorted(t[0] for t in told) == [
+    assert sorted(t[0] for t in told if "réunion" in t[0]) == [
         "Prochaine réunion à planifier",
         "Urgent\u00a0: planifiez la prochaine réunion",
     ]

@@ -49,7 +49,7 @@ def build_services(
     audit = AuditLog()
     outbox = Outbox()
     dispatcher = OutboxDispatcher(
-        database, outbox, clock, bucket=TokenBucket(settings.teams_sends_per_second, clock)
+        database, outbox, clock, bucket=TokenBucket(settings.teams_sends_per_second)
     )
     reachability = ReachabilityService(database, members, outbox, settings.zone, clock)
     dispatcher.on_unreachable = reachability.unreachable

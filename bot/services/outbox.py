@@ -41,6 +41,10 @@ SENT = "sent"
 SKIPPED = "skipped"
 # Handed on to other outbox rows (one per recipient), each sent once on its own.
 FANNED_OUT = "fanned_out"
+POSTPONED = "postponed"
+THROTTLED = "throttled"
+# Messages sent at once: Teams' answer and the database overlap, one person at a time each.
+PARALLEL = 4
 
 
 # Writes that follow from a delivery, made with the outbox row's mark in one transaction.
@@ -86,9 +90,11 @@ class OutboxDispatcher:
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = LEASE,
         bucket: TokenBucket | None = None,
+        parallel: int = PARALLEL,
     ) -> None:
+        self._parallel = parallel
         self._lease = lease
-        self._bucket = bucket or TokenBucket(50, clock)
+        self._bucket = bucket or TokenBucket(50)
         # After a 429 nothing is sent before Teams said; the rest waits for the next round.
         self._quiet_until: datetime | None = None
         # Told when a send says its person cannot be reached (member id, reason).
@@ -97,70 +103,82 @@ class OutboxDispatcher:
         self._outbox = outbox
         self._clock = clock
         self._deliveries: dict[str, Delivery] = {}
+        self._gathering: frozenset[str] = frozenset()
         self._running = asyncio.Lock()
         self._kicks: set[asyncio.Task[DispatchReport]] = set()
 
-    def register(self, kind: str, delivery: Delivery) -> None:
+    def register(self, kind: str, delivery: Delivery, *, gathering: bool = False) -> None:
+        """`gathering`: its delivery puts the other due messages of its kind on one card, so
+        two of them are never delivered at once."""
         if kind in self._deliveries:
             raise ValueError(f"outbox kind {kind!r} is registered twice")
         self._deliveries[kind] = delivery
+        if gathering:
+            self._gathering = self._gathering | {kind}
 
     @property
     def kinds(self) -> set[str]:
         return set(self._deliveries)
 
     async def dispatch_due(self, limit: int = 200) -> DispatchReport:
-        sent = skipped = postponed = 0
+        """Sends what is due, a few messages at a time (never two for one person at once, so
+        each person's messages keep their order), at Teams' pace."""
+        tally = {SENT: 0, SKIPPED: 0, POSTPONED: 0}
         async with self._running:
-            for _ in range(limit):
+            while sum(tally.values()) < limit:
                 now = self._clock()
                 if self._quiet_until is not None and now < self._quiet_until:
                     break
-                wait = self._bucket.take()
-                if wait > 0:
-                    # Faster than Teams allows: this round ends, another starts in a moment.
-                    self._come_back_in(wait)
-                    break
                 async with self._db.transaction() as conn:
-                    message = await self._outbox.claim_next_due(conn, now, now + self._lease)
-                if message is None:
+                    batch = await self._outbox.claim_batch(
+                        conn, now, now + self._lease, self._parallel, self._gathering
+                    )
+                if not batch:
                     break
-                delivery = self._deliveries.get(message.kind)
-                try:
-                    if delivery is None:
-                        raise Undeliverable(f"no delivery registered for {message.kind}")
-                    async with self._db.read() as conn:
-                        outcome = await delivery(conn, message)
-                except Exception as error:
-                    decision = errors.for_delivery(error, message.attempts)
-                    errors.report(decision, f"outbox {message.dedupe_key}", error)
-                    retry_in = decision.retry_in or errors.MAX_BACKOFF
-                    async with self._db.transaction() as conn:
-                        await self._outbox.postpone(
-                            conn, message.id, now + retry_in, decision.summary
-                        )
-                    postponed += 1
-                    reason = errors.unreachable_reason(error)
-                    if reason and message.member_id and self.on_unreachable is not None:
-                        await self.on_unreachable(message.member_id, reason)
-                    if isinstance(error, DeliveryFailed) and error.throttled:
-                        self._throttled(now, retry_in)
-                        break
-                    continue
-                self._bucket.recover()
-                if isinstance(outcome, Sent):
-                    kind, activity_id, then = SENT, outcome.activity_id, outcome.then
-                elif isinstance(outcome, Done):
-                    kind, activity_id, then = outcome.kind, None, outcome.then
-                else:
-                    kind, activity_id, then = outcome, None, None
-                async with self._db.transaction() as conn:
-                    if then is not None:
-                        await then(conn)
-                    await self._outbox.mark(conn, message.id, kind, activity_id)
-                sent += kind == SENT
-                skipped += kind == SKIPPED
-        return DispatchReport(sent, skipped, postponed)
+                outcomes = await asyncio.gather(*(self._deliver(m, now) for m in batch))
+                for outcome in outcomes:
+                    tally[outcome if outcome in tally else POSTPONED] += 1
+                if THROTTLED in outcomes:
+                    break
+        return DispatchReport(tally[SENT], tally[SKIPPED], tally[POSTPONED])
+
+    async def _deliver(self, message: OutboxMessage, now: datetime) -> str:
+        """One message: sent (or skipped, or handed on) and marked; or postponed as the error
+        policy says. Returns what became of it (THROTTLED when Teams said too many)."""
+        # Never faster than Teams allows: a fraction of a second when it says so.
+        while (wait := self._bucket.take()) > 0:
+            await asyncio.sleep(wait)
+        delivery = self._deliveries.get(message.kind)
+        try:
+            if delivery is None:
+                raise Undeliverable(f"no delivery registered for {message.kind}")
+            async with self._db.read() as conn:
+                outcome = await delivery(conn, message)
+        except Exception as error:
+            decision = errors.for_delivery(error, message.attempts)
+            errors.report(decision, f"outbox {message.dedupe_key}", error)
+            retry_in = decision.retry_in or errors.MAX_BACKOFF
+            async with self._db.transaction() as conn:
+                await self._outbox.postpone(conn, message.id, now + retry_in, decision.summary)
+            reason = errors.unreachable_reason(error)
+            if reason and message.member_id and self.on_unreachable is not None:
+                await self.on_unreachable(message.member_id, reason)
+            if isinstance(error, DeliveryFailed) and error.throttled:
+                self._throttled(now, retry_in)
+                return THROTTLED
+            return POSTPONED
+        self._bucket.recover()
+        if isinstance(outcome, Sent):
+            kind, activity_id, then = SENT, outcome.activity_id, outcome.then
+        elif isinstance(outcome, Done):
+            kind, activity_id, then = outcome.kind, None, outcome.then
+        else:
+            kind, activity_id, then = outcome, None, None
+        async with self._db.transaction() as conn:
+            if then is not None:
+                await then(conn)
+            await self._outbox.mark(conn, message.id, kind, activity_id)
+        return kind
 
     def _throttled(self, now: datetime, retry_in: timedelta) -> None:
         """Teams said too many: slower from now on, nothing more until it said, then a round

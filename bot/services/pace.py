@@ -2,23 +2,26 @@
 tenant (and 7 a second per conversation). One bucket per process; a 429 halves its rate, and
 each message Teams takes brings it back up by a tenth, to the configured rate at most.
 
-The bucket never sleeps: it says how long until the next request fits, and the dispatcher
-ends its round and comes back then (so the tests' frozen clock needs no sleeping either).
+The bucket runs on real time (Teams counts real seconds): it says how long until the next
+request fits, a fraction of a second, and the dispatcher waits that long.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import datetime
 
 
 class TokenBucket:
-    def __init__(self, per_second: float, clock: Callable[[], datetime]) -> None:
-        self._ceiling = per_second
-        self._rate = per_second
-        self._tokens = per_second
-        self._clock = clock
-        self._last = clock()
+    def __init__(self, per_second: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        # Teams counts requests in any one second: a burst plus a second of refill must stay
+        # within the limit, so the bucket holds a fifth of it and refills the rest.
+        self._burst = max(1.0, per_second / 5)
+        self._ceiling = max(per_second - self._burst, 1.0)
+        self._rate = self._ceiling
+        self._tokens = self._burst
+        self._monotonic = monotonic
+        self._last = monotonic()
 
     @property
     def rate(self) -> float:
@@ -26,9 +29,9 @@ class TokenBucket:
 
     def take(self) -> float:
         """0 when one more request fits now (and counts it); otherwise the seconds to wait."""
-        now = self._clock()
-        elapsed = max((now - self._last).total_seconds(), 0.0)
-        self._tokens = min(self._rate, self._tokens + elapsed * self._rate)
+        now = self._monotonic()
+        elapsed = max(now - self._last, 0.0)
+        self._tokens = min(self._burst, self._tokens + elapsed * self._rate)
         self._last = now
         if self._tokens >= 1:
             self._tokens -= 1
@@ -37,7 +40,6 @@ class TokenBucket:
 
     def slow_down(self) -> None:
         self._rate = max(self._ceiling / 10, self._rate / 2)
-        self._tokens = min(self._tokens, self._rate)
 
     def recover(self) -> None:
         self._rate = min(self._ceiling, self._rate * 1.1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
@@ -19,6 +19,7 @@ from bot.storage.outbox import Outbox, OutboxMessage
 from bot.storage.repositories import MemberRepository
 
 UNREACHABLE_NOTICE = "reach.unreachable_notice"
+NOTICE_AFTER = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,9 @@ class ReachabilityService:
                     UNREACHABLE_NOTICE,
                     clerk.id,
                     {"member": member_id},
-                    since,
+                    # A minute later: those found unreachable in the same fan-out are
+                    # listed on one card, not one card each.
+                    since + NOTICE_AFTER,
                 )
         return True
 

@@ -116,6 +116,59 @@ class Outbox:
         )
         return _message(row)
 
+    async def claim_batch(
+        self,
+        conn: AsyncConnection,
+        now: datetime,
+        lease_until: datetime,
+        size: int,
+        gathering: frozenset[str] = frozenset(),
+    ) -> list[OutboxMessage]:
+        """Up to `size` due messages nobody holds, at most one per person (and one of those
+        addressed to nobody in particular, a channel or a calendar), leased to the caller:
+        a person's messages keep their order. At most one of each `gathering` kind, whose
+        delivery gathers the others of its kind onto one card. A message addressed to
+        nobody in particular (a calendar event, a channel) goes alone, in its turn."""
+        table = tables.outbox
+        query = (
+            select(table)
+            .where(
+                table.c.sent_at.is_(None),
+                table.c.due_at <= to_db(now),
+                or_(table.c.claimed_until.is_(None), table.c.claimed_until <= to_db(now)),
+            )
+            .order_by(table.c.due_at, table.c.id)
+            .limit(size * 4)
+        )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        picked: list[OutboxMessage] = []
+        people: set[int] = set()
+        kinds: set[str] = set()
+        for row in (await conn.execute(query)).mappings():
+            if row["member_id"] is None:
+                # Addressed to nobody in particular (a calendar event, the channel): what the
+                # messages planned after it depend on (the Teams link), so it goes alone,
+                # and nothing planned after it goes before it.
+                if not picked:
+                    picked.append(_message(row))
+                break
+            if row["member_id"] in people or row["kind"] in kinds:
+                continue
+            people.add(row["member_id"])
+            if row["kind"] in gathering:
+                kinds.add(row["kind"])
+            picked.append(_message(row))
+            if len(picked) == size:
+                break
+        if picked:
+            await conn.execute(
+                update(table)
+                .where(table.c.id.in_([m.id for m in picked]))
+                .values(claimed_until=to_db(lease_until))
+            )
+        return picked
+
     async def due_of_kind(
         self, conn: AsyncConnection, kind: str, now: datetime
     ) -> list[OutboxMessage]:

@@ -105,6 +105,7 @@ class ConfidentialityFeature:
                 ESCALATION_NOTICE: self.deliver_escalation_notice,
                 SUPERSEDE: self.deliver_supersede,
             },
+            gathering=[KIND_PREFIX + Stage.ESCALATION.value],
             # New members and renewed mandates are found here; the outbox then sends.
             jobs=[
                 RecurringJob(

@@ -132,6 +132,7 @@ class DeclarationsFeature:
                 MEETING_REMINDER: self.deliver_meeting,
                 MEASURE_NOTICE: self.deliver_measure,
             },
+            gathering=[GENERAL_ESCALATION],
             jobs=[
                 RecurringJob(
                     "declarations.plan-follow-ups",

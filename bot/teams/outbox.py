@@ -63,6 +63,7 @@ class OutboxFeature:
                 Action(cards.RETRY, cards.MessageRef, self.retry, SECRETARIAT_PERSONAL),
             ],
             deliveries={UNREACHABLE_NOTICE: self.deliver_unreachable},
+            gathering=[UNREACHABLE_NOTICE],
             on_reachable=[self.deliver_what_waited],
         )
 

@@ -174,6 +174,8 @@ class FeatureSpec:
     jobs: Sequence[RecurringJob] = ()
     on_reachable: Sequence[ReachableHook] = ()
     on_team_install: Sequence[TeamInstallHook] = ()
+    # Outbox kinds whose delivery gathers the other due messages of its kind on one card.
+    gathering: Sequence[str] = ()
 
 
 class Feature(Protocol):
@@ -222,7 +224,7 @@ class Registry:
             self.invokes[invoke.name] = invoke
         for kind, delivery in spec.deliveries.items():
             self._claim(spec.name, "outbox kind", kind)
-            self._dispatcher.register(kind, delivery)
+            self._dispatcher.register(kind, delivery, gathering=kind in spec.gathering)
         for job in spec.jobs:
             self._claim(spec.name, "job", job.name)
             self.jobs.append(job)
