@@ -33,46 +33,8 @@ from bench.committee import signed_committee, wait_healthy  # noqa: E402
 from tests.conftest import APP_ID, APP_PASSWORD, MEMBER, SECRETARIAT  # noqa: E402
 from tests.support import activities  # noqa: E402
 from tests.support.connector import LoopbackConnector  # noqa: E402
+from tests.support.crowd import crowd_roster, open_chats  # noqa: E402
 from tests.support.postgres import free_port  # noqa: E402
-
-
-def _roster(folder: Path, count: int) -> Path:
-    lines = [
-        "email,display_name,organisation,seat,role,active,aad_object_id,mandate_starts_on,mandate_ends_on"
-    ]
-    lines += [
-        f"m{n}@x.org,Membre {n},Org {n},societe_civile,member,oui,"
-        f"00000000-0000-0000-0009-{n:012d},2025-09-01,2027-08-31"
-        for n in range(count)
-    ]
-    path = folder / "many.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-async def _open_chats(database_url: str, service_url: str, count: int) -> None:
-    """Each member has a personal chat with the bot (as after installing the app) and has
-    declared their interests (so that only the commitment's cards are due)."""
-    from bot.storage.database import Database
-    from bot.storage.declarations import DeclarationRepository
-    from bot.storage.repositories import ConversationReferences, MemberRepository
-
-    database = Database(database_url)
-    async with database.transaction() as conn:
-        references = ConversationReferences()
-        for member in await MemberRepository().all(conn):
-            if member.id is None or not member.email.startswith("m"):
-                continue
-            user = f"29:{member.email}"
-            reference = {
-                "activityId": None, "channelId": "msteams", "serviceUrl": service_url,
-                "bot": {"id": "28:committee-bot"}, "user": {"id": user},
-                "conversation": {"id": f"personal-{user}", "conversationType": "personal",
-                                 "tenantId": "tenant-1"},
-            }  # fmt: skip
-            await references.save(conn, f"personal-{user}", "personal", reference, member.id)
-            await DeclarationRepository().add_general(conn, member.id, [], "0" * 64, "fr-CA")
-    await database.dispose()
 
 
 async def _latencies(
@@ -119,10 +81,10 @@ async def fan_out(members: int) -> dict[str, Any]:
         folder = Path(folder_name)
         env = {**signed_committee(connector, folder), "BOT_REMINDER_POLL_SECONDS": "5"}
         subprocess.run(
-            [sys.executable, "-m", "bot", "members", "import", str(_roster(folder, members))],
+            [sys.executable, "-m", "bot", "members", "import", str(crowd_roster(folder, members))],
             env=env, cwd=folder, check=True, capture_output=True,
         )  # fmt: skip
-        await _open_chats(env["DATABASE_URL"], connector.service_url, members)
+        await open_chats(env["DATABASE_URL"], connector.service_url)
         port = free_port()
         env["BOT_PORT"] = str(port)
         process = subprocess.Popen(

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(10.0, alias="BOT_HEADER_TIMEOUT_SECONDS", gt=0)
     body_timeout_seconds: float = Field(10.0, alias="BOT_BODY_TIMEOUT_SECONDS", gt=0)
     reminder_poll_seconds: int = Field(60, alias="BOT_REMINDER_POLL_SECONDS", ge=1)
+    # How long a claimed outbox message is its dispatcher's: longer than any send takes; after
+    # a crash, what was in flight goes again once it runs out.
+    outbox_lease_seconds: int = Field(120, alias="OUTBOX_LEASE_SECONDS", ge=1)
     # What the bot sends on its own, per second (Teams: 50 per app and tenant).
     teams_sends_per_second: float = Field(50, alias="TEAMS_SENDS_PER_SECOND", gt=0, le=50)
     confidentiality_reminder_days: list[int] = Field(

@@ -49,7 +49,11 @@ def build_services(
     audit = AuditLog()
     outbox = Outbox()
     dispatcher = OutboxDispatcher(
-        database, outbox, clock, bucket=TokenBucket(settings.teams_sends_per_second)
+        database,
+        outbox,
+        clock,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        bucket=TokenBucket(settings.teams_sends_per_second),
     )
     reachability = ReachabilityService(database, members, outbox, settings.zone, clock)
     dispatcher.on_unreachable = reachability.unreachable

@@ -71,8 +71,9 @@ class Done:
 # returns SKIPPED, FANNED_OUT, Done, or Sent once Teams took the message; writes go in the
 # `then` of what it returns. It raises on any failure.
 Delivery = Callable[[AsyncConnection, OutboxMessage], Awaitable[str | Sent | Done]]
-# How long a claimed message is left to its dispatcher before another may take it.
-LEASE = timedelta(minutes=5)
+# How long a claimed message is left to its dispatcher before another may take it
+# (OUTBOX_LEASE_SECONDS): longer than any send takes.
+LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)

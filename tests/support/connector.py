@@ -69,6 +69,9 @@ class LoopbackConnector(LoopbackServer):
     # When set, how many more sends are allowed before every send is throttled (429).
     budget: int | None = None
     refused: int = 0
+    # Seconds Teams takes to answer a send it has already taken (a crash in between leaves
+    # the message delivered and its sender not knowing).
+    delay: float = 0.0
     # Teams' rate: sends beyond this many in the last second get 429 (Retry-After 1).
     per_second: float | None = None
     # Conversations whose person removed the app or blocked the bot: Teams answers 403.
@@ -179,6 +182,8 @@ class LoopbackConnector(LoopbackServer):
         self._record(request, body, len(raw))
         answered = f"bot-activity-{next(self._ids)}"
         self.calls[-1].answered_id = answered
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return web.json_response({"id": answered})
 
     async def _update(self, request: web.Request) -> web.Response:

@@ -1,0 +1,110 @@
+"""A bot process killed (SIGKILL) in the middle of a fan-out, then started again: nobody is
+left without their card. What can be sent twice is written down in bot/services/outbox.py:
+only the messages Teams had taken when the process died, before their mark was committed
+(at most the few in flight)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+from bot.services.outbox import PARALLEL
+from tests.conftest import APP_ID, APP_PASSWORD, ROOT, ROSTER, SECRETARIAT, TENANT_ID
+from tests.support.connector import LoopbackConnector
+from tests.support.crowd import commitment_cards, crowd_chat, crowd_roster, open_chats
+from tests.support.postgres import free_port
+
+CROWD = 200
+
+
+async def _healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(600):
+            assert process.poll() is None, "the bot exited"
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise TimeoutError(url)
+
+
+async def _until(condition: Callable[[], bool], within: float) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the fan-out did not get there")
+
+
+async def test_killed_in_the_middle_of_a_fan_out_and_restarted_everyone_gets_the_card(
+    connector: LoopbackConnector, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(ROOT),
+        "MicrosoftAppId": APP_ID,
+        "MicrosoftAppPassword": APP_PASSWORD,
+        "MicrosoftAppTenantId": TENANT_ID,
+        "BOT_OPENID_METADATA_URL": connector.metadata_url,
+        "BOT_LOGIN_URL": connector.token_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'committee.db'}",
+        "BOT_REMINDER_POLL_SECONDS": "1",
+        # What was in flight at the kill goes again when its lease runs out: soon, here.
+        "OUTBOX_LEASE_SECONDS": "3",
+        "BOT_PORT": str(port),
+    }
+
+    def cli(*args: str) -> None:
+        subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path, check=True,
+                       capture_output=True)  # fmt: skip
+
+    cli("members", "import", str(ROSTER))
+    cli("members", "import", str(crowd_roster(tmp_path, CROWD)))
+    await open_chats(env["DATABASE_URL"], connector.service_url)
+    (tmp_path / "fr.md").write_text("Je m’engage à la discrétion.", encoding="utf-8")
+    (tmp_path / "en.md").write_text("I undertake to be discreet.", encoding="utf-8")
+    connector.delay = 0.02  # Teams takes each card, then answers a moment later
+    wanted = {crowd_chat(n) for n in range(CROWD)}
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+    first = start()
+    try:
+        await _healthy(f"http://127.0.0.1:{port}/healthz", first)
+        cli("confidentiality", "publish", "fr.md", "en.md", "--by", SECRETARIAT.email)
+        await _until(lambda: len(commitment_cards(connector.calls)) >= CROWD // 3, 120)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        before = commitment_cards(connector.calls)
+        assert len(before.keys() & wanted) < CROWD, "killed in the middle"
+        second = start()
+        try:
+            await _healthy(f"http://127.0.0.1:{port}/healthz", second)
+            await _until(lambda: wanted <= commitment_cards(connector.calls).keys(), 180)
+            await asyncio.sleep(1.5)  # a tick more: nothing else may go
+        finally:
+            second.terminate()
+            second.wait(timeout=20)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    received = commitment_cards(connector.calls)
+    assert wanted <= received.keys(), "nobody left without their card"
+    twice = sorted(conversation for conversation, count in received.items() if count > 1)
+    assert all(received[c] == 2 for c in twice)
+    assert len(twice) <= PARALLEL, f"only those in flight at the kill: {twice}"
