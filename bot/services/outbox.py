@@ -15,7 +15,8 @@ Each message goes through three steps, none of them holding the database during 
 
 The failure window, written down: a process that dies after Teams took a message and before
 step 3 committed leaves the row leased; when the lease runs out the message is sent again.
-Nothing is lost; at most the one message in flight per crashed process is sent twice.
+Nothing is lost; at most the messages in flight when a process dies (PARALLEL of them) are
+sent twice (tests/test_restart.py kills one in the middle of a fan-out).
 """
 
 from __future__ import annotations

@@ -90,32 +90,6 @@ class Outbox:
             ),
         )
 
-    async def claim_next_due(
-        self, conn: AsyncConnection, now: datetime, lease_until: datetime
-    ) -> OutboxMessage | None:
-        """The oldest due message nobody holds, leased to the caller until `lease_until`
-        (the caller commits the claim before it sends)."""
-        table = tables.outbox
-        query = (
-            select(table)
-            .where(
-                table.c.sent_at.is_(None),
-                table.c.due_at <= to_db(now),
-                or_(table.c.claimed_until.is_(None), table.c.claimed_until <= to_db(now)),
-            )
-            .order_by(table.c.due_at, table.c.id)
-            .limit(1)
-        )
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        row = (await conn.execute(query)).mappings().first()
-        if row is None:
-            return None
-        await conn.execute(
-            update(table).where(table.c.id == row["id"]).values(claimed_until=to_db(lease_until))
-        )
-        return _message(row)
-
     async def claim_batch(
         self,
         conn: AsyncConnection,
@@ -172,7 +146,8 @@ class Outbox:
     async def due_of_kind(
         self, conn: AsyncConnection, kind: str, now: datetime
     ) -> list[OutboxMessage]:
-        """Every unsent message of this kind that is due, locked like claim_next_due."""
+        """Every unsent message of this kind that is due and nobody holds (PostgreSQL: locked
+        for this transaction, as a claim is)."""
         query = (
             select(tables.outbox)
             .where(
