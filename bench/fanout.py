@@ -79,7 +79,7 @@ async def fan_out(members: int) -> dict[str, Any]:
     await connector.start()
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
-        env = {**signed_committee(connector, folder), "BOT_REMINDER_POLL_SECONDS": "5"}
+        env = {**signed_committee(connector, folder), "BOT_REMINDER_POLL_SECONDS": "1"}
         subprocess.run(
             [sys.executable, "-m", "bot", "members", "import", str(crowd_roster(folder, members))],
             env=env, cwd=folder, check=True, capture_output=True,

@@ -78,6 +78,17 @@ LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
+class _Result:
+    """What became of one message of a batch (THROTTLED when Teams said too many)."""
+
+    message: OutboxMessage
+    kind: str
+    activity_id: str | None = None
+    # Sent or skipped with nothing else to write: marked with the rest of its batch.
+    to_mark: bool = False
+
+
+@dataclass(frozen=True)
 class DispatchReport:
     sent: int = 0
     skipped: int = 0
@@ -125,7 +136,7 @@ class OutboxDispatcher:
     async def dispatch_due(self, limit: int = 200) -> DispatchReport:
         """Sends what is due, a few messages at a time (never two for one person at once, so
         each person's messages keep their order), at Teams' pace."""
-        tally = {SENT: 0, SKIPPED: 0, POSTPONED: 0}
+        tally = {SENT: 0, SKIPPED: 0, FANNED_OUT: 0, POSTPONED: 0}
         async with self._running:
             while sum(tally.values()) < limit:
                 now = self._clock()
@@ -137,16 +148,30 @@ class OutboxDispatcher:
                     )
                 if not batch:
                     break
-                outcomes = await asyncio.gather(*(self._deliver(m, now) for m in batch))
+                results = await asyncio.gather(*(self._deliver(m, now) for m in batch))
+                # What is left to mark is marked together: one short transaction a batch.
+                unmarked = [r for r in results if r.to_mark]
+                if unmarked:
+                    async with self._db.transaction() as conn:
+                        for result in unmarked:
+                            await self._outbox.mark(
+                                conn, result.message.id, result.kind, result.activity_id
+                            )
+                outcomes = [result.kind for result in results]
                 for outcome in outcomes:
                     tally[outcome if outcome in tally else POSTPONED] += 1
                 if THROTTLED in outcomes:
                     break
+            else:
+                # The round's limit reached with more due: the rest in a round of its own, now,
+                # not at the next tick (a minute away in production).
+                self._come_back_in(0)
         return DispatchReport(tally[SENT], tally[SKIPPED], tally[POSTPONED])
 
-    async def _deliver(self, message: OutboxMessage, now: datetime) -> str:
-        """One message: sent (or skipped, or handed on) and marked; or postponed as the error
-        policy says. Returns what became of it (THROTTLED when Teams said too many)."""
+    async def _deliver(self, message: OutboxMessage, now: datetime) -> _Result:
+        """One message: sent (or skipped, or handed on), or postponed as the error policy
+        says. An outcome that brings writes is marked here, with them; the others are left
+        for the caller to mark together."""
         # Never faster than Teams allows: a fraction of a second when it says so.
         while (wait := self._bucket.take()) > 0:
             await asyncio.sleep(wait)
@@ -167,8 +192,8 @@ class OutboxDispatcher:
                 await self.on_unreachable(message.member_id, reason)
             if isinstance(error, DeliveryFailed) and error.throttled:
                 self._throttled(now, retry_in)
-                return THROTTLED
-            return POSTPONED
+                return _Result(message, THROTTLED)
+            return _Result(message, POSTPONED)
         self._bucket.recover()
         if isinstance(outcome, Sent):
             kind, activity_id, then = SENT, outcome.activity_id, outcome.then
@@ -176,11 +201,12 @@ class OutboxDispatcher:
             kind, activity_id, then = outcome.kind, None, outcome.then
         else:
             kind, activity_id, then = outcome, None, None
+        if then is None:
+            return _Result(message, kind, activity_id, to_mark=True)
         async with self._db.transaction() as conn:
-            if then is not None:
-                await then(conn)
+            await then(conn)
             await self._outbox.mark(conn, message.id, kind, activity_id)
-        return kind
+        return _Result(message, kind, activity_id)
 
     def _throttled(self, now: datetime, retry_in: timedelta) -> None:
         """Teams said too many: slower from now on, nothing more until it said, then a round
