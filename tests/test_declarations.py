@@ -432,3 +432,17 @@ async def test_the_secretariat_exports_the_follow_up_without_contents(bot: Runni
     amelie = next(r for r in rows if r[0] == "Amélie Côté")
     assert amelie[2] == "À jour"
     assert "Administratrice" not in text, "who declared, never what"
+
+
+async def test_asked_in_a_group_chat_the_declaration_goes_to_the_personal_chat(
+    bot: RunningBot,
+) -> None:
+    await _open_chat(bot, MEMBER)
+    bot.connector.clear()
+    group = "19:group-chat-with-the-bot@thread.v2"
+    await _say(bot, MEMBER, "déclarer", conversation_id=group, conversation_type="groupChat")
+    await bot.connector.wait_for_replies(2)
+    assert bot.connector.cards(group) == [], "nothing of a declaration in the group"
+    [said] = [r["text"] for r in bot.connector.replies(group)]
+    assert said.startswith("Je vous ai répondu en privé")
+    assert texts(bot.connector.cards(CHAT)[-1])[0] == "Déclaration d’intérêts"
