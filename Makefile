@@ -7,7 +7,7 @@ PLAYGROUND := playground/node_modules/.package-lock.json
 
 # Installs exactly what requirements.txt pins, hashes checked: a fresh machine next year gets
 # the versions CI ran. Change a dependency in pyproject.toml, then `make lock` on purpose.
-$(VENV)/.installed: pyproject.toml requirements.txt
+$(VENV)/.installed: pyproject.toml uv.lock requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.txt
@@ -32,12 +32,14 @@ lint: $(VENV)/.installed
 test: install lint
 	$(PY) -m pytest -q
 
-# Re-pins requirements.txt from pyproject.toml, keeping current pins where they still fit
-# (add --upgrade-package NAME to move one on purpose).
+# Re-pins the lock: uv.lock is resolved from pyproject.toml, keeping current pins where they
+# still fit (add --upgrade-package NAME to move one on purpose), and requirements.txt is its
+# export with hashes, which `make` installs with pip (no uv needed to run or test).
 lock: $(VENV)/.installed
 	$(VENV)/bin/pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
-	  --python-version 3.11 --custom-compile-command "make lock" --quiet -o requirements.txt
+	$(VENV)/bin/uv lock --python 3.11 --quiet
+	$(VENV)/bin/uv export --frozen --extra dev --no-emit-project --format requirements-txt \
+	  --quiet -o requirements.txt
 
 bench: install
 	$(PY) bench/run.py
