@@ -54,6 +54,31 @@ async def _member_id(bot: RunningBot, user: TeamsUser) -> int:
         return int((await conn.execute(query)).scalar_one())
 
 
+async def _register_people(
+    database_url: str, folder: Path, prefix: str, count: int
+) -> list[TeamsUser]:
+    """The demo committee and `count` more members, each with their Entra id."""
+    people = [
+        TeamsUser(
+            f"29:{prefix}{n}",
+            f"00000000-0000-0000-{sum(map(ord, prefix)) % 10000:04d}-{n:012d}",
+            f"Membre {prefix} {n:02d}",
+            f"{prefix}{n}@example.org",
+        )
+        for n in range(1, count + 1)
+    ]
+    lines = ROSTER.read_text(encoding="utf-8").splitlines()
+    lines += [
+        f"{p.email},{p.name},Organisme {p.name},societe_civile,member,oui,{p.aad_object_id},"
+        "2025-09-01,2027-08-31"
+        for p in people
+    ]
+    roster = folder / f"{prefix}.csv"
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    await import_roster(database_url, roster)
+    return people
+
+
 def _commitment_cards(bot: RunningBot, user: TeamsUser) -> list[dict[str, Any]]:
     return [
         card
@@ -125,24 +150,7 @@ async def test_under_throttling_every_member_gets_exactly_one_card(
     connector: LoopbackConnector, database_url: str, tmp_path: Path
 ) -> None:
     """Teams allows a few sends a second and answers 429 beyond: nobody is lost or doubled."""
-    people = [
-        TeamsUser(
-            f"29:member{n}",
-            f"00000000-0000-0000-0000-{n:012d}",
-            f"Membre {n:02d}",
-            f"membre{n}@example.org",
-        )
-        for n in range(1, 21)
-    ]
-    roster = tmp_path / "twenty.csv"
-    lines = ROSTER.read_text(encoding="utf-8").splitlines()
-    lines += [
-        f"{p.email},{p.name},Organisme {p.name},societe_civile,member,oui,{p.aad_object_id},"
-        "2025-09-01,2027-08-31"
-        for p in people
-    ]
-    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    await import_roster(database_url, roster)
+    people = await _register_people(database_url, tmp_path, "member", 20)
     async with serve(signed_settings(connector, database_url), connector) as bot:
         for person in people:
             await _open_chat(bot, person)
@@ -334,19 +342,7 @@ async def test_two_replicas_on_one_database_send_each_card_once(
 ) -> None:
     import asyncio
 
-    people = [
-        TeamsUser(f"29:r{n}", f"00000000-0000-0000-0001-{n:012d}", f"R {n:02d}", f"r{n}@x.org")
-        for n in range(1, 31)
-    ]
-    roster = tmp_path / "thirty.csv"
-    lines = ROSTER.read_text(encoding="utf-8").splitlines()
-    lines += [
-        f"{p.email},{p.name},Org {p.name},societe_civile,member,oui,{p.aad_object_id},"
-        "2025-09-01,2027-08-31"
-        for p in people
-    ]
-    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    await import_roster(database_url, roster)
+    people = await _register_people(database_url, tmp_path, "replica", 30)
     settings = signed_settings(connector, database_url)
     async with serve(settings, connector) as first, serve(settings, connector) as second:
         for person in people:
@@ -409,19 +405,7 @@ def test_the_pace_stays_within_teams_limit_in_any_second_and_slows_after_a_429()
 async def test_a_429_storm_stops_the_round_and_each_card_goes_out_once_after(
     connector: LoopbackConnector, database_url: str, tmp_path: Path
 ) -> None:
-    people = [
-        TeamsUser(f"29:s{n}", f"00000000-0000-0000-0002-{n:012d}", f"S {n:02d}", f"s{n}@x.org")
-        for n in range(1, 21)
-    ]
-    roster = tmp_path / "twenty.csv"
-    lines = ROSTER.read_text(encoding="utf-8").splitlines()
-    lines += [
-        f"{p.email},{p.name},Org {p.name},societe_civile,member,oui,{p.aad_object_id},"
-        "2025-09-01,2027-08-31"
-        for p in people
-    ]
-    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    await import_roster(database_url, roster)
+    people = await _register_people(database_url, tmp_path, "storm", 20)
     async with serve(signed_settings(connector, database_url), connector) as bot:
         for person in people:
             await _open_chat(bot, person)

@@ -892,3 +892,28 @@ async def test_changing_the_agenda_patches_the_event_and_tells_members_what_chan
             )
         ]
     assert actions.count("meeting.changed") == 1
+
+
+async def test_an_ics_consent_naming_no_meeting_uploads_nothing_and_says_so(
+    bot: RunningBot,
+) -> None:
+    """The consent's parameters come back from the client: a forged meeting id is refused in
+    words, with no upload and no error trace."""
+    from tests.conftest import MEMBER
+    from tests.support import activities
+    from tests.test_confidentiality import _open_chat, _who
+
+    await _open_chat(bot, MEMBER)
+    bot.connector.clear()
+    context = {"offer": "meetings.ics", "locale": "fr-CA", "params": {"meeting": "999"}}
+    consent = activities.file_consent_accepted(
+        bot.connector.service_url,
+        context,
+        {"name": "x.ics", "uploadUrl": bot.connector.base_url + "/upload/forged.ics",
+         "contentUrl": "https://contoso.sharepoint.com/x.ics", "uniqueId": "f"},
+        **_who(MEMBER),
+    )  # fmt: skip
+    assert (await bot.post(consent)).status == 200
+    assert "forged.ics" not in bot.connector.uploads
+    [said] = [r.get("text") for r in bot.connector.replies(f"personal-{MEMBER.id}")]
+    assert said == "Je ne sais plus de quel fichier il s’agit. Demandez-le de nouveau."

@@ -485,12 +485,6 @@ class ConfidentialityService:
             return None
         return EscalationNotice(recipient, current, still, int(message.payload.get("days", 0)))
 
-    async def mark_covered(
-        self, conn: AsyncConnection, messages: list[OutboxMessage], outcome: str
-    ) -> None:
-        for message in messages:
-            await self._outbox.mark(conn, message.id, outcome)
-
 
 def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -499,12 +499,6 @@ class DeclarationsService:
                 overdue.append(found.about)
         return follow_up.member, sorted(overdue, key=lambda m: m.display_name), covered
 
-    async def mark_covered(
-        self, conn: AsyncConnection, messages: list[OutboxMessage], activity_id: str | None
-    ) -> None:
-        for message in messages:
-            await self._outbox.mark(conn, message.id, "sent", activity_id)
-
     async def meeting_follow_up(
         self, conn: AsyncConnection, message: OutboxMessage
     ) -> tuple[Member, MeetingAsk] | None:

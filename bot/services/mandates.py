@@ -18,7 +18,7 @@ from bot.domain import mandates as rules
 from bot.domain.audit import AuditEvent
 from bot.domain.mandates import Answer, Decision, Mandate, MandateStatus, Seats
 from bot.domain.members import Member, Role, SeatCategory, normalise_email
-from bot.locale import Translator, format_day
+from bot.locale import Translator
 from bot.services.spreadsheet import to_csv
 from bot.storage.database import Database, utcnow
 from bot.storage.mandates import MandateRepository
@@ -349,7 +349,3 @@ class MandatesService:
         if message.kind != ENDED_NOTICE and mandate.status is not MandateStatus.CURRENT:
             return None
         return ReminderWork(recipient, member, mandate, int(message.payload.get("days", 0)))
-
-
-def day_text(tr: Translator, day: date, zone: ZoneInfo) -> str:
-    return format_day(tr, datetime.combine(day, time(12), tzinfo=zone), zone)

@@ -723,6 +723,10 @@ class MeetingsService:
                 )
             return await self._meetings.get(conn, meeting_id)
 
+    async def get(self, meeting_id: int) -> Meeting | None:
+        async with self._db.read() as conn:
+            return await self._meetings.get(conn, meeting_id)
+
     async def all(self) -> list[Meeting]:
         async with self._db.read() as conn:
             return await self._meetings.all(conn)

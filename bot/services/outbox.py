@@ -223,6 +223,15 @@ class OutboxDispatcher:
         with contextlib.suppress(RuntimeError):
             self.kick()
 
+    async def mark_covered(
+        self,
+        conn: AsyncConnection,
+        messages: list[OutboxMessage],
+        outcome: str,
+        activity_id: str | None = None,
+    ) -> None:
+        await self._outbox.mark_covered(conn, messages, outcome, activity_id)
+
     def kick(self) -> None:
         """Deliver now, in the background, what became deliverable (a person just arrived)."""
         task = asyncio.get_running_loop().create_task(self.dispatch_due())

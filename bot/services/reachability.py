@@ -130,9 +130,3 @@ class ReachabilityService:
         if not listed:
             return None
         return clerk, listed, batch[1:]
-
-    async def mark_covered(
-        self, conn: AsyncConnection, messages: list[OutboxMessage], activity_id: str | None
-    ) -> None:
-        for message in messages:
-            await self._outbox.mark(conn, message.id, "sent", activity_id)

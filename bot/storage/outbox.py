@@ -185,6 +185,18 @@ class Outbox:
             )
         )
 
+    async def mark_covered(
+        self,
+        conn: AsyncConnection,
+        messages: list[OutboxMessage],
+        outcome: str,
+        activity_id: str | None = None,
+    ) -> None:
+        """Messages another one's card covered (an escalation, a list of who is overdue or
+        unreachable): marked with that card's outcome, never sent on their own."""
+        for message in messages:
+            await self.mark(conn, message.id, outcome, activity_id)
+
     async def sent_under(self, conn: AsyncConnection, prefix: str) -> list[OutboxMessage]:
         """The messages sent (Teams took them) whose keys start with `prefix`."""
         key = tables.outbox.c.dedupe_key

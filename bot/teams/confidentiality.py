@@ -260,7 +260,7 @@ class ConfidentialityFeature:
 
             async def fan_out(writing: AsyncConnection) -> None:
                 await self._service.plan_escalation_notices(writing, message, overdue)
-                await self._service.mark_covered(writing, covered, FANNED_OUT)
+                await self._dispatcher.mark_covered(writing, covered, FANNED_OUT)
 
             return Done(FANNED_OUT, fan_out)
         member = follow_up.member

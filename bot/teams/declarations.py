@@ -27,7 +27,7 @@ from bot.services.declarations import (
     DeclarationsService,
 )
 from bot.services.meetings import MeetingsService
-from bot.services.outbox import SKIPPED, OutboxDispatcher, Sent
+from bot.services.outbox import SENT, SKIPPED, OutboxDispatcher, Sent
 from bot.storage.database import Database
 from bot.storage.outbox import OutboxMessage
 from bot.teams import declarations_cards as cards
@@ -334,7 +334,7 @@ class DeclarationsFeature:
             sent = await self._messenger.send(conn, clerk, as_message(card))
 
             async def covered_too(writing: AsyncConnection) -> None:
-                await self._service.mark_covered(writing, covered, sent)
+                await self._dispatcher.mark_covered(writing, covered, SENT, sent)
 
             return Sent(sent, covered_too)
         if message.kind == GENERAL_REMINDER:

@@ -26,6 +26,10 @@ FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 
 
+class FileGone(LookupError):
+    """An offer's file cannot be produced: what its parameters name does not exist."""
+
+
 class _UploadInfo(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -107,6 +111,9 @@ class FileConsents:
             # Expected, not a bug: the person can press the export button again.
             log.warning("File %s not uploaded: %s", offer.key, error)
             await turn.send_text(turn.tr.t("file.upload_failed"))
+        except FileGone:
+            # What the consent named (its parameters come back from the client) is not there.
+            await turn.send_text(turn.tr.t("file.unknown"))
         return InvokeResponse(status=200)
 
     async def _upload(self, turn: Turn, offer: FileOffer, consent: _Consent) -> None:

@@ -49,7 +49,7 @@ from bot.storage.outbox import OutboxMessage
 from bot.teams import meetings_cards as cards
 from bot.teams.cards import Card, as_message, bilingual, notice
 from bot.teams.delivery import ProactiveMessenger
-from bot.teams.files import FileConsents
+from bot.teams.files import FileConsents, FileGone
 from bot.teams.platform import (
     MEMBERS,
     SECRETARIAT_PERSONAL,
@@ -212,7 +212,7 @@ class MeetingsFeature:
         return cards.in_channel_answered(shared, turn.tr, outcome.answer)
 
     async def offer_ics(self, turn: Turn, data: cards.MeetingRef) -> Card:
-        meeting = await self._meeting(data.meeting)
+        meeting = await self._service.get(data.meeting)
         if meeting is None or not turn.is_personal:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         await self._files.offer(turn, ICS_OFFER, {"meeting": str(meeting.id)})
@@ -220,11 +220,10 @@ class MeetingsFeature:
         return cards.personal_card(turn.tr, meeting, self._zone, answer=answer)
 
     async def ics_file(self, turn: Turn, params: dict[str, str]) -> GeneratedFile:
-        meeting = await self._meeting(
-            int(params.get("meeting", "0") or 0) if params.get("meeting", "").isdigit() else 0
-        )
+        wanted = params.get("meeting", "")
+        meeting = await self._service.get(int(wanted)) if wanted.isdigit() else None
         if meeting is None:
-            raise LookupError("no such meeting")
+            raise FileGone(f"no meeting {wanted!r}")
         description = "\n\n".join(
             self._agenda_text(self._catalogues.all[language], meeting.plan)
             for language in ("fr-CA", "en")
@@ -234,9 +233,6 @@ class MeetingsFeature:
             turn.tr.t("meetings.ics_description"),
             ics_invitation(meeting, self._zone, description, "committee-bot"),
         )
-
-    async def _meeting(self, meeting_id: int) -> Meeting | None:
-        return next((m for m in await self._service.all() if m.id == meeting_id), None)
 
     # --- the committee's channel ----------------------------------------------------------
 
@@ -275,13 +271,13 @@ class MeetingsFeature:
         return cards.attendance_table(turn.tr, meeting, shown, count, self._zone)
 
     async def move_form(self, turn: Turn, data: cards.MeetingRef) -> Card:
-        meeting = await self._meeting(data.meeting)
+        meeting = await self._service.get(data.meeting)
         if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         return cards.move_form(turn.tr, meeting)
 
     async def move(self, turn: Turn, data: cards.MovePayload) -> Card:
-        meeting = await self._meeting(data.meeting)
+        meeting = await self._service.get(data.meeting)
         if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         day, start = cards.parse_day(data.date), cards.parse_time(data.start)
@@ -307,7 +303,7 @@ class MeetingsFeature:
         return cards.move_form(turn.tr, meeting, typed=data, errors=errors)
 
     async def cancel_ask(self, turn: Turn, data: cards.MeetingRef) -> Card:
-        meeting = await self._meeting(data.meeting)
+        meeting = await self._service.get(data.meeting)
         if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         return cards.cancel_question(turn.tr, meeting, self._zone)
@@ -320,7 +316,7 @@ class MeetingsFeature:
         return cards.about(turn.tr, "meetings.cancelled_done", cancelled, self._zone)
 
     async def minutes_form(self, turn: Turn, data: cards.MeetingRef) -> Card:
-        meeting = await self._meeting(data.meeting)
+        meeting = await self._service.get(data.meeting)
         if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         return cards.minutes_form(turn.tr, meeting, self._zone)

@@ -155,6 +155,38 @@ def next_meeting(
     return card(body, actions)
 
 
+def duration_field(tr: Translator, value: str) -> dict[str, Any]:
+    required = tr.t("confidentiality.error.empty_field")
+    return text_input(
+        "duration", tr.t("meetings.field.duration"), value=value, required=True, error=required
+    )
+
+
+def when_fields(tr: Translator, day: str, start: str, duration: str) -> list[dict[str, Any]]:
+    """Date, start and length of a meeting, each labelled and required."""
+    required = tr.t("confidentiality.error.empty_field")
+    return [
+        date_input("date", tr.t("meetings.field.date"), value=day, required=True, error=required),
+        time_input(
+            "start", tr.t("meetings.field.start"), value=start, required=True, error=required
+        ),
+        duration_field(tr, duration),
+    ]
+
+
+def agenda_field(tr: Translator, value: str, *, required: bool) -> dict[str, Any]:
+    """The agenda, one item per line (« item — presenter »)."""
+    return text_input(
+        "agenda",
+        tr.t("meetings.field.agenda"),
+        value=value,
+        required=required,
+        error=tr.t("confidentiality.error.empty_field") if required else None,
+        multiline=True,
+        placeholder=tr.t("meetings.field.agenda_hint"),
+    )
+
+
 def schedule_form(
     tr: Translator,
     proposed: date,
@@ -190,28 +222,8 @@ def schedule_form(
             [(kind.value, tr.t(f"meetings.kind.{kind.value}")) for kind in MeetingKind],
             value=data.kind,
         ),
-        date_input(
-            "date", tr.t("meetings.field.date"), value=data.date, required=True, error=required
-        ),
-        time_input(
-            "start", tr.t("meetings.field.start"), value=data.start, required=True, error=required
-        ),
-        text_input(
-            "duration",
-            tr.t("meetings.field.duration"),
-            value=data.duration,
-            required=True,
-            error=required,
-        ),
-        text_input(
-            "agenda",
-            tr.t("meetings.field.agenda"),
-            value=data.agenda,
-            required=True,
-            error=required,
-            multiline=True,
-            placeholder=tr.t("meetings.field.agenda_hint"),
-        ),
+        *when_fields(tr, data.date, data.start, data.duration),
+        agenda_field(tr, data.agenda, required=True),
         text_input("note", tr.t("meetings.field.note"), value=data.note, multiline=True),
     ]
     actions = [execute(tr.t("meetings.schedule_button"), SCHEDULE)]
@@ -405,33 +417,12 @@ def move_form(
             for item in meeting.plan.agenda
         ),
     )
-    required = tr.t("confidentiality.error.empty_field")
     body = [
         title(tr.t("meetings.move_title")),
         paragraph(f"**{meeting.plan.title}**"),
         *[error_line(text) for text in errors],
-        date_input(
-            "date", tr.t("meetings.field.date"), value=data.date, required=True, error=required
-        ),
-        time_input(
-            "start", tr.t("meetings.field.start"), value=data.start, required=True, error=required
-        ),
-        text_input(
-            "duration",
-            tr.t("meetings.field.duration"),
-            value=data.duration,
-            required=True,
-            error=required,
-        ),
-        text_input(
-            "agenda",
-            tr.t("meetings.field.agenda"),
-            value=data.agenda or "",
-            required=True,
-            error=required,
-            multiline=True,
-            placeholder=tr.t("meetings.field.agenda_hint"),
-        ),
+        *when_fields(tr, data.date, data.start, data.duration),
+        agenda_field(tr, data.agenda or "", required=True),
         paragraph(tr.t("meetings.move_hint"), isSubtle=True),
     ]
     return card(

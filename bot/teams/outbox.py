@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.members import Member
 from bot.locale import Catalogues
-from bot.services.outbox import SKIPPED, OutboxDispatcher, Sent
+from bot.services.outbox import SENT, SKIPPED, OutboxDispatcher, Sent
 from bot.services.reachability import UNREACHABLE_NOTICE, ReachabilityService
 from bot.storage.database import Database
 from bot.storage.outbox import Outbox, OutboxMessage
@@ -105,6 +105,6 @@ class OutboxFeature:
         )
 
         async def covered_too(writing: AsyncConnection) -> None:
-            await self._reachability.mark_covered(writing, covered, sent)
+            await self._dispatcher.mark_covered(writing, covered, SENT, sent)
 
         return Sent(sent, covered_too)

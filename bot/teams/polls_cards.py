@@ -24,6 +24,7 @@ from bot.teams.cards import (
     time_input,
     title,
 )
+from bot.teams.meetings_cards import agenda_field, duration_field
 
 OPEN = "polls.open"
 NEW = "polls.new"
@@ -102,20 +103,8 @@ def poll_form(
             error=required,
             max_length=200,
         ),
-        text_input(
-            "duration",
-            tr.t("meetings.field.duration"),
-            value=data.duration,
-            required=True,
-            error=required,
-        ),
-        text_input(
-            "agenda",
-            tr.t("meetings.field.agenda"),
-            value=data.agenda,
-            multiline=True,
-            placeholder=tr.t("meetings.field.agenda_hint"),
-        ),
+        duration_field(tr, data.duration),
+        agenda_field(tr, data.agenda, required=False),
     ]
     for n in SLOTS:
         body += [
