@@ -15,6 +15,8 @@ from datetime import datetime
 import aiohttp
 from aiohttp import web
 
+from bot.downloads import DocumentDownloads
+from bot.graph import build_graph
 from bot.locale import Catalogues
 from bot.scheduling.jobs import RecurringJob, build_scheduler
 from bot.services.build import Services, build_services
@@ -35,6 +37,7 @@ class Components:
     catalogues: Catalogues
     services: Services
     transport: TeamsTransport
+    downloads: DocumentDownloads
 
     @property
     def dispatcher(self) -> OutboxDispatcher:
@@ -60,6 +63,7 @@ def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web
     app.cleanup_ctx.append(_lifetime)
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/documents/{document:\\d+}", _document)
     return app
 
 
@@ -69,8 +73,11 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     await database.upgrade()
     session = aiohttp.ClientSession()
     catalogues = Catalogues()
-    services = build_services(settings, database, app[CLOCK])
-    transport = build_transport(settings, database, session, catalogues, services, app[CLOCK])
+    graph = build_graph(settings, session)
+    services = build_services(settings, database, app[CLOCK], session=session, graph=graph)
+    transport = build_transport(
+        settings, database, session, catalogues, services, app[CLOCK], graph
+    )
     await transport.authenticator.warm_up()
 
     async def forget_old_deliveries() -> None:
@@ -90,7 +97,8 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         ],
         settings.timezone,
     )
-    app[COMPONENTS] = Components(settings, database, catalogues, services, transport)
+    downloads = DocumentDownloads(services.documents, catalogues, app[CLOCK])
+    app[COMPONENTS] = Components(settings, database, catalogues, services, transport, downloads)
     scheduler.start()
     mode = (
         "local mode (no MicrosoftAppId): unsigned activities, loopback only"
@@ -103,6 +111,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     finally:
         scheduler.shutdown(wait=False)
         await services.dispatcher.drain()
+        await services.documents.stop()
         await session.close()
         await database.dispose()
 
@@ -113,6 +122,10 @@ async def _return_freed_memory() -> None:
 
 async def _messages(request: web.Request) -> web.StreamResponse:
     return await request.app[COMPONENTS].transport.endpoint.handle(request)
+
+
+async def _document(request: web.Request) -> web.StreamResponse:
+    return await request.app[COMPONENTS].downloads.handle(request)
 
 
 async def _healthz(request: web.Request) -> web.Response:

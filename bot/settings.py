@@ -116,6 +116,16 @@ class Settings(BaseSettings):
     )
     mandate_years: int = Field(2, alias="MANDATE_YEARS", ge=1, le=10)
     mandate_max_renewals: int = Field(0, alias="MANDATE_MAX_RENEWALS", ge=0)
+    # Documents: the largest file accepted, where local mode keeps files, and its links.
+    documents_max_mb: int = Field(250, alias="DOCUMENTS_MAX_MB", ge=1, le=250_000)
+    documents_dir: Path = Field(Path("./data/documents"), alias="DOCUMENTS_DIR")
+    # Signs local download links; empty: a random secret per process (links then end at a
+    # restart, as they would within the hour anyway).
+    documents_link_secret: SecretStr = Field(SecretStr(""), alias="DOCUMENTS_LINK_SECRET")
+    documents_link_minutes: int = Field(60, alias="DOCUMENTS_LINK_MINUTES", ge=1, le=24 * 60)
+    # The address people's browsers reach the bot at (local download links); empty: the
+    # address it listens on.
+    public_url: str = Field("", alias="BOT_PUBLIC_URL")
     composition_bounds: str = Field(
         "societe_civile=6-8,secretariat_conseil_tresor=2-2,ministere_organisme_public=2-2",
         alias="COMPOSITION_BOUNDS",
@@ -214,6 +224,14 @@ class Settings(BaseSettings):
             return self.graph_login_url
         tenant = self.graph_tenant_id or self.microsoft_app_tenant_id or "common"
         return f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+
+    @property
+    def documents_max_bytes(self) -> int:
+        return self.documents_max_mb * 1024 * 1024
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -53,7 +53,15 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     """Settings come only from what a test sets: no developer `.env`, no stray variables."""
     for name in list(os.environ):
         if name.startswith(
-            ("Microsoft", "BOT_", "DATABASE_URL", "CONFIDENTIALITY_", "GRAPH_", "COMMITTEE_")
+            (
+                "Microsoft",
+                "BOT_",
+                "DATABASE_URL",
+                "CONFIDENTIALITY_",
+                "GRAPH_",
+                "COMMITTEE_",
+                "DOCUMENTS_",
+            )
         ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)

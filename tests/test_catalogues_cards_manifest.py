@@ -32,6 +32,7 @@ from bot.domain.declarations import (
     Measure,
     MeetingDeclaration,
 )
+from bot.domain.documents import Denial, Document, DocumentStatus, StoredIn
 from bot.domain.mandates import Answer as MandateAnswer
 from bot.domain.mandates import Decision as MandateDecision
 from bot.domain.mandates import Mandate, MandateStatus, Seats
@@ -55,6 +56,7 @@ from bot.domain.members import Member, Role, SeatCategory
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
 from bot.services.build import build_services
 from bot.services.declarations import GeneralRow, MeetingAsk, MeetingRow
+from bot.services.documents import Listed, Place
 from bot.services.meetings import CSV_COLUMNS
 from bot.services.polls import PollResults
 from bot.services.reachability import Unreachable
@@ -64,6 +66,7 @@ from bot.storage.outbox import OutboxMessage
 from bot.teams import cards, outbox_cards
 from bot.teams import confidentiality_cards as conf_cards
 from bot.teams import declarations_cards as decl_cards
+from bot.teams import documents_cards as doc_cards
 from bot.teams import mandates_cards as mandate_cards
 from bot.teams import meetings_cards as meeting_cards
 from bot.teams import polls_cards as poll_cards
@@ -151,6 +154,7 @@ _FAMILIES = (
     | {f"outbox.feature.{f}" for f in OUTBOX_FEATURES}
     | {f"outbox.reason.{r}" for r in ("never_installed", "removed_or_blocked")}
     | {f"meetings.csv.{column}" for column in CSV_COLUMNS}
+    | {d.value for d in Denial}
 )
 
 
@@ -219,6 +223,19 @@ MEETING = Meeting(
     "camille@x.org",
     event_id="AAMk-1",
     join_url="https://teams.microsoft.com/l/meetup-join/1",
+)
+DOCUMENT = Document(
+    5,
+    "Plan d’action 2027-2029 — version de travail.docx",
+    1,
+    "Varia",
+    True,
+    "Les engagements proposés, à commenter avant la réunion.",
+    3,
+    AT,
+    DocumentStatus.READY,
+    StoredIn.SHAREPOINT,
+    web_url="https://contoso.sharepoint.com/d/5",
 )
 MEETING_NO_LINK = Meeting(
     2, PLAN, PLAN.starts_at(ZONE), MeetingStatus.SCHEDULED, CalendarState.NONE, "camille@x.org"
@@ -482,6 +499,51 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         ),
         "cadence": meeting_cards.cadence_notice(tr, "meetings.cadence.six_months", True),
         "changed": meeting_cards.about(tr, "meetings.changed_done", MEETING, ZONE),
+        "share form": doc_cards.share_form(
+            tr,
+            DOCUMENT,
+            [Place("general"), Place("m1", MEETING), Place("m1i0", MEETING, "Varia")],
+            ZONE,
+            typed=doc_cards.SharePayload(document=5, place="m1i0", confidential="true"),
+            errors=[tr.t("documents.refused.description")],
+        ),
+        "share form, long": doc_cards.share_form(
+            tr, DOCUMENT, [Place("general")] + [Place(f"m{n}", MEETING) for n in range(8)], ZONE
+        ),
+        "uploading": doc_cards.uploading(tr, DOCUMENT),
+        "confidential folder open": doc_cards.exposed(tr, DOCUMENT),
+        "document refused": doc_cards.refused(tr, "documents.refused.size", 250),
+        "document stored": doc_cards.stored(
+            tr, DOCUMENT, MEETING, ZONE, "https://contoso.sharepoint.com/d/5"
+        ),
+        "document stored, local": doc_cards.stored(tr, DOCUMENT, None, ZONE, None),
+        "document failed": doc_cards.failed(tr, DOCUMENT, "documents.failed.unavailable", 250),
+        "document too large": doc_cards.failed(tr, DOCUMENT, "documents.refused.size", 250),
+        "document in channel": doc_cards.channel_card(
+            tr, DOCUMENT, MEETING, "Amélie Côté", ZONE, "https://contoso.sharepoint.com/d/5"
+        ),
+        "document in channel, local": doc_cards.channel_card(
+            tr, DOCUMENT, None, "Amélie Côté", ZONE, None
+        ),
+        "document to open": doc_cards.open_card(tr, DOCUMENT, "http://127.0.0.1/d/5", None),
+        "document denied": doc_cards.open_card(tr, DOCUMENT, None, Denial.COMMITMENT),
+        "documents": doc_cards.documents_list(
+            tr,
+            [
+                Listed(DOCUMENT, MEETING, "Amélie Côté", None, "https://x.sharepoint.com/5"),
+                Listed(replace(DOCUMENT, id=6), MEETING, "Camille", Denial.COMMITMENT, None),
+                Listed(replace(DOCUMENT, id=7), MEETING, "Camille", Denial.CONFLICT, None),
+                Listed(
+                    replace(DOCUMENT, id=8, status=DocumentStatus.MISSING, meeting_id=None),
+                    None,
+                    "Camille",
+                    None,
+                    None,
+                ),
+            ],
+            ZONE,
+        ),
+        "documents, none": doc_cards.documents_list(tr, [], ZONE),
         "preview": conf_cards.preview(tr, 2, 7),
         "publish form, with what changed": conf_cards.publish_form(
             tr, text_fr="a", text_en="b", summary_fr="c", summary_en="d", asks_summary=True

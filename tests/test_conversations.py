@@ -88,6 +88,7 @@ async def test_help_shows_secretariat_commands_only_to_the_secretariat(bot: Runn
         "Mon engagement": {"command": "confidentiality"},
         "Réunions": {"command": "meetings"},
         "Déclarer": {"command": "declare"},
+        "Documents": {"command": "documents"},
     }
     assert "confidentialité statut" in texts(secretariat_card)
 
@@ -267,6 +268,7 @@ async def test_every_help_button_reaches_its_command(bot: RunningBot) -> None:
         "Réunions",
         "Planifier…",
         "Déclarer",
+        "Documents",
     ]
     for button in buttons_of(help_card):
         bot.connector.clear()

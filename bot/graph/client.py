@@ -107,6 +107,7 @@ class GraphClient:
         path: str,
         *,
         json: Mapping[str, Any] | None = None,
+        data: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         mailbox: str | None = None,
         permission: str = "",
@@ -118,9 +119,10 @@ class GraphClient:
         transaction: the outbox itself postpones and tries again)."""
         gate = self._mailbox_gate(mailbox)
         async with gate:
+            call = _Call(method, path, json, data, headers, permission)
             if not patient:
-                return await self._once(method, path, json, headers, permission)
-            return await self._with_retries(method, path, json, headers, permission)
+                return await self._once(call)
+            return await self._with_retries(call)
 
     def _mailbox_gate(self, mailbox: str | None) -> asyncio.Semaphore:
         key = (mailbox or "").lower()
@@ -128,17 +130,10 @@ class GraphClient:
             self._mailboxes[key] = asyncio.Semaphore(self._per_mailbox)
         return self._mailboxes[key]
 
-    async def _with_retries(
-        self,
-        method: str,
-        path: str,
-        json: Mapping[str, Any] | None,
-        headers: Mapping[str, str] | None,
-        permission: str,
-    ) -> GraphResponse:
+    async def _with_retries(self, call: _Call) -> GraphResponse:
         for attempt in range(1, self._attempts + 1):
             try:
-                return await self._once(method, path, json, headers, permission)
+                return await self._once(call)
             except GraphThrottled as throttled:
                 wait = throttled.retry_after if throttled.retry_after is not None else 1.0
                 if attempt == self._attempts or wait > MAX_WAIT_SECONDS:
@@ -151,22 +146,28 @@ class GraphClient:
                 await self._sleep(0.5 * 2 ** (attempt - 1) * (1 + random.random() / 4))
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _once(
-        self,
-        method: str,
-        path: str,
-        json: Mapping[str, Any] | None,
-        headers: Mapping[str, str] | None,
-        permission: str,
-    ) -> GraphResponse:
+    async def _once(self, call: _Call) -> GraphResponse:
         try:
             token = await self._token.get()
         except TokenError as error:
             raise GraphUnavailable(f"no Graph token: {error}") from error
-        sent = {"Authorization": f"Bearer {token}", **(headers or {})}
+        sent = {"Authorization": f"Bearer {token}", **(call.headers or {})}
+        return await self._send(
+            call.method, self._base + call.path, call.json, call.data, sent, call.permission
+        )
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        json: Mapping[str, Any] | None,
+        data: bytes | None,
+        headers: Mapping[str, str],
+        permission: str,
+    ) -> GraphResponse:
         try:
             async with self._session.request(
-                method, self._base + path, json=json, headers=sent, timeout=self._timeout
+                method, url, json=json, data=data, headers=headers, timeout=self._timeout
             ) as reply:
                 body = await _json(reply)
                 status, answered = reply.status, dict(reply.headers)
@@ -175,6 +176,27 @@ class GraphClient:
         if status < 300:
             return GraphResponse(status, body, answered)
         raise _failure(status, body, answered, permission)
+
+    async def upload_session(
+        self,
+        method: str,
+        url: str,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> GraphResponse:
+        """A request to an upload session's own URL. It is on another host than Graph and
+        carries its own authorisation: sending it the Graph token would leak the token."""
+        return await self._send(method, url, None, data, headers or {}, "Files.ReadWrite.All")
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    path: str
+    json: Mapping[str, Any] | None
+    data: bytes | None
+    headers: Mapping[str, str] | None
+    permission: str
 
 
 async def _json(reply: aiohttp.ClientResponse) -> dict[str, Any]:

@@ -6,12 +6,20 @@ A new feature's service is one more field here; the Teams side reaches it throug
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import aiohttp
+
+from bot.errors import DeliveryFailed
+from bot.graph.client import GraphClient
+from bot.graph.drive import TeamDrive
 from bot.services.confidentiality import ConfidentialityService
 from bot.services.declarations import DeclarationsService
+from bot.services.documents import DocumentsService, DocumentStore, DownloadLinks
 from bot.services.mandates import MandatesService
 from bot.services.meetings import MeetingsService
 from bot.services.members import MemberDirectory
@@ -20,9 +28,12 @@ from bot.services.pace import TokenBucket
 from bot.services.polls import PollsService
 from bot.services.reachability import ReachabilityService
 from bot.settings import Settings
+from bot.storage.committee import CommitteeTeamRepository
 from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.database import Database, utcnow
 from bot.storage.declarations import DeclarationRepository
+from bot.storage.document_files import LocalStore, SharePointStore, fetch_into
+from bot.storage.documents import DocumentRepository
 from bot.storage.mandates import MandateRepository
 from bot.storage.meetings import MeetingRepository
 from bot.storage.outbox import Outbox
@@ -40,11 +51,19 @@ class Services:
     declarations: DeclarationsService
     mandates: MandatesService
     reachability: ReachabilityService
+    documents: DocumentsService
 
 
 def build_services(
-    settings: Settings, database: Database, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    database: Database,
+    clock: Callable[[], datetime] = utcnow,
+    *,
+    session: aiohttp.ClientSession | None = None,
+    graph: GraphClient | None = None,
 ) -> Services:
+    """`session`: how the bot fetches files people share (None on the command line, which
+    shares none); `graph`: SharePoint for documents, None in local mode."""
     members = MemberRepository()
     audit = AuditLog()
     outbox = Outbox()
@@ -69,38 +88,40 @@ def build_services(
         reminder_days=settings.meeting_reminder_days,
         quorum=settings.meeting_quorum,
     )
+    confidentiality = ConfidentialityService(
+        database,
+        CommitmentRepository(),
+        members,
+        ConversationReferences(),
+        audit,
+        outbox,
+        settings.confidentiality_reminder_days,
+        settings.confidentiality_escalation_days,
+        settings.zone,
+        clock,
+    )
+    declarations = DeclarationsService(
+        database,
+        DeclarationRepository(),
+        members,
+        MeetingRepository(),
+        audit,
+        outbox,
+        settings.zone,
+        clock,
+        reminder_days=settings.declarations_reminder_days,
+        escalation_days=settings.declarations_escalation_days,
+        meeting_reminder_days=settings.declarations_meeting_reminder_days,
+        renewal=timedelta(days=settings.declarations_renewal_days),
+        keep_years=settings.declarations_keep_years,
+    )
     return Services(
         directory=MemberDirectory(database, members, audit),
         dispatcher=dispatcher,
         reachability=reachability,
-        confidentiality=ConfidentialityService(
-            database,
-            CommitmentRepository(),
-            members,
-            ConversationReferences(),
-            audit,
-            outbox,
-            settings.confidentiality_reminder_days,
-            settings.confidentiality_escalation_days,
-            settings.zone,
-            clock,
-        ),
+        confidentiality=confidentiality,
         meetings=meetings,
-        declarations=DeclarationsService(
-            database,
-            DeclarationRepository(),
-            members,
-            MeetingRepository(),
-            audit,
-            outbox,
-            settings.zone,
-            clock,
-            reminder_days=settings.declarations_reminder_days,
-            escalation_days=settings.declarations_escalation_days,
-            meeting_reminder_days=settings.declarations_meeting_reminder_days,
-            renewal=timedelta(days=settings.declarations_renewal_days),
-            keep_years=settings.declarations_keep_years,
-        ),
+        declarations=declarations,
         mandates=MandatesService(
             database,
             MandateRepository(),
@@ -117,4 +138,44 @@ def build_services(
         polls=PollsService(
             database, PollRepository(), members, audit, outbox, meetings, settings.zone, clock
         ),
+        documents=DocumentsService(
+            database,
+            DocumentRepository(),
+            members,
+            MeetingRepository(),
+            CommitteeTeamRepository(),
+            audit,
+            outbox,
+            confidentiality,
+            declarations,
+            _document_store(settings, graph),
+            _fetcher(session),
+            settings.documents_dir / "incoming",
+            DownloadLinks(
+                settings.documents_link_secret.get_secret_value().encode()
+                or secrets.token_bytes(32),
+                settings.base_url,
+                timedelta(minutes=settings.documents_link_minutes),
+            ),
+            settings.zone,
+            clock,
+            max_bytes=settings.documents_max_bytes,
+        ),
     )
+
+
+def _document_store(settings: Settings, graph: GraphClient | None) -> DocumentStore:
+    if graph is not None:
+        return SharePointStore(TeamDrive(graph))
+    return LocalStore(settings.documents_dir)
+
+
+def _fetcher(
+    session: aiohttp.ClientSession | None,
+) -> Callable[[str, Path, int], Awaitable[tuple[str, int]]]:
+    async def fetch(url: str, target: Path, max_bytes: int) -> tuple[str, int]:
+        if session is None:
+            raise DeliveryFailed("this process does not fetch files")
+        return await fetch_into(session, url, target, max_bytes)
+
+    return fetch

@@ -238,6 +238,9 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         text = turn_context.activity.text
         found = self._registry.match(text)
         if found is None:
+            for take in self._registry.on_message:
+                if await take(turn):
+                    return
             await self._not_a_command(turn, text)
             return
         # Words typed in the other language switch the person's language, then it stays.

@@ -98,6 +98,9 @@ CommandHandler = Callable[[Turn], Awaitable[None]]
 InvokeHandler = Callable[[Turn], Awaitable[InvokeResponse]]
 # Called when a member's personal chat becomes known: what waited for them can go out.
 ReachableHook = Callable[[Member], Awaitable[None]]
+# A message that is no command: a feature may take it (a file or a link to share) and
+# answers True when it did; the next one is asked otherwise, then the bot's own help.
+MessageHook = Callable[[Turn], Awaitable[bool]]
 # The bot was added to a team: the activity, and who added it when they are a member.
 TeamInstallHook = Callable[[TurnContext, Member | None], Awaitable[None]]
 
@@ -174,6 +177,7 @@ class FeatureSpec:
     jobs: Sequence[RecurringJob] = ()
     on_reachable: Sequence[ReachableHook] = ()
     on_team_install: Sequence[TeamInstallHook] = ()
+    on_message: Sequence[MessageHook] = ()
     # Outbox kinds whose delivery gathers the other due messages of its kind on one card.
     gathering: Sequence[str] = ()
 
@@ -202,6 +206,7 @@ class Registry:
         self.jobs: list[RecurringJob] = []
         self.on_reachable: list[ReachableHook] = []
         self.on_team_install: list[TeamInstallHook] = []
+        self.on_message: list[MessageHook] = []
         self._owners: dict[str, str] = {}
 
     def install(self, spec: FeatureSpec) -> None:
@@ -230,6 +235,7 @@ class Registry:
             self.jobs.append(job)
         self.on_reachable.extend(spec.on_reachable)
         self.on_team_install.extend(spec.on_team_install)
+        self.on_message.extend(spec.on_message)
 
     def _claim(self, feature: str, what: str, name: str) -> None:
         key = f"{what}:{name}"

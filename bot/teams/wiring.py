@@ -13,7 +13,6 @@ from datetime import datetime
 import aiohttp
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from bot.graph import build_graph
 from bot.graph.client import GraphClient
 from bot.locale import Catalogues
 from bot.services.build import Services
@@ -25,6 +24,7 @@ from bot.teams.bot import CommitteeBot
 from bot.teams.confidentiality import ConfidentialityFeature
 from bot.teams.declarations import DeclarationsFeature
 from bot.teams.delivery import ProactiveMessenger
+from bot.teams.documents import DocumentsFeature
 from bot.teams.endpoint import MessagesEndpoint
 from bot.teams.files import FileConsents
 from bot.teams.install import ProactiveInstaller
@@ -122,6 +122,19 @@ def _mandates(kit: FeatureKit) -> Feature:
     )
 
 
+def _documents(kit: FeatureKit) -> Feature:
+    return DocumentsFeature(
+        kit.services.documents,
+        kit.services.dispatcher,
+        kit.messenger,
+        kit.catalogues,
+        kit.settings.default_locale,
+        kit.settings.zone,
+        kit.settings.reminder_poll_seconds,
+        kit.clock,
+    )
+
+
 def _outbox(kit: FeatureKit) -> Feature:
     return OutboxFeature(
         kit.database,
@@ -142,6 +155,7 @@ FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (
     _polls,
     _declarations,
     _mandates,
+    _documents,
 )
 
 
@@ -162,6 +176,7 @@ def build_transport(
     catalogues: Catalogues,
     services: Services,
     clock: Callable[[], datetime],
+    graph: GraphClient | None = None,
 ) -> TeamsTransport:
     authenticator = RequestAuthenticator(settings, session)
     # No on_turn_error: a failed turn raises out of the adapter to the endpoint, which
@@ -176,7 +191,6 @@ def build_transport(
         settings, catalogues, services.directory, database, references, processed, registry, files
     )
     registry.install(bot.core_spec())
-    graph = build_graph(settings, session)
     if graph is not None and settings.teams_app_catalog_id and settings.microsoft_app_id:
         messenger.installer = ProactiveInstaller(
             graph,
