@@ -453,3 +453,53 @@ async def test_my_mandate_and_the_secretariats_tables(client: PlaygroundClient) 
     await client.say("reminders")
     [overview] = await client.shown(1)
     assert texts(_card(overview))[0] == "The bot’s reminders and messages"
+
+
+async def test_share_a_file_then_open_it_from_the_list(client: PlaygroundClient) -> None:
+    """A file attached as Teams sends it (its download URL on a loopback host); the sharer's
+    card, then the bot's own confirmation, then `documents` with a personal signed link that
+    opens the very bytes."""
+    from tests.support.graph import LoopbackGraph
+
+    await client.say("documents")
+    [empty] = await client.shown(1)
+    assert "No document has been shared yet." in texts(_card(empty))[1]
+    files = LoopbackGraph("unused", "unused")
+    await files.start()
+    try:
+        content = b"%PDF-1.7 ordre du jour"
+        attachment = {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": "Ordre du jour.pdf",
+            "content": {
+                "downloadUrl": files.offer_file("Ordre du jour.pdf", content),
+                "fileType": "pdf",
+            },
+        }
+        await client.send_custom("", attachments=[attachment])
+        [form] = await client.shown(1)
+        card = _card(form)
+        assert texts(card)[0] == "Share “Ordre du jour.pdf”"
+        answer = await client.press(
+            form,
+            card["actions"][0],
+            data={"place": "general", "confidential": "true", "description": "For Wednesday."},
+        )
+        assert texts(answer["value"])[0] == "Sending “Ordre du jour.pdf”"
+        [stored] = await client.shown(1)
+        assert texts(_card(stored))[0] == "“Ordre du jour.pdf” is shared"
+        await client.say("documents")
+        [listed] = await client.shown(1)
+        shown = _card(listed)
+        assert "For Wednesday." in texts(shown)
+        [link] = [
+            a["url"]
+            for e in shown["body"]
+            if e.get("type") == "ActionSet"
+            for a in e["actions"]
+            if a["type"] == "Action.OpenUrl"
+        ]
+        async with client.session.get(link) as response:
+            assert response.status == 200 and await response.read() == content
+    finally:
+        await files.stop()
