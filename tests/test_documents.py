@@ -303,6 +303,23 @@ async def test_a_failed_upload_lists_nothing_and_is_retried_from_the_card(
     assert len(_announced(bot)) == 1
 
 
+async def test_graph_throttling_is_waited_out_and_a_refused_permission_is_named(
+    bot_with_graph: RunningBot, graph: LoopbackGraph
+) -> None:
+    bot = bot_with_graph
+    form = await _send_file(bot, graph, MEMBER, "Un.docx", b"1")
+    graph.fail_next(429, count=2, retry_after=0)
+    await _share(bot, MEMBER, form, "general")
+    assert graph.file_at("Général/Un.docx") is not None, "429 with Retry-After: waited, then done"
+    form = await _send_file(bot, graph, MEMBER, "Deux.docx", b"2")
+    graph.fail_next(403)
+    bot.connector.clear()
+    await _share(bot, MEMBER, form, "general")
+    [refused] = bot.connector.cards(f"personal-{MEMBER.id}")
+    assert "(Files.ReadWrite.All)" in texts(refused)[1]
+    assert [d["status"] for d in await _documents(bot)] == ["ready", "failed"]
+
+
 async def test_refused_files_say_why_and_nobody_uses_anothers_draft(
     bot_with_graph: RunningBot, graph: LoopbackGraph
 ) -> None:

@@ -80,7 +80,8 @@ class DocumentsFeature:
             actions=[
                 Action(cards.SHARE, cards.SharePayload, self.share, MEMBERS_PERSONAL),
                 Action(cards.RETRY, cards.DocumentRef, self.retry, MEMBERS_PERSONAL),
-                # From the channel's card too: the answer is this person's alone.
+                # From the channel's card too: Teams shows the card an invoke returns to the
+                # person who clicked only, so a personal link stays theirs.
                 Action(cards.OPEN, cards.DocumentRef, self.open, ANYWHERE),
             ],
             on_message=[self.take],
