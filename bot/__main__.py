@@ -82,6 +82,25 @@ def _parser() -> argparse.ArgumentParser:
     mandate_actions = mandates.add_subparsers(dest="action", required=True)
     mandates_report = mandate_actions.add_parser("report", help="every mandate, nearest end first")
     mandates_report.add_argument("--csv", type=Path, required=True, dest="csv_path")
+    consultation = sub.add_parser("consultation", help="action-plan consultations")
+    consultation_actions = consultation.add_subparsers(dest="action", required=True)
+    opened = consultation_actions.add_parser(
+        "open", help="open a round from a CSV or Markdown file"
+    )
+    opened.add_argument("file", type=Path)
+    opened.add_argument("--deadline", required=True, help="AAAA-MM-JJ, comments until that day")
+    opened.add_argument("--by", required=True, help="a serving member of the secretariat")
+    opened.add_argument("--title", help="default: the file's first '# ' heading")
+    opened.add_argument(
+        "--phase", default="elaboration", choices=["elaboration", "mise_en_oeuvre", "evaluation"]
+    )
+    opened.add_argument("--meeting", type=int, help="whose declared conflicts apply")
+    consultation_actions.add_parser("list", help="every round")
+    exported = consultation_actions.add_parser("export", help="a round's public report")
+    exported.add_argument("round", type=int)
+    exported.add_argument("--csv", type=Path, dest="csv_path")
+    exported.add_argument("--markdown", type=Path, dest="markdown_path")
+    exported.add_argument("--by", default="command line", help="who exports (the audit names them)")
     package = sub.add_parser("package", help="write the Teams app zip")
     package.add_argument("--out", type=Path, default=Path("dist/committee-bot.zip"))
     return parser
@@ -394,6 +413,83 @@ async def _mandates_report(args: argparse.Namespace, settings: Settings, tr: Tra
     return 0
 
 
+async def _consultation_open(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    from bot.domain.consultation import Phase, parse_items
+
+    if not args.file.is_file():
+        print(tr.t("cli.file_missing", path=args.file), file=sys.stderr)
+        return 2
+    text = args.file.read_text(encoding="utf-8-sig")
+    heading = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), "")
+    try:
+        deadline = date.fromisoformat(args.deadline)
+    except ValueError:
+        deadline = None
+    async with _opened(settings) as (_, services):
+        member = await _secretariat_member(services, settings, tr, args.by)
+        if member is None:
+            return 1
+        outcome = await services.consultation.open_round(
+            args.title or heading, Phase(args.phase), deadline, parse_items(text), member,
+            args.meeting,
+        )  # fmt: skip
+    if outcome.round is None:
+        for problem in outcome.problems:
+            print(tr.t("cli.consultation_problem", field=problem.field, problem=tr.t(problem.message)), file=sys.stderr)  # fmt: skip
+        return 1
+    print(
+        tr.t(
+            "cli.consultation_opened",
+            id=outcome.round.id,
+            items=len(outcome.round.items),
+            deadline=outcome.round.deadline.isoformat(),
+        )
+    )
+    return 0
+
+
+async def _consultation_list(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    async with _opened(settings) as (_, services):
+        rounds = await services.consultation.rounds()
+        for found in rounds:
+            counts = await services.consultation.counts(found.id)
+            print(
+                tr.t(
+                    "cli.consultation_line",
+                    id=found.id,
+                    title=found.title,
+                    deadline=found.deadline.isoformat(),
+                    items=len(found.items),
+                    comments=sum(counts.values()),
+                )
+            )
+    if not rounds:
+        print(tr.t("consultation.none"))
+    return 0
+
+
+async def _consultation_export(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    if args.csv_path is None and args.markdown_path is None:
+        print(tr.t("cli.consultation_export_what"), file=sys.stderr)
+        return 2
+    async with _opened(settings) as (_, services):
+        service = services.consultation
+        if await service.get(args.round) is None:
+            print(tr.t("cli.consultation_unknown", id=args.round), file=sys.stderr)
+            return 1
+        for path, produce in (
+            (args.csv_path, service.csv_export),
+            (args.markdown_path, service.markdown_report),
+        ):
+            if path is None:
+                continue
+            content = await produce(args.round, tr, args.by)
+            assert content is not None
+            path.write_bytes(content)
+            print(tr.t("cli.consultation_exported", path=path))
+    return 0
+
+
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("run", None): _run,
     ("db", "upgrade"): _db_upgrade,
@@ -409,6 +505,9 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("declarations", "report"): _declarations_report,
     ("declarations", "purge"): _declarations_purge,
     ("mandates", "report"): _mandates_report,
+    ("consultation", "open"): _consultation_open,
+    ("consultation", "list"): _consultation_list,
+    ("consultation", "export"): _consultation_export,
     ("package", None): _package,
 }
 

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     )
     mandate_years: int = Field(2, alias="MANDATE_YEARS", ge=1, le=10)
     mandate_max_renewals: int = Field(0, alias="MANDATE_MAX_RENEWALS", ge=0)
+    consultation_reminder_days: list[int] = Field(
+        default_factory=lambda: [7, 2], alias="CONSULTATION_REMINDER_DAYS"
+    )
     # Documents: the largest file accepted, where local mode keeps files, and its links.
     documents_max_mb: int = Field(250, alias="DOCUMENTS_MAX_MB", ge=1, le=250_000)
     documents_dir: Path = Field(Path("./data/documents"), alias="DOCUMENTS_DIR")
@@ -163,6 +166,7 @@ class Settings(BaseSettings):
         "declarations_reminder_days",
         "declarations_meeting_reminder_days",
         "mandate_reminder_days",
+        "consultation_reminder_days",
     )
     @classmethod
     def _positive_days(cls, value: list[int]) -> list[int]:

@@ -22,6 +22,17 @@ from babel.messages.pofile import read_po
 from PIL import Image
 
 from bot.domain.confidentiality import Acceptance, Refusal, StatusRow, next_version
+from bot.domain.consultation import (
+    Comment,
+    Item,
+    Opinion,
+    Phase,
+    Proposal,
+    ProposalKind,
+    Response,
+    Round,
+    Verdict,
+)
 from bot.domain.declarations import (
     Conflict,
     GeneralDeclaration,
@@ -55,6 +66,7 @@ from bot.domain.meetings import (
 from bot.domain.members import Member, Role, SeatCategory
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
 from bot.services.build import build_services
+from bot.services.consultation import ItemView, MemberView
 from bot.services.declarations import GeneralRow, MeetingAsk, MeetingRow
 from bot.services.documents import Listed, Place
 from bot.services.meetings import CSV_COLUMNS
@@ -65,6 +77,7 @@ from bot.storage.database import Database, utcnow
 from bot.storage.outbox import OutboxMessage
 from bot.teams import cards, outbox_cards
 from bot.teams import confidentiality_cards as conf_cards
+from bot.teams import consultation_cards as cons_cards
 from bot.teams import declarations_cards as decl_cards
 from bot.teams import documents_cards as doc_cards
 from bot.teams import mandates_cards as mandate_cards
@@ -155,6 +168,14 @@ _FAMILIES = (
     | {f"outbox.reason.{r}" for r in ("never_installed", "removed_or_blocked")}
     | {f"meetings.csv.{column}" for column in CSV_COLUMNS}
     | {d.value for d in Denial}
+    | {f"consultation.opinion.{o.value}" for o in Opinion}
+    | {f"consultation.verdict.{v.value}" for v in Verdict}
+    | {f"consultation.phase.{p.value}" for p in Phase}
+    | {f"consultation.kind.{k.value}" for k in ProposalKind}
+    | {
+        f"consultation.csv.{c}"
+        for c in ("round", "number", "item", "member", "opinion", "comment", "response", "reason")
+    }
 )
 
 
@@ -510,6 +531,7 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "share form, long": doc_cards.share_form(
             tr, DOCUMENT, [Place("general")] + [Place(f"m{n}", MEETING) for n in range(8)], ZONE
         ),
+        **_consultation_cards(tr),
         "uploading": doc_cards.uploading(tr, DOCUMENT),
         "confidential folder open": doc_cards.exposed(tr, DOCUMENT),
         "document refused": doc_cards.refused(tr, "documents.refused.size", 250),
@@ -549,6 +571,70 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             tr, text_fr="a", text_en="b", summary_fr="c", summary_en="d", asks_summary=True
         ),
     }
+
+
+ROUND = Round(
+    1,
+    "Plan d’action 2027-2029 — engagements proposés",
+    Phase.ELABORATION,
+    date(2027, 2, 15),
+    [
+        Item("1", "Données ouvertes sur les contrats", "Publier les contrats.", "https://x.org/1"),
+        Item("2", "Registre des lobbyistes", ""),
+    ],
+    "camille@x.org",
+    AT,
+)
+COMMENT = Comment(7, 1, "1", 3, 2, Opinion.RESERVATIONS, "D’accord, mais « vite ».", True, AT)
+RESPONSE = Response(4, 1, "1", frozenset({3}), Verdict.PARTLY, "Le calendrier est serré.", "c", AT)
+PROPOSAL = Proposal(2, 3, ProposalKind.AREA, "Budget participatif", "Ouvrir le budget.", "", AT)
+
+
+def _consultation_cards(tr: Any) -> dict[str, dict[str, Any]]:
+    view = MemberView(ROUND, {"1": COMMENT}, {"1": RESPONSE}, True)
+    closed = MemberView(ROUND, {"1": COMMENT}, {}, False)
+    item_view = ItemView(
+        ROUND.items[0], [(MEMBER, COMMENT, 2, RESPONSE), (CLERK, COMMENT, 1, None)]
+    )
+    return {
+        "consultations": cons_cards.overview(tr, [(ROUND, True), (ROUND, False)], False, ZONE),
+        "consultations, secretariat": cons_cards.overview(tr, [(ROUND, True)], True, ZONE),
+        "consultations, none": cons_cards.overview(tr, [], True, ZONE),
+        "round": cons_cards.round_card(tr, view, ZONE),
+        "round, closed": cons_cards.round_card(tr, closed, ZONE),
+        "round reminder": cons_cards.round_card(
+            tr, view, ZONE, heading=tr.t("consultation.reminder_title"), days=2
+        ),
+        "comment form": cons_cards.comment_form(
+            tr, ROUND, ROUND.items[0], COMMENT, True, ZONE,
+            typed=cons_cards.CommentPayload(round=1, item="1", opinion="desaccord"),
+            errors=[tr.t("consultation.error.comment_required")],
+        ),
+        "comment, closed": cons_cards.comment_form(tr, ROUND, ROUND.items[0], COMMENT, False, ZONE),
+        "comment saved": cons_cards.comment_saved(tr, ROUND, COMMENT, True),
+        "comment unchanged": cons_cards.comment_saved(tr, ROUND, COMMENT, False, True),
+        "naming saved": cons_cards.naming_saved(tr, True, 1),
+        "naming saved, anonymous": cons_cards.naming_saved(tr, False, None),
+        "consultation refused": cons_cards.refused(tr, "consultation.refused.closed"),
+        "open form": cons_cards.open_form(
+            tr, [(1, "Réunion régulière — 2027-01-20")], date(2027, 2, 15),
+            typed=cons_cards.OpenPayload(title="x", items="1. Titre"),
+            errors=[tr.t("consultation.error.deadline_past")],
+        ),
+        "opened": cons_cards.opened(tr, ROUND, 6, ZONE),
+        "review": cons_cards.review(tr, ROUND, {"1": 3}, True, ZONE),
+        "item review": cons_cards.item_review(tr, ROUND, item_view, ZONE, notice="Envoyée."),
+        "item review, empty": cons_cards.item_review(tr, ROUND, ItemView(ROUND.items[1], []), ZONE),
+        "response notice": cons_cards.response_notice(tr, ROUND, ROUND.items[0], RESPONSE, COMMENT),
+        "reopen form": cons_cards.reopen_form(tr, ROUND, ZONE, [tr.t("consultation.error.deadline")]),
+        "proposal form": cons_cards.proposal_form(
+            tr, errors=[tr.t("consultation.error.proposal_title")]
+        ),
+        "proposal saved": cons_cards.proposal_saved(tr, PROPOSAL),
+        "proposal notice": cons_cards.proposal_notice(tr, PROPOSAL, MEMBER),
+        "proposals": cons_cards.proposals(tr, [(PROPOSAL, MEMBER), (PROPOSAL, None)]),
+        "proposals, none": cons_cards.proposals(tr, []),
+    }  # fmt: skip
 
 
 def _card_modules() -> list[ModuleType]:

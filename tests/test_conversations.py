@@ -89,6 +89,7 @@ async def test_help_shows_secretariat_commands_only_to_the_secretariat(bot: Runn
         "Réunions": {"command": "meetings"},
         "Déclarer": {"command": "declare"},
         "Documents": {"command": "documents"},
+        "Consultation": {"command": "consultation"},
     }
     assert "confidentialité statut" in texts(secretariat_card)
 
@@ -269,6 +270,7 @@ async def test_every_help_button_reaches_its_command(bot: RunningBot) -> None:
         "Planifier…",
         "Déclarer",
         "Documents",
+        "Consultation",
     ]
     for button in buttons_of(help_card):
         bot.connector.clear()

@@ -18,6 +18,7 @@ from bot.errors import DeliveryFailed
 from bot.graph.client import GraphClient
 from bot.graph.drive import TeamDrive
 from bot.services.confidentiality import ConfidentialityService
+from bot.services.consultation import ConsultationService
 from bot.services.declarations import DeclarationsService
 from bot.services.documents import DocumentsService, DocumentStore, DownloadLinks
 from bot.services.mandates import MandatesService
@@ -30,6 +31,7 @@ from bot.services.reachability import ReachabilityService
 from bot.settings import Settings
 from bot.storage.committee import CommitteeTeamRepository
 from bot.storage.confidentiality import CommitmentRepository
+from bot.storage.consultation import ConsultationRepository
 from bot.storage.database import Database, utcnow
 from bot.storage.declarations import DeclarationRepository
 from bot.storage.document_files import LocalStore, SharePointStore, fetch_into
@@ -52,6 +54,7 @@ class Services:
     mandates: MandatesService
     reachability: ReachabilityService
     documents: DocumentsService
+    consultation: ConsultationService
 
 
 def build_services(
@@ -137,6 +140,18 @@ def build_services(
         ),
         polls=PollsService(
             database, PollRepository(), members, audit, outbox, meetings, settings.zone, clock
+        ),
+        consultation=ConsultationService(
+            database,
+            ConsultationRepository(),
+            members,
+            MeetingRepository(),
+            audit,
+            outbox,
+            declarations,
+            settings.zone,
+            clock,
+            reminder_days=settings.consultation_reminder_days,
         ),
         documents=DocumentsService(
             database,

@@ -22,6 +22,7 @@ from bot.storage.repositories import ConversationReferences, ProcessedActivities
 from bot.teams.auth import RequestAuthenticator
 from bot.teams.bot import CommitteeBot
 from bot.teams.confidentiality import ConfidentialityFeature
+from bot.teams.consultation import ConsultationFeature
 from bot.teams.declarations import DeclarationsFeature
 from bot.teams.delivery import ProactiveMessenger
 from bot.teams.documents import DocumentsFeature
@@ -135,6 +136,20 @@ def _documents(kit: FeatureKit) -> Feature:
     )
 
 
+def _consultation(kit: FeatureKit) -> Feature:
+    return ConsultationFeature(
+        kit.services.consultation,
+        kit.services.meetings,
+        kit.services.dispatcher,
+        kit.messenger,
+        kit.files,
+        kit.catalogues,
+        kit.settings.default_locale,
+        kit.settings.zone,
+        kit.clock,
+    )
+
+
 def _outbox(kit: FeatureKit) -> Feature:
     return OutboxFeature(
         kit.database,
@@ -156,6 +171,7 @@ FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (
     _declarations,
     _mandates,
     _documents,
+    _consultation,
 )
 
 
