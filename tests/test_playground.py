@@ -503,3 +503,36 @@ async def test_share_a_file_then_open_it_from_the_list(client: PlaygroundClient)
             assert response.status == 200 and await response.read() == content
     finally:
         await files.stop()
+
+
+async def test_the_secretariat_opens_a_consultation_and_reads_it(client: PlaygroundClient) -> None:
+    """The open form as the Playground renders it, filled and sent; then the round's items
+    waiting for comments; then the list again."""
+    await client.say("consultation")
+    [overview] = await client.shown(1)
+    card = _card(overview)
+    assert texts(card)[0] == "Action-plan consultations"
+    open_button = next(
+        a for e in card["body"] if e.get("type") == "ActionSet" for a in e["actions"]
+        if a["verb"] == "consultation.open_form"
+    )  # fmt: skip
+    form = await client.press(overview, open_button)
+    values = {
+        e["id"]: e.get("value") for e in form["value"]["body"] if e["type"].startswith("Input.")
+    }
+    typed = {
+        **values,
+        "title": "Action plan 2027-2029 — proposed commitments",
+        "items": "1. Open contracts\nPublish every contract.\n\n2. Lobbyists registry",
+    }
+    opened = await client.press(overview, form["value"]["actions"][0], data=typed)
+    assert texts(opened["value"])[0] == "Consultation opened"
+    assert "Sent to 3 members." in texts(opened["value"])
+    review = await client.press(overview, opened["value"]["actions"][0])
+    shown = texts(review["value"])
+    assert "1. Open contracts" in shown and shown.count("0 comments") == 2
+    # The same word in both languages: her language (English, chosen by typing) stays.
+    await client.send_custom("consultation", locale="fr-CA")
+    [listed] = await client.shown(1)
+    assert texts(_card(listed))[0] == "Action-plan consultations"
+    assert "Action plan 2027-2029 — proposed commitments" in texts(_card(listed))

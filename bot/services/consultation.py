@@ -278,6 +278,11 @@ class ConsultationService:
             return CommentOutcome("refused", refusal="consultation.refused.not_commenting")
         problems = rules.comment_problems(opinion, text)
         now = self._clock()
+        # Read before the write transaction: the declarations have their own connection.
+        declared = False
+        known = await self.get(round_id)
+        if known is not None:
+            declared = await self._declared_conflict(known, number, member)
         async with self._db.transaction() as conn:
             found = await self._rounds.get(conn, round_id)
             if found is None or found.item(number) is None:
@@ -290,7 +295,6 @@ class ConsultationService:
             before = mine[-1] if mine else None
             if before is not None and (before.opinion, before.text) == (opinion, text):
                 return CommentOutcome("unchanged", comment=before)
-            declared = await self._declared_conflict(found, number, member)
             naming = await self._rounds.naming(conn)
             everything = await self._rounds.commented_ever(conn, member.id)
             version = (before.version if before else 0) + 1
