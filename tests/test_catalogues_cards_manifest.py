@@ -505,6 +505,7 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "my mandate": mandate_cards.my_mandate(tr, [MANDATE, MANDATE], date(2027, 6, 1), ZONE),
         "no mandate": mandate_cards.my_mandate(tr, [], date(2027, 6, 1), ZONE),
         "mandate ended": mandate_cards.ended_notice(tr, MEMBER, MANDATE, ZONE),
+        "new delegate": mandate_cards.welcome_delegate(tr, MEMBER, MANDATE, ZONE),
         "reminders": outbox_cards.overview(
             tr,
             [OUTBOX_MESSAGE],

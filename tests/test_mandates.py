@@ -103,6 +103,15 @@ async def test_reminders_the_members_answer_and_a_renewal(bot: RunningBot) -> No
     assert [c for c in bot.connector.cards(CHAT)[before:] if "mandat" in texts(c)[0]] == []
 
 
+async def _outbox_rows(bot: RunningBot) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from bot.storage import tables
+
+    async with bot.database.read() as conn:
+        return [dict(r) for r in (await conn.execute(select(tables.outbox))).mappings()]
+
+
 async def test_a_replacement_is_registered_and_an_undecided_end_is_told(
     bot: RunningBot, database_url: str, tmp_path: Path
 ) -> None:
@@ -127,6 +136,30 @@ async def test_a_replacement_is_registered_and_an_undecided_end_is_told(
         lea = await MemberRepository().by_email(conn, "lea.roy@transparence.example.org")
     assert lea is not None and lea.mandate_starts_on == date(2027, 9, 1)
     assert lea.organisation == "Coalition pour la transparence (exemple)"
+
+    # Léa has never talked to the bot: her welcome waits, then goes when she opens the app.
+    await bot.components.dispatcher.dispatch_due()
+    waiting = [r for r in await _outbox_rows(bot) if r["kind"] == "mandates.welcome"]
+    assert [(r["member_id"], r["sent_at"]) for r in waiting] == [(lea.id, None)]
+    from tests.support.connector import TeamsUser
+
+    lea_in_teams = TeamsUser(
+        "29:lea",
+        "00000000-0000-0000-0000-0000000000b7",
+        "Léa Roy",
+        "lea.roy@transparence.example.org",
+    )
+    bot.connector.users[lea_in_teams.id] = lea_in_teams
+    await _open_chat(bot, lea_in_teams)
+    await bot.components.dispatcher.drain()
+    await bot.components.dispatcher.dispatch_due()
+    welcomed = [
+        texts(c) for c in bot.connector.cards(f"personal-{lea_in_teams.id}")
+        if texts(c)[0] == "Bienvenue au Comité en gouvernement ouvert"
+    ]  # fmt: skip
+    assert len(welcomed) == 1, "once, as soon as she could be reached"
+    assert "représentant·e de Coalition pour la transparence (exemple)" in welcomed[0][1]
+    assert "du 1 sept. 2027 au 31 août 2029" in welcomed[0][1]
 
     # Jean-François's mandate ends on 31 March with no decision: ended on its date, the
     # secretariat (still serving) told that day.

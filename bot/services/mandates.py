@@ -28,6 +28,8 @@ from bot.storage.repositories import AuditLog, MemberRepository
 MEMBER_REMINDER = "mandates.member_reminder"
 CLERK_REMINDER = "mandates.clerk_reminder"
 ENDED_NOTICE = "mandates.ended_notice"
+# To an organisation's new delegate, as soon as Teams can reach them.
+WELCOME = "mandates.welcome"
 # Reminders go out in the morning, committee time, not at midnight.
 SEND_AT = time(9, 0)
 
@@ -259,7 +261,13 @@ class MandatesService:
                 await self._members.import_roster(conn, [successor])
                 successor = await self._members.by_email(conn, email)
                 assert successor is not None and successor.id is not None
-                await self._mandates.add(conn, successor.id, 0, mandate.seat, starts, ends)
+                first = await self._mandates.add(conn, successor.id, 0, mandate.seat, starts, ends)
+                # Waits in the outbox until they can be reached: their first chat with the
+                # bot, or the app installed for them (Graph), whichever comes first.
+                await self._outbox.plan(
+                    conn, f"mandates:{first}:welcome", WELCOME, successor.id,
+                    {"mandate": first}, self._clock(),
+                )  # fmt: skip
             else:
                 if not await self._mandates.decide(
                     conn, mandate_id, MandateStatus.ENDING, by.email
@@ -344,7 +352,12 @@ class MandatesService:
         if mandate is None or recipient is None:
             return None
         member = await self._members.get(conn, mandate.member_id)
-        if member is None or not recipient.is_serving(self._today()):
+        if member is None:
+            return None
+        if message.kind == WELCOME:
+            # A delegate whose mandate has not started yet is welcomed all the same.
+            return ReminderWork(recipient, member, mandate, 0) if recipient.active else None
+        if not recipient.is_serving(self._today()):
             return None
         if message.kind != ENDED_NOTICE and mandate.status is not MandateStatus.CURRENT:
             return None

@@ -17,6 +17,7 @@ from bot.services.mandates import (
     CLERK_REMINDER,
     ENDED_NOTICE,
     MEMBER_REMINDER,
+    WELCOME,
     DecisionOutcome,
     MandatesService,
 )
@@ -103,6 +104,7 @@ class MandatesFeature:
                 MEMBER_REMINDER: self.deliver,
                 CLERK_REMINDER: self.deliver,
                 ENDED_NOTICE: self.deliver,
+                WELCOME: self.deliver,
             },
             jobs=[RecurringJob("mandates.plan", self._poll_seconds, self._service.plan)],
         )
@@ -217,6 +219,8 @@ class MandatesFeature:
             card = cards.member_question(tr, work.mandate, self._zone, days)
         elif message.kind == CLERK_REMINDER:
             card = cards.clerk_question(tr, work.member, work.mandate, self._zone, days)
+        elif message.kind == WELCOME:
+            card = cards.welcome_delegate(tr, work.member, work.mandate, self._zone)
         else:
             card = cards.ended_notice(tr, work.member, work.mandate, self._zone)
         return Sent(await self._messenger.send(conn, work.recipient, as_message(card)))

@@ -11,6 +11,7 @@ from bot.domain.mandates import Answer, Decision, Mandate, Seats
 from bot.domain.members import Member
 from bot.locale import Translator, format_day
 from bot.teams.cards import (
+    HELP,
     Card,
     NoData,
     Payload,
@@ -54,6 +55,27 @@ class ReplacePayload(Payload):
 
 def day(tr: Translator, value: date, zone: ZoneInfo) -> str:
     return format_day(tr, datetime.combine(value, time(12), tzinfo=zone), zone)
+
+
+def welcome_delegate(tr: Translator, member: Member, mandate: Mandate, zone: ZoneInfo) -> Card:
+    """To an organisation's new delegate, registered by the secretariat: what their seat is,
+    when it starts, what will be asked of them."""
+    return card(
+        [
+            title(tr.t("mandates.welcome_title")),
+            paragraph(
+                tr.t(
+                    "mandates.welcome",
+                    name=member.display_name,
+                    organisation=member.organisation,
+                    starts=day(tr, mandate.starts_on, zone),
+                    ends=day(tr, mandate.ends_on, zone),
+                )
+            ),
+            paragraph(tr.t("mandates.welcome_next")),
+        ],
+        [execute(tr.t("action.show_help"), HELP)],
+    )
 
 
 def _answer_text(tr: Translator, mandate: Mandate) -> str:
