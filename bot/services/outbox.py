@@ -45,7 +45,7 @@ FANNED_OUT = "fanned_out"
 POSTPONED = "postponed"
 THROTTLED = "throttled"
 # Messages sent at once: Teams' answer and the database overlap, one person at a time each.
-PARALLEL = 4
+PARALLEL = 8
 
 
 # Writes that follow from a delivery, made with the outbox row's mark in one transaction.
@@ -134,47 +134,79 @@ class OutboxDispatcher:
         return set(self._deliveries)
 
     async def dispatch_due(self, limit: int = 200) -> DispatchReport:
-        """Sends what is due, a few messages at a time (never two for one person at once, so
-        each person's messages keep their order), at Teams' pace."""
+        """Sends what is due at Teams' pace, `parallel` messages in flight: as soon as one is
+        done the next is claimed (a slow send holds nobody but its own person). Never two
+        for one person at once, so each person's messages keep their order. What is done is
+        marked in the transaction that claims the next ones."""
         tally = {SENT: 0, SKIPPED: 0, FANNED_OUT: 0, POSTPONED: 0}
         async with self._running:
-            while sum(tally.values()) < limit:
+            flying: dict[asyncio.Task[_Result], OutboxMessage] = {}
+            done: list[_Result] = []
+            claimed = 0
+            # Nothing more to claim now (none due, the round's limit, Teams said wait).
+            stop = False
+            while True:
                 now = self._clock()
-                if self._quiet_until is not None and now < self._quiet_until:
-                    break
-                async with self._db.transaction() as conn:
-                    batch = await self._outbox.claim_batch(
-                        conn, now, now + self._lease, self._parallel, self._gathering
+                quiet = self._quiet_until is not None and now < self._quiet_until
+                room = self._parallel - len(flying)
+                # A message to nobody in particular (a calendar event, the channel) goes
+                # alone: what was planned after it may depend on it (the Teams link).
+                alone = any(m.member_id is None for m in flying.values())
+                if room > 0 and not stop and not quiet and not alone and claimed < limit:
+                    batch = await self._mark_and_claim(
+                        done, now, min(room, limit - claimed), flying
                     )
-                if not batch:
+                    done = []
+                    for message in batch:
+                        flying[asyncio.ensure_future(self._deliver(message, now))] = message
+                    claimed += len(batch)
+                    # Nothing claimable while nothing flies: nothing due (what is due but
+                    # waits for a busy person is claimed when that person's send is done).
+                    stop = not batch and not flying
+                if not flying:
                     break
-                results = await asyncio.gather(*(self._deliver(m, now) for m in batch))
-                # What is left to mark is marked together: one short transaction a batch.
-                unmarked = [r for r in results if r.to_mark]
-                if unmarked:
-                    async with self._db.transaction() as conn:
-                        for result in unmarked:
-                            await self._outbox.mark(
-                                conn, result.message.id, result.kind, result.activity_id
-                            )
-                outcomes = [result.kind for result in results]
-                for outcome in outcomes:
-                    tally[outcome if outcome in tally else POSTPONED] += 1
-                if THROTTLED in outcomes:
-                    break
-            else:
-                # The round's limit reached with more due: the rest in a round of its own, now,
-                # not at the next tick (a minute away in production).
+                finished, _ = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    del flying[task]
+                    result = task.result()
+                    tally[result.kind if result.kind in tally else POSTPONED] += 1
+                    if result.to_mark:
+                        done.append(result)
+                    if result.kind == THROTTLED:
+                        stop = True  # the rest when Teams said (`_throttled` comes back)
+            if done:
+                await self._mark_and_claim(done, self._clock(), 0, {})
+            if claimed >= limit:
+                # The round's limit reached with more due: the rest in a round of its own,
+                # now, not at the next tick (a minute away in production).
                 self._come_back_in(0)
         return DispatchReport(tally[SENT], tally[SKIPPED], tally[POSTPONED])
+
+    async def _mark_and_claim(
+        self,
+        done: list[_Result],
+        now: datetime,
+        size: int,
+        flying: dict[asyncio.Task[_Result], OutboxMessage],
+    ) -> list[OutboxMessage]:
+        """One short transaction: what was sent is marked, the next ones are leased."""
+        async with self._db.transaction() as conn:
+            for result in done:
+                await self._outbox.mark(conn, result.message.id, result.kind, result.activity_id)
+            if size <= 0:
+                return []
+            return await self._outbox.claim_batch(
+                conn, now, now + self._lease, size, self._gathering,
+                busy=frozenset(m.member_id for m in flying.values() if m.member_id is not None),
+                busy_kinds=frozenset(
+                    m.kind for m in flying.values() if m.kind in self._gathering
+                ),
+            )  # fmt: skip
 
     async def _deliver(self, message: OutboxMessage, now: datetime) -> _Result:
         """One message: sent (or skipped, or handed on), or postponed as the error policy
         says. An outcome that brings writes is marked here, with them; the others are left
         for the caller to mark together."""
-        # Never faster than Teams allows: a fraction of a second when it says so.
-        while (wait := self._bucket.take()) > 0:
-            await asyncio.sleep(wait)
         delivery = self._deliveries.get(message.kind)
         try:
             if delivery is None:
@@ -207,6 +239,14 @@ class OutboxDispatcher:
             await then(conn)
             await self._outbox.mark(conn, message.id, kind, activity_id)
         return _Result(message, kind, activity_id)
+
+    async def pace(self) -> None:
+        """Waits until one more request to Teams fits its limit (a fraction of a second when
+        it says so). Awaited by the messenger right before each request goes on the wire,
+        not before a delivery's reading and card building, whose varying length would let
+        requests bunch up and overrun Teams' second."""
+        while (wait := self._bucket.take()) > 0:
+            await asyncio.sleep(wait)
 
     def _throttled(self, now: datetime, retry_in: timedelta) -> None:
         """Teams said too many: slower from now on, nothing more until it said, then a round

@@ -97,12 +97,19 @@ class Outbox:
         lease_until: datetime,
         size: int,
         gathering: frozenset[str] = frozenset(),
+        busy: frozenset[int] = frozenset(),
+        busy_kinds: frozenset[str] = frozenset(),
     ) -> list[OutboxMessage]:
         """Up to `size` due messages nobody holds, at most one per person (and one of those
         addressed to nobody in particular, a channel or a calendar), leased to the caller:
         a person's messages keep their order. At most one of each `gathering` kind, whose
         delivery gathers the others of its kind onto one card. A message addressed to
-        nobody in particular (a calendar event, a channel) goes alone, in its turn."""
+        nobody in particular (a calendar event, a channel) goes alone, in its turn.
+
+        `busy`: people whose message this dispatcher is sending now, and `busy_kinds` the
+        gathering kinds it is delivering: skipped, so a person's next message waits for the
+        one before. With anything busy, a message addressed to nobody waits too (it goes
+        alone)."""
         table = tables.outbox
         query = (
             select(table)
@@ -117,14 +124,14 @@ class Outbox:
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         picked: list[OutboxMessage] = []
-        people: set[int] = set()
-        kinds: set[str] = set()
+        people: set[int] = set(busy)
+        kinds: set[str] = set(busy_kinds)
         for row in (await conn.execute(query)).mappings():
             if row["member_id"] is None:
                 # Addressed to nobody in particular (a calendar event, the channel): what the
                 # messages planned after it depend on (the Teams link), so it goes alone,
                 # and nothing planned after it goes before it.
-                if not picked:
+                if not picked and not busy and not busy_kinds:
                     picked.append(_message(row))
                 break
             if row["member_id"] in people or row["kind"] in kinds:

@@ -9,6 +9,7 @@ record as sent a message Teams never took. Here a failure always raises `Deliver
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -64,6 +65,8 @@ class ProactiveMessenger:
         self._references = references
         # Set when Graph can install the app for someone who never talked to the bot.
         self.installer = installer
+        # Awaited right before each request to Teams: the outbox's pace (Teams' limit).
+        self.pace: Callable[[], Awaitable[None]] | None = None
 
     async def send(self, conn: AsyncConnection, member: Member, activity: Activity) -> str | None:
         """The id Teams gave the message. Raises Undeliverable until the member has opened a
@@ -94,6 +97,8 @@ class ProactiveMessenger:
         """Replaces a message sent earlier to a conversation (a channel card redrawn)."""
         outgoing = TurnContext.apply_conversation_reference(activity, reference)
         outgoing.id = activity_id
+        if self.pace is not None:
+            await self.pace()
         try:
             client = await self._connectors.create(reference.service_url)
             await client.conversations.update_activity(
@@ -107,6 +112,8 @@ class ProactiveMessenger:
 
     async def send_to(self, reference: ConversationReference, activity: Activity) -> str | None:
         outgoing = TurnContext.apply_conversation_reference(activity, reference)
+        if self.pace is not None:
+            await self.pace()
         try:
             client = await self._connectors.create(reference.service_url)
             response = await client.conversations.send_to_conversation(

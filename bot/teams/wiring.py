@@ -203,6 +203,7 @@ def build_transport(
     registry = Registry(services.dispatcher)
     files = FileConsents(registry, session)
     messenger = ProactiveMessenger(authenticator.connectors, references)
+    messenger.pace = services.dispatcher.pace
     bot = CommitteeBot(
         settings, catalogues, services.directory, database, references, processed, registry, files
     )
