@@ -125,6 +125,8 @@ async def fan_out(
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         env = {**signed_committee(connector, folder), "BOT_REMINDER_POLL_SECONDS": "1"}
+        # Teams' 50 a second is per app: replicas share it (TEAMS_SENDS_PER_SECOND each).
+        env["TEAMS_SENDS_PER_SECOND"] = str(50 / replicas)
         if database_url is not None:
             env["DATABASE_URL"] = database_url
             subprocess.run(

@@ -19,8 +19,9 @@ from bot.domain.documents import Denial, link_is_genuine
 from bot.locale import ENGLISH, FRENCH, Catalogues
 from bot.services.documents import DocumentsService
 
-# Types a browser may show in place; anything else is downloaded.
-_INLINE = {"pdf", "png", "jpg", "jpeg", "gif", "webp", "txt"}
+# Types a browser may show in place under the sandbox below (a PDF viewer refuses to run
+# sandboxed, so a PDF is downloaded like everything else).
+_INLINE = {"png", "jpg", "jpeg", "gif", "webp", "txt"}
 
 
 class DocumentDownloads:

@@ -22,6 +22,7 @@ from bot.serving import GuardedAppRunner
 from bot.settings import Settings, load_settings
 from bot.storage.database import Database
 from tests.support.connector import LoopbackConnector, TeamsUser
+from tests.support.graph import LoopbackGraph
 from tests.support.postgres import free_port, postgres_server
 
 APP_ID = "6c4a3f5e-8b1d-4e2a-9f70-1d2c3b4a5e6f"
@@ -123,6 +124,15 @@ async def connector() -> AsyncIterator[LoopbackConnector]:
     loopback = LoopbackConnector(APP_ID, APP_PASSWORD)
     for user in (SECRETARIAT, MEMBER, OUTSIDER):
         loopback.users[user.id] = user
+    await loopback.start()
+    yield loopback
+    await loopback.stop()
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[LoopbackGraph]:
+    """A loopback Microsoft Graph that knows the bot's app id and secret."""
+    loopback = LoopbackGraph(APP_ID, APP_PASSWORD)
     await loopback.start()
     yield loopback
     await loopback.stop()

@@ -394,15 +394,15 @@ def test_the_pace_stays_within_teams_limit_in_any_second_and_slows_after_a_429()
     assert 45 <= sent <= 50, "never more than Teams allows in a second"
     while bucket.take() == 0.0:
         pass
-    assert 0 < bucket.take() <= 1 / 48, "then a fraction of a second to wait"
+    assert 0 < bucket.take() <= 1 / 47.5, "then a fraction of a second to wait"
     bucket.slow_down()
-    assert bucket.rate == 24
+    assert bucket.rate == 23.75
     for _ in range(10):
         bucket.slow_down()
-    assert bucket.rate == pytest.approx(4.8), "never below a tenth"
+    assert bucket.rate == pytest.approx(4.75), "never below a tenth"
     for _ in range(100):
         bucket.recover()
-    assert bucket.rate == 48, "back to the configured pace, not above"
+    assert bucket.rate == 47.5, "back to the configured pace, not above"
 
 
 async def test_a_429_storm_stops_the_round_and_each_card_goes_out_once_after(
@@ -417,7 +417,8 @@ async def test_a_429_storm_stops_the_round_and_each_card_goes_out_once_after(
         connector.fail_next(429, count=3, retry_after=2)
         await bot.components.dispatcher.dispatch_due()
         tried = len(connector.replies())
-        assert connector.refused == 3 and tried <= 4, "the sends already in flight, no more"
+        # Only what was already on the wire was refused; what waited its turn held back.
+        assert 1 <= connector.refused <= 3 and tried == 0
         bot.clock.advance(seconds=1)
         await bot.components.dispatcher.dispatch_due()
         assert len(connector.replies()) == tried, "nothing inside Retry-After"

@@ -33,8 +33,6 @@ from bot.settings import load_settings
 from bot.storage import tables
 from bot.storage.repositories import MemberRepository
 from tests.conftest import (
-    APP_ID,
-    APP_PASSWORD,
     MEMBER,
     SECRETARIAT,
     RunningBot,
@@ -52,14 +50,6 @@ from tests.test_meetings import TEAM, _install_in_team
 DOCX = b"PK\x03\x04 ordre du jour " * 100
 DAY = date(2030, 11, 6)
 FOLDER = "Réunions/2030-11-06 — Réunion régulière"
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[LoopbackGraph]:
-    loopback = LoopbackGraph(APP_ID, APP_PASSWORD)
-    await loopback.start()
-    yield loopback
-    await loopback.stop()
 
 
 @pytest.fixture

@@ -96,16 +96,6 @@ def test_a_holiday_asks_to_confirm_and_a_member_cannot_schedule(cli: Cli) -> Non
 
 
 @pytest.fixture
-async def graph() -> AsyncIterator[LoopbackGraph]:
-    from tests.conftest import APP_ID, APP_PASSWORD
-
-    loopback = LoopbackGraph(APP_ID, APP_PASSWORD)
-    await loopback.start()
-    yield loopback
-    await loopback.stop()
-
-
-@pytest.fixture
 async def bot_with_graph(
     connector: LoopbackConnector, database_url: str, graph: LoopbackGraph
 ) -> AsyncIterator[RunningBot]:

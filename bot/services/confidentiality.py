@@ -383,11 +383,8 @@ class ConfidentialityService:
                     )
         if not missing:
             return 0
-        planned = 0
         async with self._db.transaction() as conn:
-            for key, kind, member_id, payload, due_at in missing:
-                planned += await self._outbox.plan(conn, key, kind, member_id, payload, due_at)
-        return planned
+            return await self._outbox.plan_many(conn, missing)
 
     async def follow_up_for(self, conn: AsyncConnection, message: OutboxMessage) -> FollowUp | None:
         """None when the reason is gone: accepted, superseded, mandate over or renewed."""

@@ -310,40 +310,37 @@ class DocumentsService:
             return ShareOutcome(False, "documents.refused.not_yours")
         if found.stored_in is StoredIn.SHAREPOINT and await self.team() is None:
             return ShareOutcome(False, "documents.refused.no_team")
-        assert member.id is not None
-        async with self._db.transaction() as conn:
-            won = await self._documents.start_upload(
-                conn,
-                draft_id,
-                member.id,
-                meeting_id=place.meeting.id if place.meeting else None,
-                item=place.item,
-                confidential=confidential,
-                description=description,
-                now=self._clock(),
-            )
-        if not won:
-            return ShareOutcome(False, "documents.refused.already")
-        self._start(draft_id)
-        return ShareOutcome(True)
+        return await self._upload(
+            member, draft_id, place.meeting.id if place.meeting else None, place.item,
+            confidential, description,
+        )  # fmt: skip
 
     async def retry(self, member: Member, document_id: int) -> ShareOutcome:
         """A failed upload, again, where its sharer put it."""
         found = await self.draft(member, document_id)
         if found is None or found.status is not DocumentStatus.FAILED:
             return ShareOutcome(False, "documents.refused.already")
+        return await self._upload(
+            member, document_id, found.meeting_id, found.item, found.confidential,
+            found.description,
+        )  # fmt: skip
+
+    async def _upload(
+        self,
+        member: Member,
+        document_id: int,
+        meeting_id: int | None,
+        item: str | None,
+        confidential: bool,
+        description: str,
+    ) -> ShareOutcome:
+        """The draft (or failed upload) becomes an upload, for one click only, then runs."""
         assert member.id is not None
         async with self._db.transaction() as conn:
             won = await self._documents.start_upload(
-                conn,
-                document_id,
-                member.id,
-                meeting_id=found.meeting_id,
-                item=found.item,
-                confidential=found.confidential,
-                description=found.description,
-                now=self._clock(),
-            )
+                conn, document_id, member.id, meeting_id=meeting_id, item=item,
+                confidential=confidential, description=description, now=self._clock(),
+            )  # fmt: skip
         if not won:
             return ShareOutcome(False, "documents.refused.already")
         self._start(document_id)

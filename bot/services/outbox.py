@@ -6,17 +6,20 @@ postponed with the error stored, never marked sent.
 
 Each message goes through three steps, none of them holding the database during a send:
 
-1. **claim**: a short transaction sets the row's lease (`claimed_until`); other dispatchers,
-   in this process or another replica, skip a leased row (PostgreSQL: `SKIP LOCKED` too);
+1. **claim**: a short transaction sets the row's lease (`claimed_until`) by a conditional
+   update, so of two replicas reading the same row only one takes it; other dispatchers
+   skip a leased row. Nothing is locked beyond the rows taken: a gathering delivery reading
+   its kind's due rows meanwhile sees every one not taken;
 2. **deliver**: on a read-only connection (SQLite: no write lock, so card actions never wait
    behind a fan-out), the delivery reads what it needs and sends;
 3. **mark**: a short transaction records the outcome with the writes the send implies (an
-   event id, the messages a card covered), and releases the lease.
+   event id, the messages a card covered), and releases the lease. A plain outcome is
+   marked in the transaction that claims the next messages, the moment one is done.
 
 The failure window, written down: a process that dies after Teams took a message and before
 step 3 committed leaves the row leased; when the lease runs out the message is sent again.
-Nothing is lost; at most the messages in flight when a process dies (PARALLEL of them) are
-sent twice (tests/test_restart.py kills one in the middle of a fan-out).
+Nothing is lost; at most the messages in flight or just done when a process dies (about
+PARALLEL of them) are sent twice (tests/test_restart.py kills one in the middle of a fan-out).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ FANNED_OUT = "fanned_out"
 POSTPONED = "postponed"
 THROTTLED = "throttled"
 # Messages sent at once: Teams' answer and the database overlap, one person at a time each.
-PARALLEL = 8
+PARALLEL = 6
 
 
 # Writes that follow from a delivery, made with the outbox row's mark in one transaction.
@@ -75,6 +78,10 @@ Delivery = Callable[[AsyncConnection, OutboxMessage], Awaitable[str | Sent | Don
 # How long a claimed message is left to its dispatcher before another may take it
 # (OUTBOX_LEASE_SECONDS): longer than any send takes.
 LEASE = timedelta(minutes=2)
+
+
+class HeldBack(Exception):
+    """A send not yet on the wire when Teams said 429: it waits for Retry-After, untried."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +220,10 @@ class OutboxDispatcher:
                 raise Undeliverable(f"no delivery registered for {message.kind}")
             async with self._db.read() as conn:
                 outcome = await delivery(conn, message)
+        except HeldBack:
+            async with self._db.transaction() as conn:
+                await self._outbox.release(conn, message.id, self._quiet_until or now)
+            return _Result(message, THROTTLED)
         except Exception as error:
             decision = errors.for_delivery(error, message.attempts)
             errors.report(decision, f"outbox {message.dedupe_key}", error)
@@ -247,6 +258,9 @@ class OutboxDispatcher:
         requests bunch up and overrun Teams' second."""
         while (wait := self._bucket.take()) > 0:
             await asyncio.sleep(wait)
+        if self._quiet_until is not None and self._clock() < self._quiet_until:
+            # Teams said 429 while this one waited its turn: it does not go into the throttle.
+            raise HeldBack()
 
     def _throttled(self, now: datetime, retry_in: timedelta) -> None:
         """Teams said too many: slower from now on, nothing more until it said, then a round

@@ -14,10 +14,11 @@ from collections.abc import Callable
 
 class TokenBucket:
     def __init__(self, per_second: float, monotonic: Callable[[], float] = time.monotonic) -> None:
-        # Teams counts requests in any one second: a burst plus a second of refill must stay
-        # within the limit, so the bucket holds a twenty-fifth of it and refills the rest.
+        # Teams counts requests in any one second: a burst (a twenty-fifth of the limit) plus
+        # a second of refill must stay within it, with half a request to spare, since
+        # requests reach Teams a little unevenly (the fiftieth must not become the 51st).
         self._burst = max(1.0, per_second / 25)
-        self._ceiling = max(per_second - self._burst, 1.0)
+        self._ceiling = max(per_second - self._burst - 0.5, 1.0)
         self._rate = self._ceiling
         self._tokens = self._burst
         self._monotonic = monotonic

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,6 +157,24 @@ async def insert_if_absent(conn: AsyncConnection, table: Table, values: Mapping[
     statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
     result = await conn.execute(statement)
     return bool(result.rowcount == 1)
+
+
+async def insert_many_if_absent(
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """`insert_if_absent` for many rows in one statement (a publication's thousand
+    follow-ups in a few milliseconds, not a round trip each). Returns how many were new
+    (the rows given, where the driver does not count)."""
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql as dialect
+    else:
+        from sqlalchemy.dialects import sqlite as dialect  # type: ignore[no-redef]
+    result = await conn.execute(dialect.insert(table).on_conflict_do_nothing(), list(rows))
+    return (
+        int(result.rowcount) if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+    )
 
 
 def alembic_config() -> Any:

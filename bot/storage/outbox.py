@@ -13,6 +13,7 @@ go out; a lease column would lift it if the bot ever serves many committees on S
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,14 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import tables
-from bot.storage.database import fit_key, from_db, insert_if_absent, to_db, utcnow
+from bot.storage.database import (
+    fit_key,
+    from_db,
+    insert_if_absent,
+    insert_many_if_absent,
+    to_db,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,30 @@ class Outbox:
             ),
         )
 
+    async def plan_many(
+        self,
+        conn: AsyncConnection,
+        rows: Sequence[tuple[str, str, int | None, dict[str, Any], datetime]],
+    ) -> int:
+        """`plan` for many (dedupe key, kind, member, payload, due) at once: how many were new."""
+        created = to_db(utcnow())
+        return await insert_many_if_absent(
+            conn,
+            tables.outbox,
+            [
+                dict(
+                    dedupe_key=key,
+                    kind=kind,
+                    member_id=member_id,
+                    payload=json.dumps(payload, sort_keys=True),
+                    due_at=to_db(due_at),
+                    created_at=created,
+                    attempts=0,
+                )
+                for key, kind, member_id, payload, due_at in rows
+            ],
+        )
+
     async def claim_batch(
         self,
         conn: AsyncConnection,
@@ -121,8 +153,9 @@ class Outbox:
             .order_by(table.c.due_at, table.c.id)
             .limit(size * 4)
         )
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+        # No row lock on what is read: a claim must not hide, for the length of its
+        # transaction, the rows it does not take (a gathering delivery reading its kind's due
+        # rows meanwhile would miss them). The conditional update below is the claim.
         picked: list[OutboxMessage] = []
         people: set[int] = set(busy)
         kinds: set[str] = set(busy_kinds)
@@ -142,13 +175,23 @@ class Outbox:
             picked.append(_message(row))
             if len(picked) == size:
                 break
-        if picked:
-            await conn.execute(
-                update(table)
-                .where(table.c.id.in_([m.id for m in picked]))
-                .values(claimed_until=to_db(lease_until))
+        if not picked:
+            return []
+        # Only rows nobody took since they were read: another replica's claim of the same
+        # row commits first and this update then finds it taken (PostgreSQL re-reads the row
+        # after waiting for that claim; SQLite has one writer at a time).
+        won = await conn.execute(
+            update(table)
+            .where(
+                table.c.id.in_([m.id for m in picked]),
+                table.c.sent_at.is_(None),
+                or_(table.c.claimed_until.is_(None), table.c.claimed_until <= to_db(now)),
             )
-        return picked
+            .values(claimed_until=to_db(lease_until))
+            .returning(table.c.id)
+        )
+        taken = {row[0] for row in won}
+        return [m for m in picked if m.id in taken]
 
     async def due_of_kind(
         self, conn: AsyncConnection, kind: str, now: datetime
@@ -224,6 +267,14 @@ class Outbox:
                 last_error=error[:2000],
                 claimed_until=None,
             )
+        )
+
+    async def release(self, conn: AsyncConnection, message_id: int, until: datetime) -> None:
+        """Back to the queue, unsent and not tried, due again `until` (held back by the pace)."""
+        await conn.execute(
+            update(tables.outbox)
+            .where(tables.outbox.c.id == message_id)
+            .values(due_at=to_db(until), claimed_until=None)
         )
 
     async def keys_starting(self, conn: AsyncConnection, prefix: str) -> set[str]:
