@@ -206,10 +206,6 @@ class DocumentsService:
     def _today(self) -> date:
         return self._clock().astimezone(self._zone).date()
 
-    @property
-    def stored_in(self) -> StoredIn:
-        return self._store.kind
-
     # --- receiving -------------------------------------------------------------------------
 
     async def receive_file(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -187,10 +187,6 @@ class ConsultationRepository:
     async def commented_ever(self, conn: AsyncConnection, member_id: int) -> bool:
         query = select(_c.id).where(_c.member_id == member_id).limit(1)
         return (await conn.execute(query)).first() is not None
-
-    async def comment_count(self, conn: AsyncConnection, round_id: int) -> int:
-        query = select(func.count()).select_from(tables.consultation_comments)
-        return int((await conn.execute(query.where(_c.round_id == round_id))).scalar_one())
 
     # --- responses -------------------------------------------------------------------------
 
