@@ -80,8 +80,13 @@ Delivery = Callable[[AsyncConnection, OutboxMessage], Awaitable[str | Sent | Don
 LEASE = timedelta(minutes=2)
 
 
-class HeldBack(Exception):
-    """A send not yet on the wire when Teams said 429: it waits for Retry-After, untried."""
+class HeldBack(DeliveryFailed):
+    """A send not yet on the wire when Teams said 429: it waits for Retry-After, untried.
+    A throttled failure to anyone else who sends through the messenger (a turn sending a
+    card to the person's own chat), who handles it as Teams' own 429."""
+
+    def __init__(self) -> None:
+        super().__init__("held back: Teams said to wait", status=429)
 
 
 @dataclass(frozen=True)
