@@ -9,9 +9,9 @@ PLAYGROUND := playground/node_modules/.package-lock.json
 # the versions CI ran. Change a dependency in pyproject.toml, then `make lock` on purpose.
 $(VENV)/.installed: pyproject.toml uv.lock requirements.txt
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.txt
-	$(VENV)/bin/pip install --quiet --no-deps -e .
+	# The build backend is in requirements.txt too: no isolated build fetching its own.
+	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m compileall -q bot  # bytecode written once, even where PYTHONDONTWRITEBYTECODE is set
 	touch $@
 
@@ -36,7 +36,7 @@ test: install lint
 # still fit (add --upgrade-package NAME to move one on purpose), and requirements.txt is its
 # export with hashes, which `make` installs with pip (no uv needed to run or test).
 lock: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet uv
+	$(VENV)/bin/pip install --quiet uv==0.13.9
 	$(VENV)/bin/uv lock --python 3.11 --quiet
 	$(VENV)/bin/uv export --frozen --extra dev --no-emit-project --format requirements-txt \
 	  --quiet -o requirements.txt
