@@ -7,10 +7,11 @@ PLAYGROUND := playground/node_modules/.package-lock.json
 
 # Installs exactly what requirements.txt pins, hashes checked: a fresh machine next year gets
 # the versions CI ran. Change a dependency in pyproject.toml, then `make lock` on purpose.
+# The build backend is in requirements.txt too: the project builds without an isolated
+# environment fetching its own.
 $(VENV)/.installed: pyproject.toml uv.lock requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.txt
-	# The build backend is in requirements.txt too: no isolated build fetching its own.
 	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m compileall -q bot  # bytecode written once, even where PYTHONDONTWRITEBYTECODE is set
 	touch $@

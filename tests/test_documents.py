@@ -596,3 +596,34 @@ def test_names_folders_fragments_and_signatures() -> None:
     assert resume_at(["26-"]) == 26 and resume_at(["5-9", "12-"]) == 5 and resume_at([]) is None
     one = link_signature(b"k", 1, 2, 3)
     assert one != link_signature(b"k", 1, 2, 4) != link_signature(b"j", 1, 2, 3)
+
+
+async def test_an_invitation_left_half_sent_by_a_crash_is_sent_again(
+    bot_with_graph: RunningBot, graph: LoopbackGraph
+) -> None:
+    """A process claimed Mathieu's invitation and died before Graph answered: after the
+    lease the next tick invites him, once."""
+    from sqlalchemy import update
+
+    bot = bot_with_graph
+    form = await _send_file(bot, graph, SECRETARIAT, "Avis.pdf", b"%PDF")
+    await _share(bot, SECRETARIAT, form, "general", confidential=True)
+    stored = graph.file_at("Confidentiel/Général/Avis.pdf")
+    assert stored is not None
+    mathieu = await _member(bot, "mathieu.gagnon@sct.example.org")
+    graph.permissions[stored.id] = {
+        p: e for p, e in graph.permissions[stored.id].items() if e != mathieu.email
+    }
+    grants = tables.document_grants.c
+    async with bot.database.transaction() as conn:
+        await conn.execute(
+            update(tables.document_grants)
+            .where(grants.member_id == mathieu.id)
+            .values(permission_id=None, granted_at=bot.clock.now.replace(tzinfo=None))
+        )
+    documents = bot.components.services.documents
+    assert await documents.reconcile() == 0, "within the lease: another process may be sending"
+    bot.clock.advance(minutes=16)
+    assert await documents.reconcile() == 1
+    assert mathieu.email in graph.permissions[stored.id].values()
+    assert await documents.reconcile() == 0

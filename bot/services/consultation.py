@@ -362,9 +362,8 @@ class ConsultationService:
                      "sha256": _fingerprint([title, description, why])},
                 ),
             )  # fmt: skip
-            today = self._today()
-            for clerk in await self._members.secretariat(conn):
-                if clerk.id is None or not clerk.is_serving(today) or clerk.id == member.id:
+            for clerk in await self._members.secretariat(conn, serving_on=self._today()):
+                if clerk.id == member.id:
                     continue
                 await self._outbox.plan(
                     conn, f"consultation:proposal:{proposal_id}:{clerk.id}", PROPOSED,

@@ -98,6 +98,9 @@ class DocumentStore(Protocol):
     async def exposed(self, document: Document) -> bool:
         """Whether people the bot never invited can open it (inherited permissions)."""
 
+    def path_of(self, document: Document) -> Path | None:
+        """The file on this machine, for the bot to serve (local mode); None elsewhere."""
+
     async def invite(self, document: Document, member: Member) -> str: ...
 
     async def withdraw(self, document: Document, permission_id: str) -> None: ...
@@ -447,11 +450,8 @@ class DocumentsService:
         told at once, with the way to close it, rather than trusting invitations that
         protect nothing."""
         log.warning("Confidential document %s inherits its folder's permissions", document.id)
-        today = self._today()
         async with self._db.transaction() as conn:
-            for clerk in await self._members.secretariat(conn):
-                if clerk.id is None or not clerk.is_serving(today):
-                    continue
+            for clerk in await self._members.secretariat(conn, serving_on=self._today()):
                 await self._outbox.plan(
                     conn,
                     f"documents:{document.id}:exposed:{clerk.id}",
@@ -549,17 +549,15 @@ class DocumentsService:
             assert meeting_id is not None and item is not None
             for member_id in await self._declarations.conflicted(meeting_id, item):
                 conflicted.setdefault(member_id, set()).add((meeting_id, item))
-        needs_commitment = any(d.confidential for d in documents)
-        found = []
-        for member in members:
-            accepted = (
-                await self._confidentiality.has_accepted_current(member)
-                if needs_commitment and not member.is_secretariat
-                else False
-            )
-            mine = frozenset(conflicted.get(member.id or 0, set()))
-            found.append(Entitlement(member, accepted, mine))
-        return found
+        accepted = (
+            await self._confidentiality.accepted_current(members)
+            if any(d.confidential for d in documents)
+            else set()
+        )
+        return [
+            Entitlement(m, m.id in accepted, frozenset(conflicted.get(m.id or 0, set())))
+            for m in members
+        ]
 
     async def denial_for(self, member: Member, document: Document) -> Denial | None:
         [who] = await self._entitlements([member], [document])
@@ -641,35 +639,48 @@ class DocumentsService:
         denied = await self.denial_for(member, document)
         if denied is not None:
             return denied
-        path = self._store_path(document)
+        path = self._store.path_of(document)
         if path is None:
             return Denial.NOT_MEMBER
         return document, path
 
-    def _store_path(self, document: Document) -> Path | None:
-        located = getattr(self._store, "path_of", None)
-        return located(document) if located is not None else None
-
     async def reconcile(self) -> int:
         """The tick: invitations to confidential SharePoint documents made to match who is
-        entitled now. Returns how many grants and withdrawals were made."""
+        entitled now (who is entitled read once for all of them). Returns how many grants
+        and withdrawals were made."""
         async with self._db.read() as conn:
             documents = await self._documents.confidential_in_sharepoint(conn)
+            members = await self._members.all(conn)
+        if not documents:
+            return 0
+        people = await self._entitlements(members, documents)
         changed = 0
         for document in documents:
             try:
-                changed += await self.reconcile_one(document)
+                changed += await self.reconcile_one(document, people)
             except DeliveryFailed as error:
                 log.warning("Access to document %s not updated: %s", document.id, error)
         return changed
 
-    async def reconcile_one(self, document: Document) -> int:
+    async def reconcile_one(
+        self, document: Document, people: Sequence[Entitlement] | None = None
+    ) -> int:
         async with self._db.read() as conn:
-            members = await self._members.all(conn)
-            granted = await self._documents.grants(conn, document.id)
-        people = await self._entitlements(members, [document])
+            grants = await self._documents.grants(conn, document.id)
+            members = await self._members.all(conn) if people is None else []
+        if people is None:
+            people = await self._entitlements(members, [document])
+        # An invitation claimed by a process that died before Graph answered: claimed again
+        # (Graph answers an invitation repeated with the same permission).
+        stale = self._clock() - self._lease
+        for member_id, (permission, since) in list(grants.items()):
+            if permission is None and since < stale:
+                async with self._db.transaction() as conn:
+                    await self._documents.drop_grant(conn, document.id, member_id)
+                del grants[member_id]
+        granted = {member_id: permission for member_id, (permission, _) in grants.items()}
         wanted = rules.entitled(people, document, self._today())
-        by_id = {m.id: m for m in members}
+        by_id = {p.member.id: p.member for p in people}
         changed = 0
         for member_id in sorted(wanted - set(granted)):
             changed += await self._grant(document, by_id[member_id])
@@ -696,7 +707,7 @@ class DocumentsService:
     async def _grant(self, document: Document, member: Member) -> int:
         assert member.id is not None
         async with self._db.transaction() as conn:
-            if not await self._documents.claim_grant(conn, document.id, member.id):
+            if not await self._documents.claim_grant(conn, document.id, member.id, self._clock()):
                 return 0
         try:
             permission = await self._store.invite(document, member)

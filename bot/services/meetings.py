@@ -643,9 +643,7 @@ class MeetingsService:
                 else:
                     since = max(past).isoformat() if past else "never"
                     occasion = f"six-months:{since}:{'urgent' if warning.urgent else 'early'}"
-                for member in await self._members.secretariat(conn):
-                    if member.id is None or not member.is_serving(today):
-                        continue
+                for member in await self._members.secretariat(conn, serving_on=today):
                     planned += await self._outbox.plan(
                         conn,
                         f"meetings:cadence:{occasion}:{member.id}",
@@ -676,10 +674,7 @@ class MeetingsService:
     async def plan_permission_notices(self, conn: AsyncConnection, meeting: Meeting) -> None:
         """Each serving member of the secretariat gets one card: trying again will not help
         until an administrator grants the permission."""
-        today = self._today()
-        for member in await self._members.secretariat(conn):
-            if member.id is None or not member.is_serving(today):
-                continue
+        for member in await self._members.secretariat(conn, serving_on=self._today()):
             await self._outbox.plan(
                 conn,
                 f"meetings:{meeting.id}:permission:{meeting.revision}:{member.id}",

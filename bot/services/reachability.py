@@ -60,8 +60,8 @@ class ReachabilityService:
             if not fresh:
                 return False
             today = self._today()
-            for clerk in await self._members.secretariat(conn):
-                if clerk.id is None or clerk.id == member_id or not clerk.is_serving(today):
+            for clerk in await self._members.secretariat(conn, serving_on=today):
+                if clerk.id == member_id:
                     continue
                 await self._outbox.plan(
                     conn,

@@ -79,7 +79,10 @@ class LocalStore:
     def __init__(self, root: Path) -> None:
         self._root = root
 
-    def path_of(self, document: Document) -> Path:
+    def path_of(self, document: Document) -> Path | None:
+        return self._file(document)
+
+    def _file(self, document: Document) -> Path:
         return self._root / str(document.id) / document.name
 
     async def put(
@@ -91,7 +94,7 @@ class LocalStore:
         remember_session: Callable[[str], Awaitable[None]],
         team: CommitteeTeam | None,
     ) -> StoredFile:
-        target = self.path_of(document)
+        target = self._file(document)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".part")
         shutil.copyfile(source, partial)
@@ -99,7 +102,7 @@ class LocalStore:
         return StoredFile(document.name, None, target.stat().st_size)
 
     async def look(self, document: Document) -> StoredFile | None:
-        path = self.path_of(document)
+        path = self._file(document)
         return StoredFile(document.name, None, path.stat().st_size) if path.exists() else None
 
     async def resolve(self, url: str) -> StoredFile | None:
@@ -164,6 +167,9 @@ class SharePointStore:
     async def exposed(self, document: Document) -> bool:
         assert document.drive_id and document.item_id
         return await self._drive.inherits_access(document.drive_id, document.item_id)
+
+    def path_of(self, document: Document) -> Path | None:
+        return None  # SharePoint serves it
 
     async def invite(self, document: Document, member: Member) -> str:
         assert document.drive_id and document.item_id

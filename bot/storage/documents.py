@@ -225,16 +225,23 @@ class DocumentRepository:
 
     # --- invitations ------------------------------------------------------------------
 
-    async def grants(self, conn: AsyncConnection, document_id: int) -> dict[int, str | None]:
+    async def grants(
+        self, conn: AsyncConnection, document_id: int
+    ) -> dict[int, tuple[str | None, datetime]]:
+        """Member → (the permission Graph gave, or None while being sent; since when)."""
         g = tables.document_grants.c
-        query = select(g.member_id, g.permission_id).where(g.document_id == document_id)
-        return {row[0]: row[1] for row in await conn.execute(query)}
+        query = select(g.member_id, g.permission_id, g.granted_at).where(
+            g.document_id == document_id
+        )
+        return {row[0]: (row[1], from_db(row[2])) for row in await conn.execute(query)}
 
-    async def claim_grant(self, conn: AsyncConnection, document_id: int, member_id: int) -> bool:
+    async def claim_grant(
+        self, conn: AsyncConnection, document_id: int, member_id: int, at: datetime
+    ) -> bool:
         return await insert_if_absent(
             conn,
             tables.document_grants,
-            {"document_id": document_id, "member_id": member_id, "granted_at": to_db(utcnow())},
+            {"document_id": document_id, "member_id": member_id, "granted_at": to_db(at)},
         )
 
     async def granted(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, text, update
@@ -68,8 +68,18 @@ class MemberRepository:
     async def by_email(self, conn: AsyncConnection, email: str) -> Member | None:
         return await self._one(conn, tables.members.c.email == normalise_email(email))
 
-    async def secretariat(self, conn: AsyncConnection) -> list[Member]:
-        return [m for m in await self.all(conn) if m.is_secretariat and m.active]
+    async def secretariat(
+        self, conn: AsyncConnection, serving_on: date | None = None
+    ) -> list[Member]:
+        """The secretariat's active members; with `serving_on`, only those serving that day
+        (whom the bot's notices go to)."""
+        return [
+            m
+            for m in await self.all(conn)
+            if m.is_secretariat
+            and m.active
+            and (serving_on is None or (m.id is not None and m.is_serving(serving_on)))
+        ]
 
     async def link_teams_identity(
         self, conn: AsyncConnection, member_id: int, aad_object_id: str, teams_user_id: str | None
