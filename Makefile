@@ -5,13 +5,22 @@ PLAYGROUND := playground/node_modules/.package-lock.json
 
 .PHONY: run test lint install bench clean lock
 
+# The installer is pinned and hash-checked before anything else: the pip that a machine's
+# `python3 -m venv` brings varies (23.2.1 here resolves a dependency's extra, httpx[http2],
+# against the registry's newest release instead of the pin, and so fails whenever one appears).
+PIP_PIN := pip==25.3 \
+  --hash=sha256:9655943313a94722b7774661c21049070f6bbb0a1516bf02f7c8d5d9201514cd \
+  --hash=sha256:8d0538dbbd7babbd207f261ed969c65de439f6bc9e5dbd3b3b9a77f25d95f343
+
 # Installs exactly what requirements.txt pins, hashes checked: a fresh machine next year gets
 # the versions CI ran. Change a dependency in pyproject.toml, then `make lock` on purpose.
 # The build backend is in requirements.txt too: the project builds without an isolated
 # environment fetching its own.
 $(VENV)/.installed: pyproject.toml uv.lock requirements.txt
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.txt
+	echo '$(PIP_PIN)' > $(VENV)/pip-pin.txt
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(VENV)/pip-pin.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m compileall -q bot  # bytecode written once, even where PYTHONDONTWRITEBYTECODE is set
 	touch $@
