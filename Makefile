@@ -50,8 +50,15 @@ lock: $(VENV)/.installed
 	$(VENV)/bin/uv lock --python 3.11 --quiet
 	$(VENV)/bin/uv export --frozen --extra dev --no-emit-project --format requirements-txt \
 	  --quiet -o requirements.txt
+	$(VENV)/bin/uv export --frozen --extra dev --extra bench --no-emit-project \
+	  --format requirements-txt --quiet -o bench/requirements.txt
 
-bench: install
+# The bench alone needs msgraph-sdk (to compare against it): installed here, from the same lock.
+$(VENV)/.bench: $(VENV)/.installed bench/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r bench/requirements.txt
+	touch $@
+
+bench: install $(VENV)/.bench
 	$(PY) bench/run.py
 
 clean:

@@ -1,6 +1,7 @@
 """The first Microsoft Graph call's cost, in a fresh interpreter each: the bot's client (raw
 JSON, the few fields it needs) against msgraph-sdk parsing the same answer into its models.
 
+    make bench   # once: installs msgraph-sdk, the bench's own extra (bench/requirements.txt)
     .venv/bin/python bench/graph_first_call.py
 
 Prints, for each way, the time and the resident memory the first call adds, and the second
@@ -88,6 +89,13 @@ def measure(way: str) -> dict[str, float]:
 
 
 def main() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("msgraph") is None:
+        sys.exit(
+            "msgraph-sdk is not installed (the bot does not need it): "
+            ".venv/bin/pip install --require-hashes -r bench/requirements.txt"
+        )
     ours, sdk = measure("raw"), measure("sdk")
     print(
         f"{'':22} {'first call ms':>13} {'second ms':>10} {'RSS added MB':>12} {'modules added':>13}"

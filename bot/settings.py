@@ -241,12 +241,6 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
-    def sqlite_path(self) -> Path | None:
-        if self.database_url.startswith("sqlite+aiosqlite:///"):
-            return Path(self.database_url.removeprefix("sqlite+aiosqlite:///"))
-        return None
-
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":

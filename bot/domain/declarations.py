@@ -48,10 +48,6 @@ class GeneralDeclaration:
     declared_at: datetime
     sha256: str
 
-    @property
-    def nothing_to_declare(self) -> bool:
-        return not self.interests
-
 
 class Conflict(StrEnum):
     NONE = "none"

@@ -55,12 +55,6 @@ class MeetingPlan:
         """The instant it starts (aware, UTC), from the local wall-clock time."""
         return datetime.combine(self.day, self.start, tzinfo=zone).astimezone(UTC)
 
-    def ends_at(self, zone: ZoneInfo) -> datetime:
-        # The end is the local start plus the duration in wall-clock terms: a two-hour
-        # meeting on the night of a clock change still ends two hours later on the clock.
-        local_end = datetime.combine(self.day, self.start) + timedelta(minutes=self.minutes)
-        return local_end.replace(tzinfo=zone).astimezone(UTC)
-
 
 class MeetingStatus(StrEnum):
     SCHEDULED = "scheduled"

@@ -54,16 +54,6 @@ audit_log = Table(
     Column("hash", String(64), nullable=False),
 )
 
-# botbuilder's conversation and user state, as JSON documents with an e-tag.
-bot_state = Table(
-    "bot_state",
-    metadata,
-    Column("key", String(500), primary_key=True),
-    Column("document", Text, nullable=False),
-    Column("etag", String(40), nullable=False),
-    Column("updated_at", DateTime, nullable=False),
-)
-
 # Where to reach a person (personal chat) or a channel without them writing first.
 conversation_references = Table(
     "conversation_references",
