@@ -74,7 +74,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     session = aiohttp.ClientSession()
     catalogues = Catalogues()
     graph = build_graph(settings, session)
-    services = build_services(settings, database, app[CLOCK], session=session, graph=graph)
+    services = build_services(settings, database, app[CLOCK], fetch_files=True, graph=graph)
     transport = build_transport(
         settings, database, session, catalogues, services, app[CLOCK], graph
     )

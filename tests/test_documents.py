@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import date, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from bot.domain.documents import (
     Document,
     DocumentStatus,
     Entitlement,
+    SourceRefused,
     StoredIn,
     clean_name,
     denial,
@@ -31,6 +33,7 @@ from bot.domain.meetings import AgendaItem, MeetingKind, MeetingPlan
 from bot.domain.members import Member, Role, SeatCategory
 from bot.settings import load_settings
 from bot.storage import tables
+from bot.storage.document_files import DownloadPolicy, _PublicOnlyResolver
 from bot.storage.repositories import MemberRepository
 from tests.conftest import (
     MEMBER,
@@ -45,7 +48,7 @@ from tests.support.cards import texts
 from tests.support.connector import LoopbackConnector
 from tests.support.graph import LoopbackGraph
 from tests.test_confidentiality import _invoke, _open_chat, _who
-from tests.test_meetings import TEAM, _install_in_team
+from tests.test_meetings import GROUP, TEAM, _install_in_team
 
 DOCX = b"PK\x03\x04 ordre du jour " * 100
 DAY = date(2030, 11, 6)
@@ -63,17 +66,27 @@ async def bot_with_graph(
         GRAPH_BASE_URL=graph.api_url,
         GRAPH_TOKEN_URL=graph.token_url,
         DOCUMENTS_MAX_MB=20,
+        DOCUMENTS_DOWNLOAD_HOSTS=_files_host(graph),
     )
     async with serve(settings, connector) as running:
         await _committee(running)
         yield running
 
 
+def _files_host(files: LoopbackGraph) -> list[str]:
+    """The loopback server handing files out, allowed by its exact address and port (as an
+    administrator would name a host the bot may download from)."""
+    return [urlsplit(files.base_url).netloc]
+
+
 @pytest.fixture
-async def local_bot(connector: LoopbackConnector, database_url: str) -> AsyncIterator[RunningBot]:
+async def local_bot(
+    connector: LoopbackConnector, database_url: str, graph: LoopbackGraph
+) -> AsyncIterator[RunningBot]:
     """Local mode, no Graph: files under the data directory, served at signed links."""
     await import_roster(database_url)
-    async with serve(load_settings(DATABASE_URL=database_url), connector) as running:
+    settings = load_settings(DATABASE_URL=database_url, DOCUMENTS_DOWNLOAD_HOSTS=_files_host(graph))
+    async with serve(settings, connector) as running:
         await _committee(running)
         yield running
 
@@ -428,8 +441,8 @@ async def test_a_pasted_sharepoint_link_is_shared_without_copying_the_file(
     bot_with_graph: RunningBot, graph: LoopbackGraph
 ) -> None:
     bot = bot_with_graph
-    drive_item = graph._new_item("drive-amelie", "root", "Mémoire.docx", folder=False)
-    link = "https://contoso-my.sharepoint.com/:w:/g/personal/amelie/EaBc123"
+    drive_item = graph._new_item(f"drive-{GROUP}", "root", "Mémoire.docx", folder=False)
+    link = "https://contoso.sharepoint.com/:w:/s/cgo/EaBc123"
     graph.shared_links[link] = drive_item.id
     activity = activities.message(bot.connector.service_url, f"Voici : {link}", **_who(MEMBER))
     assert (await bot.post(activity)).status == 200
@@ -460,6 +473,113 @@ async def test_files_belong_in_personal_chat_and_english_is_complete(
     await _share(bot, MEMBER, form, "general", locale="en-US")
     listed = await _list(bot, MEMBER, locale="en-US")
     assert texts(listed)[0] == "The committee’s documents"
+
+
+# --- only Microsoft's files, only the committee's links ---------------------------------------
+
+
+async def test_a_link_elsewhere_than_the_committees_library_is_never_announced(
+    bot_with_graph: RunningBot, graph: LoopbackGraph
+) -> None:
+    """A genuine OneDrive link to a member's own file, and lookalike hosts: each is answered
+    with why it cannot be shared, and nothing reaches the channel."""
+    bot = bot_with_graph
+    hers = graph._new_item("drive-amelie", "root", "Mémoire.docx", folder=False)
+    link = "https://contoso-my.sharepoint.com/:w:/g/personal/amelie/EaBc123"
+    graph.shared_links[link] = hers.id
+    said = {
+        link: "hors de la bibliothèque de l’équipe du comité",
+        "https://evil-sharepoint.com/phish/Ordre.pdf": "ne fait que leur ressembler",
+        "https://contoso.sharepoint.com.evil.example/Ordre.pdf": "ne fait que leur ressembler",
+        "https://onedrive.live.com@evil.example/Ordre.pdf": "ne fait que leur ressembler",
+    }
+    for pasted, why in said.items():
+        bot.connector.clear()
+        activity = activities.message(bot.connector.service_url, f"Voir {pasted}", **_who(MEMBER))
+        assert (await bot.post(activity)).status == 200
+        [answer] = bot.connector.cards(f"personal-{MEMBER.id}")
+        assert texts(answer)[0] == "Document non partagé", pasted
+        assert why in " ".join(texts(answer)), pasted
+    await bot.components.dispatcher.dispatch_due()
+    assert _announced(bot) == []
+    assert await _documents(bot) == [], "no draft kept"
+
+
+async def test_a_file_from_a_host_teams_does_not_hand_files_from_is_not_fetched(
+    local_bot: RunningBot, graph: LoopbackGraph
+) -> None:
+    """An attachment naming another host, the bot's own health check or the cloud's metadata
+    address: refused in words before anything is fetched."""
+    bot = local_bot
+    graph.offer_file("Ordre.pdf", b"%PDF")
+    for url in (
+        "https://evil.example/Ordre.pdf",
+        bot.url + "/healthz",  # loopback, but not the allowed host and port
+        "http://169.254.169.254/latest/meta-data/",
+        "https://user@contoso.sharepoint.com.evil.example/Ordre.pdf",
+    ):
+        bot.connector.clear()
+        assert (await bot.post(_file_message(bot, MEMBER, "Ordre.pdf", url))).status == 200
+        [answer] = bot.connector.cards(f"personal-{MEMBER.id}")
+        assert texts(answer)[0] == "Document non partagé", url
+        assert "ne vient pas de SharePoint ou de OneDrive" in " ".join(texts(answer)), url
+    assert await _documents(bot) == []
+    assert graph.downloads == []
+
+
+async def test_a_redirect_towards_the_bots_own_network_is_not_followed(
+    local_bot: RunningBot, graph: LoopbackGraph
+) -> None:
+    """The allowed host answers 302 to an internal address: every hop is checked again, the
+    upload fails saying why (no *Réessayer*: it would not help) and nothing is stored."""
+    bot = local_bot
+    graph.offer_file("interne.txt", b"secret du serveur")
+    port = urlsplit(graph.base_url).port
+    for target in (
+        f"http://0.0.0.0:{port}/download/interne.txt",
+        f"http://localhost:{port}/download/interne.txt",
+        bot.url + "/healthz",
+        "http://169.254.169.254/latest/meta-data/",
+    ):
+        bot.connector.clear()
+        url = graph.redirecting_to(target)
+        assert (await bot.post(_file_message(bot, MEMBER, "Ordre.pdf", url))).status == 200
+        [form] = bot.connector.cards(f"personal-{MEMBER.id}")
+        bot.connector.clear()
+        await _share(bot, MEMBER, form, "general")
+        [failed] = bot.connector.cards(f"personal-{MEMBER.id}")
+        assert texts(failed)[0] == "L’envoi de « Ordre.pdf » a échoué", target
+        assert "ne vient pas de SharePoint ou de OneDrive" in " ".join(texts(failed))
+        assert failed.get("actions", []) == [], "no retry offered"
+    assert {d["status"] for d in await _documents(bot)} == {"failed"}
+    assert graph.downloads == [], "the internal address was never reached"
+    assert _announced(bot) == []
+
+
+async def test_a_wildcard_host_never_reaches_an_internal_address() -> None:
+    """`*.sharepoint.com` admits names, not addresses: a name that resolves to loopback is
+    refused by the resolver the download connects through (DNS rebinding gains nothing), and
+    hosts match on a dot boundary only."""
+    policy = DownloadPolicy(["*.sharepoint.com", "127.0.0.1:8080"])
+    policy.check("https://contoso.sharepoint.com/x.pdf")
+    policy.check("https://contoso-my.sharepoint.com./x.pdf")
+    policy.check("http://127.0.0.1:8080/x.pdf")
+    for refused in (
+        "https://evil-sharepoint.com/x.pdf",
+        "https://sharepoint.com.evil.example/x.pdf",
+        "http://contoso.sharepoint.com/x.pdf",
+        "https://127.0.0.1/x.pdf",
+        "http://127.0.0.1:8081/x.pdf",
+        "https://a@contoso.sharepoint.com/x.pdf",
+        "file:///etc/passwd",
+        "https://contoso.sharepoint.com:99999/x.pdf",
+    ):
+        with pytest.raises(SourceRefused):
+            policy.check(refused)
+    with pytest.raises(SourceRefused, match="internal"):
+        await _PublicOnlyResolver(policy).resolve("localhost", 443)
+    trusted = DownloadPolicy(["localhost"])
+    assert await _PublicOnlyResolver(trusted).resolve("localhost", 443), "named exactly: kept"
 
 
 # --- local mode ----------------------------------------------------------------------------

@@ -69,6 +69,8 @@ def _env(folder: Path, bot_port: int) -> dict[str, str]:
         "BOT_PORT": str(bot_port),
         # The scheduler ticks every second so a published commitment arrives at once.
         "BOT_REMINDER_POLL_SECONDS": "1",
+        # The test's own file server (a loopback port chosen later), as Teams' SharePoint.
+        "DOCUMENTS_DOWNLOAD_HOSTS": '["127.0.0.1"]',
     }
 
 

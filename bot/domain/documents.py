@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from bot.domain.members import Member
 
@@ -105,6 +106,29 @@ class TooLarge(Exception):
 
 class NoLibrary(Exception):
     """SharePoint is on but the committee's team is not known yet."""
+
+
+class SourceRefused(Exception):
+    """A file's download address (or a redirect from it) is not one the bot fetches from."""
+
+
+class OutsideLibrary(Exception):
+    """A pasted link leads to a file outside the committee team's library."""
+
+
+# The hosts of Microsoft's file links: SharePoint and OneDrive (for Business, and personal).
+MICROSOFT_FILE_DOMAINS = ("sharepoint.com", "onedrive.live.com", "1drv.ms")
+
+
+def is_microsoft_file_link(url: str) -> bool:
+    """An HTTPS link whose host is one of Microsoft's file domains or below one, on a dot
+    boundary: `contoso.sharepoint.com`, never `evil-sharepoint.com` nor
+    `sharepoint.com.evil.example`."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.scheme != "https" or parts.username is not None or parts.password is not None:
+        return False
+    return any(host == d or host.endswith("." + d) for d in MICROSOFT_FILE_DOMAINS)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,10 @@ A new feature's service is one more field here; the Teams side reaches it throug
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-
-import aiohttp
 
 from bot.errors import DeliveryFailed
 from bot.graph.client import GraphClient
@@ -34,7 +32,12 @@ from bot.storage.confidentiality import CommitmentRepository
 from bot.storage.consultation import ConsultationRepository
 from bot.storage.database import Database, utcnow
 from bot.storage.declarations import DeclarationRepository
-from bot.storage.document_files import LocalStore, SharePointStore, fetch_into
+from bot.storage.document_files import (
+    DownloadPolicy,
+    FileDownloader,
+    LocalStore,
+    SharePointStore,
+)
 from bot.storage.documents import DocumentRepository
 from bot.storage.mandates import MandateRepository
 from bot.storage.meetings import MeetingRepository
@@ -62,10 +65,10 @@ def build_services(
     database: Database,
     clock: Callable[[], datetime] = utcnow,
     *,
-    session: aiohttp.ClientSession | None = None,
+    fetch_files: bool = False,
     graph: GraphClient | None = None,
 ) -> Services:
-    """`session`: how the bot fetches files people share (None on the command line, which
+    """`fetch_files`: whether this process downloads the files people share (the command line
     shares none); `graph`: SharePoint for documents, None in local mode."""
     members = MemberRepository()
     audit = AuditLog()
@@ -164,7 +167,7 @@ def build_services(
             confidentiality,
             declarations,
             _document_store(settings, graph),
-            _fetcher(session),
+            _fetcher(settings) if fetch_files else _NoFetching(),
             settings.documents_dir / "incoming",
             DownloadLinks(
                 settings.documents_link_secret.get_secret_value().encode()
@@ -185,12 +188,17 @@ def _document_store(settings: Settings, graph: GraphClient | None) -> DocumentSt
     return LocalStore(settings.documents_dir)
 
 
-def _fetcher(
-    session: aiohttp.ClientSession | None,
-) -> Callable[[str, Path, int], Awaitable[tuple[str, int]]]:
-    async def fetch(url: str, target: Path, max_bytes: int) -> tuple[str, int]:
-        if session is None:
-            raise DeliveryFailed("this process does not fetch files")
-        return await fetch_into(session, url, target, max_bytes)
+def _fetcher(settings: Settings) -> FileDownloader:
+    return FileDownloader(
+        DownloadPolicy(settings.documents_download_hosts), settings.documents_download_seconds
+    )
 
-    return fetch
+
+class _NoFetching:
+    """The command line shares no file."""
+
+    def check(self, url: str) -> None:
+        pass
+
+    async def __call__(self, url: str, target: Path, max_bytes: int) -> tuple[str, int]:
+        raise DeliveryFailed("this process does not fetch files")

@@ -42,6 +42,8 @@ from bot.domain.documents import (
     DocumentStatus,
     Entitlement,
     NoLibrary,
+    OutsideLibrary,
+    SourceRefused,
     StoredFile,
     StoredIn,
     TooLarge,
@@ -90,7 +92,7 @@ class DocumentStore(Protocol):
     async def look(self, document: Document) -> StoredFile | None:
         """The document as its store has it now; None when it is gone."""
 
-    async def resolve(self, url: str) -> StoredFile | None:
+    async def resolve(self, url: str, team: CommitteeTeam | None) -> StoredFile | None:
         """The file a pasted link names, when the store can reach it."""
 
     async def share_with_organisation(self, document: Document) -> str | None: ...
@@ -106,8 +108,13 @@ class DocumentStore(Protocol):
     async def withdraw(self, document: Document, permission_id: str) -> None: ...
 
 
-# Fetches a URL into a file, at most `max_bytes`: returns the SHA-256 and the size.
-Fetch = Callable[[str, Path, int], Awaitable[tuple[str, int]]]
+class Fetch(Protocol):
+    def check(self, url: str) -> None:
+        """Raises SourceRefused unless the bot downloads from this address."""
+
+    async def __call__(self, url: str, target: Path, max_bytes: int) -> tuple[str, int]:
+        """Fetches `url` into `target`, at most `max_bytes`: returns the SHA-256 and the
+        size."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,11 @@ class DocumentsService:
         refusal = rules.file_refusal(name, size, self.max_bytes)
         if refusal is not None:
             return Received(refusal=refusal)
+        try:
+            self._fetch.check(download_url)
+        except SourceRefused as refused:
+            log.warning("A file's download address was refused: %s", refused)
+            return Received(refusal="documents.refused.source")
         assert member.id is not None
         async with self._db.transaction() as conn:
             draft = await self._documents.add_draft(
@@ -233,7 +245,17 @@ class DocumentsService:
         """A pasted SharePoint or OneDrive link: the file stays where it is; with SharePoint
         the bot still manages who may open it."""
         assert member.id is not None
-        found = await self._store.resolve(url)
+        if not rules.is_microsoft_file_link(url):
+            return Received(refusal="documents.refused.lookalike")
+        async with self._db.read() as conn:
+            team = await self._committee.get(conn)
+        try:
+            found = await self._store.resolve(url, team)
+        except OutsideLibrary as outside:
+            log.info("A pasted link was refused: %s", outside)
+            return Received(refusal="documents.refused.outside_library")
+        except NoLibrary:
+            return Received(refusal="documents.refused.no_team")
         async with self._db.transaction() as conn:
             if found is None:
                 draft = await self._documents.add_draft(
@@ -771,6 +793,8 @@ def _kept_link(document: Document, now: StoredFile | None) -> str | None:
 
 
 def _reason(error: Exception) -> str:
+    if isinstance(error, SourceRefused):
+        return "documents.refused.source"
     if isinstance(error, TooLarge):
         return "documents.refused.size"
     if isinstance(error, NoLibrary):

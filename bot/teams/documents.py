@@ -32,9 +32,11 @@ from bot.teams.delivery import ProactiveMessenger
 from bot.teams.platform import Access, Action, Command, FeatureSpec, Turn
 
 FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
-# What a pasted link to a SharePoint or OneDrive file looks like.
+# What a pasted link to a SharePoint or OneDrive file looks like, lookalikes included
+# (`evil-sharepoint.com`): those are answered with why they cannot be shared.
 _SHAREPOINT_LINK = re.compile(
-    r"https://[\w.-]*(?:sharepoint\.com|onedrive\.live\.com|1drv\.ms)/\S+", re.IGNORECASE
+    r"https://[^\s/]*(?:sharepoint\.com|onedrive\.live\.com|1drv\.ms)[^\s/]*/\S+",
+    re.IGNORECASE,
 )
 # Personal chat only: a file shared there is the sharer's; a list holds personal links.
 MEMBERS_PERSONAL = Access(personal_only=True)

@@ -144,7 +144,8 @@ def stored(
 
 def failed(tr: Translator, document: Document, reason_key: str, max_mb: int) -> Card:
     actions = []
-    if reason_key != "documents.refused.size":
+    # A retry cannot help a file too large, nor one from an address the bot never fetches.
+    if reason_key not in ("documents.refused.size", "documents.refused.source"):
         actions.append(execute(tr.t("documents.retry"), RETRY, DocumentRef(document=document.id)))
     return card(
         [

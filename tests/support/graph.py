@@ -14,6 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -91,6 +92,8 @@ class LoopbackGraph(LoopbackServer):
     inheritance_stopped: set[str] = field(default_factory=set)
     # How long Teams' download URLs take to answer (an upload caught in the middle).
     download_delay: float = 0.0
+    # The names of the offered files downloaded, one entry per download.
+    downloads: list[str] = field(default_factory=list)
     # Pasted sharing links Graph can resolve: URL → item id.
     shared_links: dict[str, str] = field(default_factory=dict)
 
@@ -114,6 +117,7 @@ class LoopbackGraph(LoopbackServer):
         app.router.add_get("/v1.0/shares/{share}/driveItem", self._shared_item)
         app.router.add_route("*", "/upload/{session}", self._upload_session)
         app.router.add_get("/download/{name}", self._download)
+        app.router.add_get("/redirect", self._redirect)
         return app
 
     # --- files -----------------------------------------------------------------------
@@ -140,9 +144,18 @@ class LoopbackGraph(LoopbackServer):
         if self.download_delay:
             await asyncio.sleep(self.download_delay)
         content = self._offered.get(request.match_info["name"])
+        self.downloads.append(request.match_info["name"])
         if content is None:
             return web.Response(status=404)
         return web.Response(body=content, content_type="application/octet-stream")
+
+    def redirecting_to(self, url: str) -> str:
+        """An address on this server that answers 302 to `url` (what an attacker's server
+        would do to reach the bot's own network)."""
+        return f"{self.base_url}/redirect?{urlencode({'to': url})}"
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound(request.query["to"])
 
     async def _group_drive(self, request: web.Request) -> web.Response:
         return web.json_response({"id": f"drive-{request.match_info['group']}"})
@@ -340,7 +353,9 @@ class LoopbackGraph(LoopbackServer):
 
     @web.middleware
     async def _misbehave(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.path == "/oauth2/token" or request.path.startswith(("/upload/", "/download/")):
+        if request.path == "/oauth2/token" or request.path.startswith(
+            ("/upload/", "/download/", "/redirect")
+        ):
             # Not Graph's API: the token endpoint, upload sessions, Teams' download URLs.
             return await handler(request)  # type: ignore[no-any-return]
         if not request.can_read_body:
