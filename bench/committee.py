@@ -33,7 +33,16 @@ def signed_committee(connector: LoopbackConnector, folder: Path) -> dict[str, st
         "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'committee.db'}",
     }
     subprocess.run(
-        [sys.executable, "-m", "bot", "members", "import", str(ROSTER)],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "members",
+            "import",
+            str(ROSTER),
+            "--by",
+            "camille.tremblay@sct.example.org",
+        ],
         env=env,
         cwd=folder,
         check=True,

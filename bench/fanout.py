@@ -130,11 +130,11 @@ async def fan_out(
         if database_url is not None:
             env["DATABASE_URL"] = database_url
             subprocess.run(
-                [sys.executable, "-m", "bot", "members", "import", str(ROSTER)],
+                [sys.executable, "-m", "bot", "members", "import", str(ROSTER), "--by", "camille.tremblay@sct.example.org"],
                 env=env, cwd=folder, check=True, capture_output=True,
             )  # fmt: skip
         subprocess.run(
-            [sys.executable, "-m", "bot", "members", "import", str(crowd_roster(folder, members))],
+            [sys.executable, "-m", "bot", "members", "import", str(crowd_roster(folder, members)), "--by", "camille.tremblay@sct.example.org"],
             env=env, cwd=folder, check=True, capture_output=True,
         )  # fmt: skip
         await open_chats(env["DATABASE_URL"], connector.service_url)

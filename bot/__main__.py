@@ -19,7 +19,6 @@ from bot.locale import Catalogues, Translator, format_moment
 from bot.settings import ConfigurationError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.domain.members import Member
     from bot.services.build import Services
     from bot.storage.database import Database
 
@@ -38,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     imported = members.add_parser("import", help="load a roster CSV (all rows or none)")
     imported.add_argument("file", type=Path)
-    imported.add_argument("--by", default="cli", help="who is importing (for the audit log)")
+    imported.add_argument(
+        "--by",
+        required=True,
+        help="a serving member of the secretariat (the first import: one the roster names)",
+    )
     members.add_parser("list", help="print the registry")
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
     audit.add_parser("verify", help="check the hash chain")
@@ -47,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     publish = conf_actions.add_parser("publish", help="publish a new version (French, English)")
     publish.add_argument("text_fr", type=Path)
     publish.add_argument("text_en", type=Path)
-    publish.add_argument("--by", required=True, help="e-mail of the secretariat member publishing")
+    publish.add_argument("--by", required=True, help="a serving member of the secretariat")
     report = conf_actions.add_parser("report", help="who has accepted the current version")
     report.add_argument("--csv", type=Path, required=True, dest="csv_path")
     meetings = sub.add_parser("meetings", help="the committee's meetings")
@@ -61,11 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument("--kind", choices=["reguliere", "extraordinaire"], default="reguliere")
     schedule.add_argument("--note", default="")
     schedule.add_argument("--confirm", action="store_true", help="a weekend or a holiday")
-    schedule.add_argument("--by", required=True, help="e-mail of the secretariat member")
+    schedule.add_argument("--by", required=True, help="a serving member of the secretariat")
     meeting_actions.add_parser("list", help="every meeting, next first")
     cancel = meeting_actions.add_parser("cancel", help="cancel a meeting")
     cancel.add_argument("id", type=int)
-    cancel.add_argument("--by", required=True, help="e-mail of the secretariat member")
+    cancel.add_argument("--by", required=True, help="a serving member of the secretariat")
     export = meeting_actions.add_parser("export", help="every meeting, for publication")
     export.add_argument("--csv", type=Path, required=True, dest="csv_path")
     declarations = sub.add_parser("declarations", help="declarations of interests")
@@ -77,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         "purge", help="delete what is past its retention period (Law 25, s. 73)"
     )
     purge.add_argument("--dry-run", action="store_true", help="list, delete nothing")
-    purge.add_argument("--by", default="retention", help="who purges (the audit names them)")
+    purge.add_argument("--by", required=True, help="a serving member of the secretariat")
     mandates = sub.add_parser("mandates", help="members' mandates")
     mandate_actions = mandates.add_subparsers(dest="action", required=True)
     mandates_report = mandate_actions.add_parser("report", help="every mandate, nearest end first")
@@ -100,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     exported.add_argument("round", type=int)
     exported.add_argument("--csv", type=Path, dest="csv_path")
     exported.add_argument("--markdown", type=Path, dest="markdown_path")
-    exported.add_argument("--by", default="command line", help="who exports (the audit names them)")
+    exported.add_argument("--by", required=True, help="a serving member of the secretariat")
     package = sub.add_parser("package", help="write the Teams app zip")
     package.add_argument("--out", type=Path, default=Path("dist/committee-bot.zip"))
     return parser
@@ -155,7 +158,13 @@ async def _members_import(args: argparse.Namespace, settings: Settings, tr: Tran
         print(tr.t("cli.file_missing", path=args.file), file=sys.stderr)
         return 2
     async with _opened(settings) as (_, services):
-        outcome = await services.directory.import_roster(args.file, args.by)
+        # The first import (no serving secretariat yet): the roster itself must make `--by`
+        # one, or nothing is written.
+        first = datetime.now(settings.zone).date() if args.actor is None else None
+        outcome = await services.directory.import_roster(args.file, args.by, first_import_on=first)
+    if outcome.actor_not_secretariat:
+        print(tr.t("cli.first_import_by", by=args.by), file=sys.stderr)
+        return 1
     if outcome.report is None:
         for problem in outcome.problems:
             detail = tr.t(problem.message, **problem.params)
@@ -247,11 +256,7 @@ async def _confidentiality_publish(
             return 2
     try:
         async with _opened(settings) as (_, services):
-            # The audit chain names who published: it must be someone who may.
-            publisher = await _secretariat_member(services, settings, tr, args.by)
-            if publisher is None:
-                return 1
-            version = await services.confidentiality.publish(texts[0], texts[1], publisher.email)
+            version = await services.confidentiality.publish(texts[0], texts[1], args.actor.email)
     except CommitmentTextError as error:
         print(explain_text_error(tr, error), file=sys.stderr)
         return 1
@@ -281,17 +286,6 @@ async def _confidentiality_report(
     return 0
 
 
-async def _secretariat_member(
-    services: Services, settings: Settings, tr: Translator, by: str
-) -> Member | None:
-    """Who acts for the secretariat from the command line (the audit chain names them)."""
-    today = datetime.now(settings.zone).date()
-    member = await services.directory.serving_secretariat(by, today)
-    if member is None:
-        print(tr.t("cli.not_secretariat_member", by=by), file=sys.stderr)
-    return member
-
-
 async def _meetings_schedule(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
     from bot.domain.meetings import AgendaItem, MeetingKind, MeetingPlan
 
@@ -310,10 +304,7 @@ async def _meetings_schedule(args: argparse.Namespace, settings: Settings, tr: T
         note=args.note,
     )
     async with _opened(settings) as (_, services):
-        by = await _secretariat_member(services, settings, tr, args.by)
-        if by is None:
-            return 1
-        outcome = await services.meetings.schedule(plan, by, confirmed=args.confirm)
+        outcome = await services.meetings.schedule(plan, args.actor, confirmed=args.confirm)
     for problem in outcome.problems:
         field = tr.t(f"meetings.field.{problem.field}")
         print(
@@ -352,10 +343,7 @@ async def _meetings_list(args: argparse.Namespace, settings: Settings, tr: Trans
 
 async def _meetings_cancel(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
     async with _opened(settings) as (_, services):
-        by = await _secretariat_member(services, settings, tr, args.by)
-        if by is None:
-            return 1
-        cancelled = await services.meetings.cancel(args.id, by)
+        cancelled = await services.meetings.cancel(args.id, args.actor)
     if cancelled is None:
         print(tr.t("cli.meeting_unknown", id=args.id), file=sys.stderr)
         return 1
@@ -387,7 +375,7 @@ async def _declarations_report(args: argparse.Namespace, settings: Settings, tr:
 
 async def _declarations_purge(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
     async with _opened(settings) as (_, services):
-        purged = await services.declarations.purge(dry_run=args.dry_run, actor=args.by)
+        purged = await services.declarations.purge(dry_run=args.dry_run, actor=args.actor.email)
     for found in purged:
         ended = found.member.mandate_ends_on.isoformat() if found.member.mandate_ends_on else "—"
         print(
@@ -426,11 +414,8 @@ async def _consultation_open(args: argparse.Namespace, settings: Settings, tr: T
     except ValueError:
         deadline = None
     async with _opened(settings) as (_, services):
-        member = await _secretariat_member(services, settings, tr, args.by)
-        if member is None:
-            return 1
         outcome = await services.consultation.open_round(
-            args.title or heading, Phase(args.phase), deadline, parse_items(text), member,
+            args.title or heading, Phase(args.phase), deadline, parse_items(text), args.actor,
             args.meeting,
         )  # fmt: skip
     if outcome.round is None:
@@ -483,7 +468,7 @@ async def _consultation_export(args: argparse.Namespace, settings: Settings, tr:
         ):
             if path is None:
                 continue
-            content = await produce(args.round, tr, args.by)
+            content = await produce(args.round, tr, args.actor.email)
             assert content is not None
             path.write_bytes(content)
             print(tr.t("cli.consultation_exported", path=path))
@@ -510,6 +495,29 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("consultation", "export"): _consultation_export,
     ("package", None): _package,
 }
+
+
+async def _as_secretariat(
+    command: Command, args: argparse.Namespace, settings: Settings, tr: Translator
+) -> int:
+    """Every subcommand that takes `--by` writes that person into the audit chain as the one
+    who acted: checked here, once for all, to be a serving member of the secretariat (active,
+    within their mandate) before the command runs. The command reads them as `args.actor`.
+    The one exception is the very first roster import, when nobody serves on the secretariat
+    yet: `args.actor` is then None and the import itself requires the roster to make `--by` a
+    serving secretariat member."""
+    if not hasattr(args, "by"):
+        return await command(args, settings, tr)
+    today = datetime.now(settings.zone).date()
+    async with _opened(settings) as (_, services):
+        args.actor = await services.directory.serving_secretariat(args.by, today)
+        first_import = (args.command, args.action) == ("members", "import") and not any(
+            m.is_serving(today) for m in await services.directory.secretariat()
+        )
+    if args.actor is None and not first_import:
+        print(tr.t("cli.not_secretariat_member", by=args.by), file=sys.stderr)
+        return 1
+    return await command(args, settings, tr)
 
 
 def _language_first(argv: list[str]) -> list[str]:
@@ -543,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     tr = Catalogues().for_locale(args.lang or settings.default_locale, settings.default_locale)
     command = COMMANDS[(args.command or "run", getattr(args, "action", None))]
     try:
-        return asyncio.run(command(args, settings, tr))
+        return asyncio.run(_as_secretariat(command, args, settings, tr))
     except KeyboardInterrupt:
         return 0
 

@@ -8,7 +8,7 @@ cd "$root"
 
 "$python" -m bot db upgrade
 # The demo committee of .m365agentsplayground.yml: the Playground's user is on the secretariat.
-"$python" -m bot members import playground/roster.csv --by "make run"
+"$python" -m bot members import playground/roster.csv --by camille.tremblay@sct.example.org
 
 "$python" -m bot run &
 bot=$!

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import csv
 import io
@@ -18,7 +19,7 @@ from sqlalchemy import Executable, Table, delete, func, insert, select, update
 from bot.__main__ import main
 from bot.storage import tables
 from bot.storage.database import Database
-from tests.conftest import APP_ID, ROOT, ROSTER, Cli
+from tests.conftest import APP_ID, ROOT, ROSTER, SECRETARIAT, Cli
 
 
 def _count(url: str, table: Table) -> int:
@@ -59,13 +60,13 @@ def _publish(cli: Cli, folder: Path, french: str, english: str) -> tuple[int, st
 def test_importing_the_roster_twice_changes_nothing_the_second_time(
     cli: Cli, database_url: str
 ) -> None:
-    assert cli("members", "import", str(ROSTER)) == (
+    assert cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email) == (
         0,
         "Registre importé\u00a0: ajoutés 5, mis à jour 0, inchangés 0.\n",
         "",
     )
     assert (
-        cli("members", "import", str(ROSTER))[1]
+        cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)[1]
         == "Registre importé\u00a0: ajoutés 0, mis à jour 0, inchangés 5.\n"
     )
     code, out, _ = cli("members", "list", "--lang", "en")  # after the subcommand, too
@@ -82,7 +83,7 @@ def test_a_roster_with_bad_rows_writes_nothing_and_names_each_line(
     lines[2] = lines[2].replace("secretariat_conseil_tresor", "inconnu")
     lines[4] = lines[4].replace("2025-09-01", "01/09/2025")
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code, out, err = cli("members", "import", str(bad))
+    code, out, err = cli("members", "import", str(bad), "--by", SECRETARIAT.email)
     assert code == 1 and out == ""
     assert "Ligne 3\u00a0: siège inconnu «\u00a0inconnu\u00a0»" in err
     assert (
@@ -97,19 +98,19 @@ def test_a_spreadsheet_csv_with_semicolons_and_a_bom_is_read(cli: Cli, tmp_path:
     french.write_bytes(
         ("\ufeff" + ROSTER.read_text(encoding="utf-8").replace(",", ";")).encode("utf-8")
     )
-    assert cli("members", "import", str(french))[0] == 0
+    assert cli("members", "import", str(french), "--by", SECRETARIAT.email)[0] == 0
 
 
 def test_audit_verify_names_a_changed_and_a_deleted_row(
     cli: Cli, database_url: str, tmp_path: Path
 ) -> None:
-    cli("members", "import", str(ROSTER))
+    cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)
     second = tmp_path / "second.csv"
     second.write_text(
         ROSTER.read_text(encoding="utf-8").replace("Coalition pour", "Coalition renouvelée pour"),
         encoding="utf-8",
     )
-    cli("members", "import", str(second))
+    cli("members", "import", str(second), "--by", SECRETARIAT.email)
     _publish(cli, tmp_path, "Texte « confidentiel ».", "Confidential text.")
     code, out, _ = cli("audit", "verify")
     assert code == 0 and out.startswith("Journal d’audit intègre\u00a0: 3 entrées")
@@ -126,7 +127,9 @@ def test_audit_verify_names_a_changed_and_a_deleted_row(
 
     _sql(
         database_url,
-        update(tables.audit_log).where(tables.audit_log.c.seq == 2).values(actor="cli"),
+        update(tables.audit_log)
+        .where(tables.audit_log.c.seq == 2)
+        .values(actor=SECRETARIAT.email),
     )
     assert cli("audit", "verify")[0] == 0
     _sql(database_url, delete(tables.audit_log).where(tables.audit_log.c.seq == 2))
@@ -138,7 +141,7 @@ def test_audit_verify_names_a_changed_and_a_deleted_row(
 
 
 def test_publish_and_report_keep_french_typography(cli: Cli, tmp_path: Path) -> None:
-    cli("members", "import", str(ROSTER))
+    cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)
     code, out, _ = _publish(
         cli, tmp_path, "Je m’engage à « la discrétion ».", "I undertake to be discreet."
     )
@@ -270,7 +273,9 @@ AAD = "00000000-0000-0000-0000-0000000000f1"
 def test_a_roster_row_the_registry_cannot_hold_is_named_and_nothing_is_written(
     cli: Cli, database_url: str, tmp_path: Path, row: str, message: str
 ) -> None:
-    code, out, err = cli("members", "import", str(_roster_plus(tmp_path, row)))
+    code, out, err = cli(
+        "members", "import", str(_roster_plus(tmp_path, row)), "--by", SECRETARIAT.email
+    )
     assert code == 1 and out == ""
     assert message in err
     assert "Traceback" not in err
@@ -285,6 +290,8 @@ def test_an_entra_id_already_held_by_another_member_is_refused(
             "members",
             "import",
             str(_roster_plus(tmp_path, f"a@x.org,A,Org,societe_civile,member,oui,{AAD}")),
+            "--by",
+            SECRETARIAT.email,
         )[0]
         == 0
     )
@@ -293,14 +300,14 @@ def test_an_entra_id_already_held_by_another_member_is_refused(
         f"email,display_name,organisation,seat,role,active,aad_object_id\nb@x.org,B,Org,societe_civile,member,oui,{AAD}\n",
         encoding="utf-8",
     )
-    code, _, err = cli("members", "import", str(other))
+    code, _, err = cli("members", "import", str(other), "--by", SECRETARIAT.email)
     assert code == 1
     assert f"Ligne 2\u00a0: l’identifiant Entra {AAD} appartient déjà à a@x.org" in err
     assert _count(database_url, tables.members) == 6
 
 
 def test_publishing_a_file_that_is_not_utf8_says_so(cli: Cli, tmp_path: Path) -> None:
-    cli("members", "import", str(ROSTER))
+    cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)
     (tmp_path / "fr.md").write_bytes("Texte « latin ».".encode("latin-1"))
     (tmp_path / "en.md").write_text("Text.", encoding="utf-8")
     by = "camille.tremblay@sct.example.org"
@@ -317,7 +324,7 @@ def test_publishing_a_file_that_is_not_utf8_says_so(cli: Cli, tmp_path: Path) ->
 def test_only_a_serving_secretariat_member_publishes_from_the_command_line(
     cli: Cli, database_url: str, tmp_path: Path, by: str
 ) -> None:
-    cli("members", "import", str(ROSTER))
+    cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)
     (tmp_path / "fr.md").write_text("Texte.", encoding="utf-8")
     (tmp_path / "en.md").write_text("Text.", encoding="utf-8")
     code, _, err = cli(
@@ -335,7 +342,7 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_arrives_as_text(
     roster = _roster_plus(
         tmp_path, "evil@x.org,=cmd|' /C calc'!A0,+1 (514) 555-0100,societe_civile,member"
     )
-    cli("members", "import", str(roster))
+    cli("members", "import", str(roster), "--by", SECRETARIAT.email)
     _publish(cli, tmp_path, "Texte.", "Text.")
     report = tmp_path / "rapport.csv"
     assert cli("--lang", "en", "confidentiality", "report", "--csv", str(report))[0] == 0
@@ -346,7 +353,7 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_arrives_as_text(
 
 
 def test_audit_verify_says_a_row_was_inserted(cli: Cli, database_url: str, tmp_path: Path) -> None:
-    cli("members", "import", str(ROSTER))
+    cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)
     _publish(cli, tmp_path, "Texte.", "Text.")
 
     async def last() -> tuple[int, str]:
@@ -384,3 +391,102 @@ def test_audit_verify_says_a_row_was_inserted(cli: Cli, database_url: str, tmp_p
     assert (
         f"Entry {seq + 5}: added out of sequence after the previous entry (inserted entry)." in err
     )
+
+
+def _by_commands() -> set[tuple[str, str]]:
+    """Every subcommand that takes --by, read from the parser itself: a new one is walked
+    below or this test fails."""
+    from bot.__main__ import _parser
+
+    found = set()
+    top = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in top.choices.items():
+        subs = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+        for action, parser in subs[0].choices.items() if subs else []:
+            if any("--by" in a.option_strings for a in parser._actions):
+                found.add((name, action))
+    return found
+
+
+def _everything(url: str) -> dict[str, int]:
+    return {table.name: _count(url, table) for table in tables.metadata.sorted_tables}
+
+
+def test_every_by_is_a_serving_secretariat_member_or_nothing_is_done(
+    cli: Cli, database_url: str, tmp_path: Path
+) -> None:
+    """An unknown address, a plain member and a former secretariat member are refused by
+    every subcommand that names who acts: a message, exit 1, not a row written anywhere
+    (the audit chain included), no traceback."""
+    former = ROSTER.read_text(encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    # Mathieu's mandate on the secretariat ended last year.
+    roster.write_text(
+        former.replace(
+            "mathieu.gagnon@sct.example.org,Mathieu Gagnon,Secrétariat du Conseil du trésor,"
+            "secretariat_conseil_tresor,secretariat,oui,,2025-09-01,2027-08-31",
+            "mathieu.gagnon@sct.example.org,Mathieu Gagnon,Secrétariat du Conseil du trésor,"
+            "secretariat_conseil_tresor,secretariat,oui,,2023-09-01,2025-08-31",
+        ),
+        encoding="utf-8",
+    )
+    assert cli("members", "import", str(roster), "--by", SECRETARIAT.email)[0] == 0
+    (tmp_path / "fr.md").write_text("Texte.", encoding="utf-8")
+    (tmp_path / "en.md").write_text("Text.", encoding="utf-8")
+    (tmp_path / "round.md").write_text("# Plan\n\n## Engagement 1\n\nTexte.\n", encoding="utf-8")
+    walked: dict[tuple[str, str], list[str]] = {
+        ("members", "import"): [str(roster)],
+        ("confidentiality", "publish"): [str(tmp_path / "fr.md"), str(tmp_path / "en.md")],
+        ("meetings", "schedule"): [
+            "--date",
+            "2099-03-04",
+            "--start",
+            "13:30",
+            "--duration",
+            "90",
+            "--title",
+            "Réunion",
+        ],
+        ("meetings", "cancel"): ["1"],
+        ("declarations", "purge"): [],
+        ("consultation", "open"): [str(tmp_path / "round.md"), "--deadline", "2099-02-15"],
+        ("consultation", "export"): ["1", "--csv", str(tmp_path / "out.csv")],
+    }
+    assert set(walked) == _by_commands()
+    before = _everything(database_url)
+    for (command, action), rest in walked.items():
+        for by in ("nobody@evil.example", "amelie.cote@transparence.example.org", "mathieu.gagnon@sct.example.org"):  # fmt: skip
+            code, out, err = cli(command, action, *rest, "--by", by)
+            assert code == 1, (command, action, by, out, err)
+            assert "n’est pas un membre du Secrétariat en fonction" in err, (command, action)
+            assert "Traceback" not in err
+    assert _everything(database_url) == before
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_first_import_must_make_the_one_importing_a_secretariat_member(
+    cli: Cli, database_url: str
+) -> None:
+    """Before anyone serves on the secretariat, the roster itself vouches for `--by`."""
+    for by in ("nobody@evil.example", "amelie.cote@transparence.example.org"):
+        code, _, err = cli("members", "import", str(ROSTER), "--by", by)
+        assert code == 1 and "rien n’a été importé" in err, by
+        assert _count(database_url, tables.members) == 0
+        assert _count(database_url, tables.audit_log) == 0
+    assert cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)[0] == 0
+    [entry] = _audit_actors(database_url)
+    assert entry == SECRETARIAT.email
+    code, _, err = cli("members", "import", str(ROSTER), "--by", "amelie.cote@transparence.example.org")  # fmt: skip
+    assert code == 1 and "n’est pas un membre du Secrétariat en fonction" in err
+
+
+def _audit_actors(url: str) -> list[str]:
+    async def go() -> list[str]:
+        db = Database(url)
+        try:
+            async with db.read() as conn:
+                return list((await conn.execute(select(tables.audit_log.c.actor))).scalars())
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())

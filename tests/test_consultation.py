@@ -108,7 +108,7 @@ async def _comment(
 def test_a_round_is_opened_listed_and_exported_from_the_command_line(
     cli: Cli, tmp_path: Path
 ) -> None:
-    assert cli("members", "import", str(ROSTER))[0] == 0
+    assert cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)[0] == 0
     source = tmp_path / "engagements.md"
     source.write_text(ITEMS, encoding="utf-8")
     code, out, _ = cli(
@@ -127,12 +127,23 @@ def test_a_round_is_opened_listed_and_exported_from_the_command_line(
     )
     assert code == 1, "only a serving member of the secretariat opens a round"
     report = tmp_path / "rapport.md"
-    code, _, _ = cli("consultation", "export", "1", "--markdown", str(report), "--csv", str(tmp_path / "r.csv"))  # fmt: skip
+    code, _, _ = cli("consultation", "export", "1", "--markdown", str(report), "--csv", str(tmp_path / "r.csv"), "--by", SECRETARIAT.email)  # fmt: skip
     assert code == 0
     text = report.read_text(encoding="utf-8")
     assert text.startswith("# Plan d’action 2027-2029 — engagements proposés\n")
     assert "## 2. Registre des lobbyistes" in text and text.count("Aucun commentaire.") == 3
-    assert cli("consultation", "export", "7", "--csv", str(tmp_path / "x.csv"))[0] == 1
+    assert (
+        cli(
+            "consultation",
+            "export",
+            "7",
+            "--csv",
+            str(tmp_path / "x.csv"),
+            "--by",
+            SECRETARIAT.email,
+        )[0]
+        == 1
+    )
 
 
 def test_items_are_read_from_markdown_csv_and_the_cards_field() -> None:

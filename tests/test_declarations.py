@@ -320,7 +320,7 @@ def test_the_purge_lists_then_deletes_and_the_audit_chain_holds(cli: Cli, tmp_pa
     from bot.settings import load_settings
     from bot.storage.database import Database
 
-    assert cli("members", "import", str(ROSTER))[0] == 0
+    assert cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)[0] == 0
     settings = load_settings()
 
     async def declare() -> None:
@@ -341,14 +341,14 @@ def test_the_purge_lists_then_deletes_and_the_audit_chain_holds(cli: Cli, tmp_pa
     )  # fmt: skip
     roster = tmp_path / "ended.csv"
     roster.write_text(ended, encoding="utf-8")
-    assert cli("members", "import", str(roster))[0] == 0
-    code, out, _ = cli("declarations", "purge", "--dry-run")
+    assert cli("members", "import", str(roster), "--by", SECRETARIAT.email)[0] == 0
+    code, out, _ = cli("declarations", "purge", "--dry-run", "--by", SECRETARIAT.email)
     assert code == 0
     assert "Amélie Côté <amelie.cote@transparence.example.org>" in out and "2015-08-31" in out
     assert "(rien n’a été supprimé)" in out
     code, out, _ = cli("declarations", "purge", "--by", SECRETARIAT.email)
     assert "Déclarations supprimées pour 1 membre(s)" in out
-    assert "0 membre(s)" in cli("declarations", "purge", "--dry-run")[1]
+    assert "0 membre(s)" in cli("declarations", "purge", "--dry-run", "--by", SECRETARIAT.email)[1]
     code, out, _ = cli("audit", "verify")
     assert code == 0 and "intègre" in out
 

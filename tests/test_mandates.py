@@ -245,7 +245,7 @@ def test_the_mandates_report_from_the_command_line(cli: Cli, tmp_path: Path) -> 
     import csv
     import io
 
-    assert cli("members", "import", str(ROSTER))[0] == 0
+    assert cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)[0] == 0
     target = tmp_path / "mandats.csv"
     code, out, _ = cli("mandates", "report", "--csv", str(target))
     assert code == 0 and "5 mandat(s)" in out

@@ -31,7 +31,7 @@ BY = SECRETARIAT.email
 @pytest.fixture
 def cli(cli: Cli) -> Cli:
     """The command line, on a database holding the demo committee."""
-    assert cli("members", "import", str(ROSTER))[0] == 0
+    assert cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)[0] == 0
     return cli
 
 

@@ -103,7 +103,16 @@ def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Playground]
     folder = tmp_path_factory.mktemp("playground")
     bot_port, playground_port = free_port(), free_port()
     subprocess.run(
-        [sys.executable, "-m", "bot", "members", "import", str(ROSTER)],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "members",
+            "import",
+            str(ROSTER),
+            "--by",
+            "camille.tremblay@sct.example.org",
+        ],
         env=_env(folder, bot_port),
         cwd=folder,
         check=True,

@@ -71,8 +71,8 @@ async def test_killed_in_the_middle_of_a_fan_out_and_restarted_everyone_gets_the
         subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path, check=True,
                        capture_output=True)  # fmt: skip
 
-    cli("members", "import", str(ROSTER))
-    cli("members", "import", str(crowd_roster(tmp_path, CROWD)))
+    cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)
+    cli("members", "import", str(crowd_roster(tmp_path, CROWD)), "--by", SECRETARIAT.email)
     await open_chats(env["DATABASE_URL"], connector.service_url)
     (tmp_path / "fr.md").write_text("Je m’engage à la discrétion.", encoding="utf-8")
     (tmp_path / "en.md").write_text("I undertake to be discreet.", encoding="utf-8")

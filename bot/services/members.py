@@ -24,6 +24,12 @@ EmailLookup = Callable[[], Awaitable[str | None]]
 class RosterImport:
     report: ImportReport | None
     problems: list[RosterProblem]
+    # The first import did not make the one importing a serving secretariat member.
+    actor_not_secretariat: bool = False
+
+
+class _Undo(Exception):
+    """Rolls the import's transaction back."""
 
 
 class MemberDirectory:
@@ -116,8 +122,12 @@ class MemberDirectory:
         async with self._db.read() as conn:
             return await self._members.all(conn)
 
-    async def import_roster(self, path: Path, actor: str) -> RosterImport:
-        """All rows or none: any bad row is reported with its line and nothing is written."""
+    async def import_roster(
+        self, path: Path, actor: str, *, first_import_on: date | None = None
+    ) -> RosterImport:
+        """All rows or none: any bad row is reported with its line and nothing is written.
+        `first_import_on`: today, for the first import, before anyone serves on the
+        secretariat; it is written only if it makes `actor` a serving secretariat member."""
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
@@ -133,11 +143,27 @@ class MemberDirectory:
         parsed = parse_roster(reader.fieldnames, rows)
         if parsed.problems:
             return RosterImport(None, parsed.problems)
+        try:
+            return await self._import(path, actor, parsed, first_import_on)
+        except _Undo:
+            return RosterImport(None, [], actor_not_secretariat=True)
+
+    async def _import(
+        self, path: Path, actor: str, parsed: RosterParse, first_import_on: date | None
+    ) -> RosterImport:
         async with self._db.transaction() as conn:
             taken = await self._members.aad_ids_held_elsewhere(conn, parsed.members)
             if taken:
                 return RosterImport(None, [_aad_taken(parsed, aad, email) for aad, email in taken])
             report = await self._members.import_roster(conn, parsed.members)
+            if first_import_on is not None:
+                found = await self._members.by_email(conn, actor)
+                if (
+                    found is None
+                    or not found.is_secretariat
+                    or not found.is_serving(first_import_on)
+                ):
+                    raise _Undo
             # The dates imported become the mandates' history (created, extended, next one).
             await sync_from_registry(conn, self._members, self._mandates)
             if report.added or report.updated:
