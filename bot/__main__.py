@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -244,19 +245,14 @@ async def _confidentiality_publish(
     from bot.domain.confidentiality import CommitmentTextError
     from bot.services.confidentiality import PublishConflict, explain_text_error
 
-    texts = []
-    for path in (args.text_fr, args.text_en):
-        if not path.is_file():
-            print(tr.t("cli.file_missing", path=path), file=sys.stderr)
-            return 2
-        try:
-            texts.append(path.read_text(encoding="utf-8-sig"))
-        except UnicodeDecodeError:
-            print(tr.t("cli.not_utf8", path=path), file=sys.stderr)
-            return 2
+    texts = [_read_text(path, tr) for path in (args.text_fr, args.text_en)]
+    if None in texts:
+        return 2
     try:
         async with _opened(settings) as (_, services):
-            version = await services.confidentiality.publish(texts[0], texts[1], args.actor.email)
+            version = await services.confidentiality.publish(
+                texts[0] or "", texts[1] or "", args.actor.email
+            )
     except CommitmentTextError as error:
         print(explain_text_error(tr, error), file=sys.stderr)
         return 1
@@ -280,7 +276,8 @@ async def _confidentiality_report(
     async with _opened(settings) as (_, services):
         _, rows = await services.confidentiality.status_rows()
         report = await services.confidentiality.csv_report(tr)
-    args.csv_path.write_bytes(report)
+    if not _write(args.csv_path, report, tr):
+        return 2
     pending = sum(1 for row in rows if row.pending)
     print(tr.t("cli.report_written", path=args.csv_path, pending=pending, total=len(rows)))
     return 0
@@ -355,7 +352,8 @@ async def _meetings_export(args: argparse.Namespace, settings: Settings, tr: Tra
     async with _opened(settings) as (_, services):
         count = len(await services.meetings.all())
         exported = await services.meetings.csv_export(tr)
-    args.csv_path.write_bytes(exported)
+    if not _write(args.csv_path, exported, tr):
+        return 2
     print(tr.t("cli.meetings_exported", path=args.csv_path, count=count))
     return 0
 
@@ -365,10 +363,11 @@ async def _declarations_report(args: argparse.Namespace, settings: Settings, tr:
         if args.meeting is not None:
             meeting, _rows = await services.declarations.meeting_rows(args.meeting)
             if meeting is None:
-                print(tr.t("cli.meeting_unknown", id=args.meeting), file=sys.stderr)
+                print(tr.t("cli.meeting_not_found", id=args.meeting), file=sys.stderr)
                 return 1
         report = await services.declarations.csv_report(tr, args.meeting)
-    args.csv_path.write_bytes(report)
+    if not _write(args.csv_path, report, tr):
+        return 2
     print(tr.t("cli.declarations_report", path=args.csv_path))
     return 0
 
@@ -396,7 +395,8 @@ async def _mandates_report(args: argparse.Namespace, settings: Settings, tr: Tra
     async with _opened(settings) as (_, services):
         count = len(await services.mandates.rows())
         report = await services.mandates.csv_report(tr)
-    args.csv_path.write_bytes(report)
+    if not _write(args.csv_path, report, tr):
+        return 2
     print(tr.t("cli.mandates_report", path=args.csv_path, count=count))
     return 0
 
@@ -404,10 +404,9 @@ async def _mandates_report(args: argparse.Namespace, settings: Settings, tr: Tra
 async def _consultation_open(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
     from bot.domain.consultation import Phase, parse_items
 
-    if not args.file.is_file():
-        print(tr.t("cli.file_missing", path=args.file), file=sys.stderr)
+    text = _read_text(args.file, tr)
+    if text is None:
         return 2
-    text = args.file.read_text(encoding="utf-8-sig")
     heading = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), "")
     try:
         deadline = date.fromisoformat(args.deadline)
@@ -470,7 +469,8 @@ async def _consultation_export(args: argparse.Namespace, settings: Settings, tr:
                 continue
             content = await produce(args.round, tr, args.actor.email)
             assert content is not None
-            path.write_bytes(content)
+            if not _write(path, content, tr):
+                return 2
             print(tr.t("cli.consultation_exported", path=path))
     return 0
 
@@ -536,6 +536,63 @@ def _language_first(argv: list[str]) -> list[str]:
     return language + rest
 
 
+def _read_text(path: Path, tr: Translator) -> str | None:
+    """A text file a command reads, or None once the person is told why not: missing, not
+    UTF-8, or holding a control character."""
+    from bot.domain.text import has_control_characters
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        print(tr.t("cli.not_utf8", path=path), file=sys.stderr)
+        return None
+    except OSError:
+        print(tr.t("cli.file_missing", path=path), file=sys.stderr)
+        return None
+    if has_control_characters(text):
+        print(tr.t("cli.file_control_characters", path=path), file=sys.stderr)
+        return None
+    return text
+
+
+def _write(path: Path, content: bytes, tr: Translator) -> bool:
+    """Writes a report, or says why it could not (a folder that does not exist, a read-only
+    place): False then, and nothing left half-written."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(content)
+        partial.replace(path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        print(tr.t("cli.cannot_write", path=path, reason=error.strerror or error), file=sys.stderr)
+        return False
+    return True
+
+
+# Where a command writes its report: checked before it does anything (an export is audited).
+_OUTPUTS = ("csv_path", "markdown_path")
+
+
+def _unstorable(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The first argument no record can hold, with the catalogue key saying why: an id beyond
+    the database's integer range, a text with a control character, a report to a place that
+    cannot take it. One check for every subcommand, before any of them opens the database."""
+    from bot.domain.text import ID_MAX, has_control_characters
+
+    for name in _OUTPUTS:
+        output = getattr(args, name, None)
+        if output is not None and (output.is_dir() or not output.parent.is_dir()):
+            return "cli.cannot_write_there", str(output)
+    for name, value in vars(args).items():
+        for one in value if isinstance(value, list) else [value]:
+            if isinstance(one, int) and not isinstance(one, bool) and abs(one) > ID_MAX:
+                return "cli.bad_number", f"{name} {one}"
+            if isinstance(one, str | Path) and has_control_characters(str(one)):
+                return "cli.control_characters", name
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(_language_first(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(
@@ -549,6 +606,11 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     tr = Catalogues().for_locale(args.lang or settings.default_locale, settings.default_locale)
+    unstorable = _unstorable(args)
+    if unstorable is not None:
+        key, argument = unstorable
+        print(tr.t(key, argument=argument), file=sys.stderr)
+        return 2
     command = COMMANDS[(args.command or "run", getattr(args, "action", None))]
     try:
         return asyncio.run(_as_secretariat(command, args, settings, tr))

@@ -127,9 +127,7 @@ def test_audit_verify_names_a_changed_and_a_deleted_row(
 
     _sql(
         database_url,
-        update(tables.audit_log)
-        .where(tables.audit_log.c.seq == 2)
-        .values(actor=SECRETARIAT.email),
+        update(tables.audit_log).where(tables.audit_log.c.seq == 2).values(actor=SECRETARIAT.email),
     )
     assert cli("audit", "verify")[0] == 0
     _sql(database_url, delete(tables.audit_log).where(tables.audit_log.c.seq == 2))

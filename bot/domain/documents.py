@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,6 +46,9 @@ GENERAL_FOLDER = "Général"
 CONFIDENTIAL_FOLDER = "Confidentiel"
 # SharePoint refuses these in a file or folder name.
 _FORBIDDEN = re.compile(r'["*:<>?/\\|#%\x00-\x1f]')
+# Spaces (any Unicode space) and dots SharePoint refuses at either end of a name.
+_EDGES = re.compile(r"^[\s.]+|[\s.]+$")
+_EXTENSION = re.compile(r"[A-Za-z0-9]{1,10}")
 
 
 class DocumentStatus(StrEnum):
@@ -183,9 +187,17 @@ def file_refusal(name: str, size: int | None, max_bytes: int) -> str | None:
 
 
 def clean_name(name: str) -> str:
-    """A name SharePoint accepts: forbidden characters become a dash, no leading or trailing
-    dot or space, at most NAME_MAX characters (the extension kept)."""
-    cleaned = _FORBIDDEN.sub("-", name).strip(" .")
+    """A name SharePoint accepts and people can see: invisible characters (zero-width spaces,
+    direction marks, controls) dropped, forbidden ones a dash, no leading or trailing dot or
+    space, at most NAME_MAX characters, the extension kept (`.pdf` becomes `document.pdf`, not
+    `pdf`). Empty when nothing visible is left."""
+    visible = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf"))
+    stem, dot, extension = visible.rpartition(".")
+    if dot and _EXTENSION.fullmatch(extension):
+        stem = _EDGES.sub("", _FORBIDDEN.sub("-", stem))
+        cleaned = f"{stem or 'document'}.{extension}"
+    else:
+        cleaned = _EDGES.sub("", _FORBIDDEN.sub("-", visible))
     if len(cleaned) <= NAME_MAX:
         return cleaned
     stem, dot, extension = cleaned.rpartition(".")

@@ -175,12 +175,19 @@ def problems(plan: MeetingPlan, now: datetime, zone: ZoneInfo) -> list[Problem]:
         found.append(Problem("date", "meetings.error.past"))
     if not MIN_MINUTES <= plan.minutes <= MAX_MINUTES:
         found.append(Problem("duration", "meetings.error.duration"))
-    items = [item for item in plan.agenda if item.title.strip()]
-    if not items:
+    if not [item for item in plan.agenda if item.title.strip()]:
         found.append(Problem("agenda", "meetings.error.no_agenda"))
-    elif len(items) > MAX_AGENDA_ITEMS or any(len(i.title) > MAX_ITEM_TITLE for i in items):
-        found.append(Problem("agenda", "meetings.error.agenda_long"))
+    else:
+        found += agenda_problems(plan.agenda)
     return found
+
+
+def agenda_problems(agenda: Sequence[AgendaItem]) -> list[Problem]:
+    """The bounds of an agenda, the same wherever one is written (a meeting, a poll)."""
+    items = [item for item in agenda if item.title.strip()]
+    if len(items) > MAX_AGENDA_ITEMS or any(len(i.title) > MAX_ITEM_TITLE for i in items):
+        return [Problem("agenda", "meetings.error.agenda_long")]
+    return []
 
 
 def warnings(plan: MeetingPlan) -> list[str]:
@@ -351,10 +358,15 @@ class SlotTally:
 
 
 def poll_problems(
-    title: str, minutes: int, slots: Sequence[Slot], now: datetime, zone: ZoneInfo
+    title: str,
+    minutes: int,
+    agenda: Sequence[AgendaItem],
+    slots: Sequence[Slot],
+    now: datetime,
+    zone: ZoneInfo,
 ) -> list[Problem]:
-    """What prevents sending this poll, field by field."""
-    found: list[Problem] = []
+    """What prevents sending this poll, field by field (its agenda may still be empty)."""
+    found: list[Problem] = agenda_problems(agenda)
     if not title.strip():
         found.append(Problem("title", "meetings.error.title_empty"))
     elif len(title) > MAX_TITLE:

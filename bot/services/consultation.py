@@ -160,6 +160,8 @@ class ConsultationService:
             return OpenOutcome(None, problems)
         now = self._clock()
         async with self._db.transaction() as conn:
+            if meeting_id is not None and await self._meetings.get(conn, meeting_id) is None:
+                return OpenOutcome(None, [Problem("meeting", "consultation.error.meeting")])
             round_id = await self._rounds.add_round(
                 conn, title=title.strip(), phase=phase, deadline=deadline, items=items,
                 meeting_id=meeting_id, by=by.email, at=now,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member, RosterParse, RosterProblem, parse_roster
+from bot.domain.text import has_control_characters
 from bot.services.mandates import sync_from_registry
 from bot.storage.database import Database
 from bot.storage.mandates import MandateRepository
@@ -132,6 +133,9 @@ class MemberDirectory:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             return RosterImport(None, [RosterProblem(1, "roster.not_utf8", {})])
+        for number, written in enumerate(text.splitlines(), start=1):
+            if has_control_characters(written):
+                return RosterImport(None, [RosterProblem(number, "roster.control_characters", {})])
         reader = csv.DictReader(io.StringIO(text), delimiter=_sniff_delimiter(text))
         try:
             rows = _materialise((reader.line_num, row) for row in reader)

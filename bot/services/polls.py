@@ -91,7 +91,7 @@ class PollsService:
     async def open(
         self, title: str, minutes: int, agenda: list[AgendaItem], slots: list[Slot], by: Member
     ) -> PollOutcome:
-        found = rules.poll_problems(title, minutes, slots, self._clock(), self._zone)
+        found = rules.poll_problems(title, minutes, agenda, slots, self._clock(), self._zone)
         if found:
             return PollOutcome(None, found)
         now = self._clock()

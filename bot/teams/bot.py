@@ -392,9 +392,9 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         if refusal is not None:
             return cards.not_allowed(turn.tr, refusal)
         payload = parse_payload(action.payload, data)
-        if payload is None:
+        if isinstance(payload, str):
             log.info("Refused the data of a %s button from member %s", verb, turn.member.id)
-            return cards.notice(turn.tr, "error.title", turn.tr.t("error.bad_payload"))
+            return cards.notice(turn.tr, "error.title", turn.tr.t(payload))
         result: Card = await action.handler(turn, payload)
         return result
 

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from bot.domain.members import Member
+from bot.domain.text import ID_MAX, has_control_characters
 from bot.locale import Translator
 
 if TYPE_CHECKING:
@@ -196,14 +197,37 @@ def facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in pairs]}
 
 
+# What a payload's refusal says when a text held a control character (see `Payload`).
+CONTROL_CHARACTERS = "a control character in a text"
+
+
 class Payload(BaseModel):
     """The data an `Action.Execute` button carries, parsed in one place (`parse_payload`).
 
     Strict: a JSON `true` is not the integer 1, a list is not a string. Unknown keys are
-    ignored (a forged `member_id` changes nothing: identity comes from the activity).
+    ignored (a forged `member_id` changes nothing: identity comes from the activity). Every
+    payload, whatever its fields, refuses here an integer no row id can be (beyond
+    PostgreSQL's INTEGER: it would fail in the database, with a traceback, instead of being
+    refused in words) and a text holding a control character (PostgreSQL refuses NUL, which
+    SQLite would store).
     """
 
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    @model_validator(mode="after")
+    def _storable(self) -> Payload:
+        values = [*self.__dict__.values(), *(self.model_extra or {}).values()]
+        while values:
+            value = values.pop()
+            if isinstance(value, list | tuple):
+                values.extend(value)
+            elif isinstance(value, bool):
+                continue
+            elif isinstance(value, int) and not -ID_MAX <= value <= ID_MAX:
+                raise ValueError("an integer out of range")
+            elif isinstance(value, str) and has_control_characters(value):
+                raise ValueError(CONTROL_CHARACTERS)
+        return self
 
 
 class NoData(Payload):

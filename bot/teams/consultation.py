@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.consultation import Opinion, Phase, ProposalKind, Verdict, parse_items
 from bot.domain.meetings import MeetingStatus
+from bot.domain.text import record_id
 from bot.locale import Catalogues, Translator
 from bot.services.consultation import (
     OPENED,
@@ -238,7 +239,7 @@ class ConsultationFeature:
             phase = Phase(data.phase or Phase.ELABORATION.value)
         except ValueError:
             phase = Phase.ELABORATION
-        meeting_id = int(data.meeting) if data.meeting.isdigit() else None
+        meeting_id = record_id(data.meeting)
         if meeting_id is not None and meeting_id not in dict(await self._meeting_choices()):
             meeting_id = None
         outcome = await self._service.open_round(
@@ -268,7 +269,7 @@ class ConsultationFeature:
         return cards.item_review(turn.tr, found[0], found[1], self._zone)
 
     async def respond(self, turn: Turn, data: cards.RespondPayload) -> Card:
-        members = [int(m) for m in data.members.split(",") if m.strip().isdigit()]
+        members = [m for m in map(record_id, data.members.split(",")) if m is not None]
         try:
             verdict: Verdict | None = Verdict(data.verdict)
         except ValueError:
@@ -312,8 +313,8 @@ class ConsultationFeature:
         return await self.overview(turn, NoData())
 
     async def _round_of(self, params: dict[str, str]) -> int:
-        round_id = int(params.get("round", "0")) if params.get("round", "").isdigit() else 0
-        if await self._service.get(round_id) is None:
+        round_id = record_id(params.get("round", ""))
+        if round_id is None or await self._service.get(round_id) is None:
             raise FileGone(f"no consultation {round_id}")
         return round_id
 

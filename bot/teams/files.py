@@ -70,7 +70,12 @@ class FileConsents:
     async def offer(self, turn: Turn, key: str, params: Mapping[str, str] | None = None) -> None:
         """Asks the person where to put the file (Teams shows its consent card). `params`
         come back with the answer: the offer checks them again, they are the person's."""
-        produced = await self._registry.files[key].produce(turn, dict(params or {}))
+        try:
+            produced = await self._registry.files[key].produce(turn, dict(params or {}))
+        except FileGone:
+            # What the button named (a round, a meeting) is not there: said, not a failure.
+            await turn.send_text(turn.tr.t("file.unknown"))
+            return
         context = {"offer": key, "locale": turn.tr.locale, "params": dict(params or {})}
         consent = Attachment(
             content_type=FILE_CONSENT,

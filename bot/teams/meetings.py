@@ -24,6 +24,7 @@ from bot.domain.meetings import (
     graph_event,
 )
 from bot.domain.members import Member
+from bot.domain.text import record_id, whole_number
 from bot.graph.client import GraphClient, GraphNotFound, GraphPermissionDenied
 from bot.locale import Catalogues, Translator
 from bot.scheduling.jobs import RecurringJob
@@ -221,7 +222,8 @@ class MeetingsFeature:
 
     async def ics_file(self, turn: Turn, params: dict[str, str]) -> GeneratedFile:
         wanted = params.get("meeting", "")
-        meeting = await self._service.get(int(wanted)) if wanted.isdigit() else None
+        meeting_id = record_id(wanted)
+        meeting = await self._service.get(meeting_id) if meeting_id is not None else None
         if meeting is None:
             raise FileGone(f"no meeting {wanted!r}")
         description = "\n\n".join(
@@ -281,7 +283,7 @@ class MeetingsFeature:
         if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         day, start = cards.parse_day(data.date), cards.parse_time(data.start)
-        minutes = int(data.duration) if data.duration.strip().isdigit() else 0
+        minutes = whole_number(data.duration) or 0
         errors = []
         if day is None:
             errors.append(turn.tr.t("meetings.error.date_unreadable"))
@@ -351,7 +353,7 @@ class MeetingsFeature:
             errors.append(turn.tr.t("meetings.error.date_unreadable"))
         if start is None:
             errors.append(turn.tr.t("meetings.error.start_unreadable"))
-        minutes = int(data.duration) if data.duration.strip().isdigit() else 0
+        minutes = whole_number(data.duration) or 0
         kinds = {kind.value: kind for kind in MeetingKind}
         if errors or day is None or start is None:
             return await self._form_again(turn, data, errors=errors)

@@ -30,7 +30,7 @@ from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
 from bot.services.outbox import Delivery, OutboxDispatcher
 from bot.teams import commands as words
-from bot.teams.cards import Card, as_message
+from bot.teams.cards import CONTROL_CHARACTERS, Card, as_message
 from bot.teams.cards import NoData as NoData  # re-exported: features import it from here
 from bot.teams.cards import Payload as Payload
 
@@ -85,12 +85,14 @@ class Turn:
 P = TypeVar("P", bound=Payload)
 
 
-def parse_payload(payload: type[P], data: Mapping[str, Any]) -> P | None:
-    """The typed payload, or None when the card data does not fit it."""
+def parse_payload(payload: type[P], data: Mapping[str, Any]) -> P | str:
+    """The typed payload, or the catalogue key saying why the card data was refused."""
     try:
         return payload.model_validate(dict(data))
-    except ValidationError:
-        return None
+    except ValidationError as error:
+        if any(CONTROL_CHARACTERS in str(e.get("msg", "")) for e in error.errors()):
+            return "error.control_characters"
+        return "error.bad_payload"
 
 
 CommandHandler = Callable[[Turn], Awaitable[None]]

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.meetings import Availability, Slot
+from bot.domain.text import whole_number
 from bot.locale import Catalogues
 from bot.services.outbox import SKIPPED, OutboxDispatcher, Sent
 from bot.services.polls import POLL_CARD, POLL_REMINDER, PollsService
@@ -93,7 +94,7 @@ class PollsFeature:
                 errors.append(turn.tr.t("polls.error.slot_unreadable", n=position))
             else:
                 slots.append(Slot(len(slots) + 1, day, start))
-        minutes = int(data.duration) if data.duration.strip().isdigit() else 0
+        minutes = whole_number(data.duration) or 0
         agenda = [agenda_item(line) for line in data.agenda.splitlines() if line.strip()]
         if errors:
             return cards.poll_form(turn.tr, typed=data, errors=errors)
