@@ -44,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
         help="a serving member of the secretariat (the first import: one the roster names)",
     )
     members.add_parser("list", help="print the registry")
+    exported_data = members.add_parser(
+        "export-data", help="everything held about one person (Law 25): a page and JSON"
+    )
+    exported_data.add_argument("email")
+    exported_data.add_argument(
+        "--out", type=Path, required=True, dest="out_path", help="the page (.html); JSON beside it"
+    )
+    exported_data.add_argument("--by", required=True, help="a serving member of the secretariat")
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
     audit.add_parser("verify", help="check the hash chain")
     conf = sub.add_parser("confidentiality", help="confidentiality commitment")
@@ -207,6 +215,22 @@ async def _members_list(args: argparse.Namespace, settings: Settings, tr: Transl
                 str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)
             ).rstrip()
         )
+    return 0
+
+
+async def _members_export_data(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    page = args.out_path.with_suffix(".html")
+    machine = args.out_path.with_suffix(".json")
+    async with _opened(settings) as (_, services):
+        member = await services.directory.by_email(args.email)
+        if member is None:
+            print(tr.t("cli.member_unknown", email=args.email), file=sys.stderr)
+            return 1
+        data = await services.personal_data.export(member, args.actor.email)
+    if not (_write(page, data.as_html(tr), tr) and _write(machine, data.as_json(), tr)):
+        return 2
+    count = sum(len(rows) for rows in data.sections.values())
+    print(tr.t("cli.data_exported", email=member.email, page=page, json=machine, count=count))
     return 0
 
 
@@ -480,6 +504,7 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("db", "upgrade"): _db_upgrade,
     ("members", "import"): _members_import,
     ("members", "list"): _members_list,
+    ("members", "export-data"): _members_export_data,
     ("audit", "verify"): _audit_verify,
     ("confidentiality", "publish"): _confidentiality_publish,
     ("confidentiality", "report"): _confidentiality_report,
@@ -571,7 +596,7 @@ def _write(path: Path, content: bytes, tr: Translator) -> bool:
 
 
 # Where a command writes its report: checked before it does anything (an export is audited).
-_OUTPUTS = ("csv_path", "markdown_path")
+_OUTPUTS = ("csv_path", "markdown_path", "out_path")
 
 
 def _unstorable(args: argparse.Namespace) -> tuple[str, str] | None:

@@ -70,6 +70,7 @@ from bot.services.consultation import ItemView, MemberView
 from bot.services.declarations import GeneralRow, MeetingAsk, MeetingRow
 from bot.services.documents import Listed, Place
 from bot.services.meetings import CSV_COLUMNS
+from bot.services.personal_data import SECTION_TITLE, SECTIONS
 from bot.services.polls import PollResults
 from bot.services.reachability import Unreachable
 from bot.settings import load_settings
@@ -140,6 +141,7 @@ _FAMILIES = (
         for a in Attendance
     }
     | {f"polls.{kind}.{a.value}" for kind in ("answer", "short") for a in Availability}
+    | {SECTION_TITLE.format(s) for s in SECTIONS}
     | {f"declarations.kind.{k.value}" for k in InterestKind}
     | {f"declarations.{kind}.{c.value}" for kind in ("conflict", "conflict_line") for c in Conflict}
     | {f"declarations.measure.{m.value}" for m in Measure}

@@ -24,6 +24,7 @@ from bot.services.meetings import MeetingsService
 from bot.services.members import MemberDirectory
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pace import TokenBucket
+from bot.services.personal_data import PersonalDataService
 from bot.services.polls import PollsService
 from bot.services.reachability import ReachabilityService
 from bot.settings import Settings
@@ -58,6 +59,7 @@ class Services:
     reachability: ReachabilityService
     documents: DocumentsService
     consultation: ConsultationService
+    personal_data: PersonalDataService
 
 
 def build_services(
@@ -123,6 +125,7 @@ def build_services(
     )
     return Services(
         directory=MemberDirectory(database, members, audit),
+        personal_data=PersonalDataService(database, members, audit, clock),
         dispatcher=dispatcher,
         reachability=reachability,
         confidentiality=confidentiality,

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member, RosterParse, RosterProblem, parse_roster
-from bot.domain.text import has_control_characters
 from bot.services.mandates import sync_from_registry
 from bot.storage.database import Database
 from bot.storage.mandates import MandateRepository
@@ -115,6 +114,11 @@ class MemberDirectory:
             return None
         return member
 
+    async def by_email(self, email: str) -> Member | None:
+        """Anyone in the registry, serving or not (a former member keeps their rights)."""
+        async with self._db.read() as conn:
+            return await self._members.by_email(conn, email)
+
     async def secretariat(self) -> list[Member]:
         async with self._db.read() as conn:
             return await self._members.secretariat(conn)
@@ -133,9 +137,6 @@ class MemberDirectory:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             return RosterImport(None, [RosterProblem(1, "roster.not_utf8", {})])
-        for number, written in enumerate(text.splitlines(), start=1):
-            if has_control_characters(written):
-                return RosterImport(None, [RosterProblem(number, "roster.control_characters", {})])
         reader = csv.DictReader(io.StringIO(text), delimiter=_sniff_delimiter(text))
         try:
             rows = _materialise((reader.line_num, row) for row in reader)

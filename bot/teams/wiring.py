@@ -32,6 +32,7 @@ from bot.teams.install import ProactiveInstaller
 from bot.teams.mandates import MandatesFeature
 from bot.teams.meetings import MeetingsFeature
 from bot.teams.outbox import OutboxFeature
+from bot.teams.personal_data import PersonalDataFeature
 from bot.teams.platform import Feature, Registry
 from bot.teams.polls import PollsFeature
 
@@ -163,6 +164,10 @@ def _outbox(kit: FeatureKit) -> Feature:
     )
 
 
+def _personal_data(kit: FeatureKit) -> Feature:
+    return PersonalDataFeature(kit.services.personal_data, kit.files)
+
+
 FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (
     _outbox,
     _confidentiality,
@@ -172,6 +177,7 @@ FEATURES: Sequence[Callable[[FeatureKit], Feature]] = (
     _mandates,
     _documents,
     _consultation,
+    _personal_data,
 )
 
 
