@@ -247,9 +247,14 @@ async def _collect(conn: AsyncConnection, member: Member) -> dict[str, list[dict
             *await rows(mine(t.unreachable_members, "reason", "since")),
         ],
         "acted_for_the_secretariat": await _acted(rows, email, me),
-        "audit": await rows(
-            select(t.audit_log).where(_names(email, me, mandate_ids)).order_by(t.audit_log.c.seq)
-        ),
+        "audit": [
+            _about(entry, me, mandate_ids)
+            for entry in await rows(
+                select(t.audit_log)
+                .where(_names(email, me, mandate_ids))
+                .order_by(t.audit_log.c.seq)
+            )
+        ],
     }
     return sections
 
@@ -274,6 +279,22 @@ async def _acted(rows: Callable[[Select[Any]], Any], email: str, me: int) -> lis
     for row in await rows(select(t.commitment_drafts.c.id, t.commitment_drafts.c.drafted_at.label("at")).where(t.commitment_drafts.c.drafted_by == me)):  # fmt: skip
         found.append({"record": t.commitment_drafts.name, **row})
     return found
+
+
+def _about(entry: dict[str, Any], me: int, mandate_ids: Sequence[int]) -> dict[str, Any]:
+    """An entry where this person acted on someone else's record keeps what and when; its
+    details are that other person's (their id, their e-mail) and stay out."""
+    if _is_theirs(entry["object_type"], entry["object_id"], me, mandate_ids) or (
+        f'"member":{me},' in entry["details"] or f'"member":{me}}}' in entry["details"]
+    ):
+        return entry
+    return {**entry, "details": None}
+
+
+def _is_theirs(object_type: str, object_id: str, me: int, mandate_ids: Sequence[int]) -> bool:
+    return (object_type == "member" and object_id == str(me)) or (
+        object_type == "mandate" and object_id in {str(m) for m in mandate_ids}
+    )
 
 
 def _names(email: str, me: int, mandate_ids: Sequence[int]) -> ColumnElement[bool]:
