@@ -24,7 +24,7 @@ from tests.test_confidentiality import _invoke
 from tests.test_meetings import _install_in_team
 
 BAD_PAYLOAD = "Ce bouton a transmis des données que je ne peux pas lire. Rien n’a été enregistré."
-CONTROL = "caractère de contrôle invisible"
+CONTROL = "de contrôle invisible"
 
 
 def _sample(annotation: Any) -> Any:

@@ -9,7 +9,6 @@ current mandate, so a new version, a renewed mandate and a new member all ask ag
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,11 +16,10 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.members import Member
+from bot.domain.text import has_control_characters
 
 # A card must stay under Teams' 28 KB: the text of one language, escaped, has to fit.
 MAX_TEXT_CHARACTERS = 12_000
-# NUL and other control characters (line breaks and tabs aside) are no part of a text to read.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class CommitmentTextError(ValueError):
@@ -102,12 +100,15 @@ def next_version(
     for language, text in texts.items():
         if not text:
             raise CommitmentTextError("confidentiality.error.empty", language)
-        if _CONTROL.search(text):
+        if has_control_characters(text):
             raise CommitmentTextError("confidentiality.error.control_characters", language)
         if len(text) > MAX_TEXT_CHARACTERS:
             raise CommitmentTextError("confidentiality.error.too_long", language)
     if latest is not None and (texts["fr-CA"], texts["en"]) == (latest.text_fr, latest.text_en):
         raise CommitmentTextError("confidentiality.error.unchanged", "fr-CA")
+    for language, given in (("fr-CA", summary_fr), ("en", summary_en)):
+        if given and has_control_characters(given):
+            raise CommitmentTextError("confidentiality.error.control_characters", language)
     # Version 1 changes nothing: a summary given with it is not kept.
     if latest is None:
         summary_fr = summary_en = None
@@ -115,7 +116,7 @@ def next_version(
     for language, summary in summaries.items():
         if not summary and latest is not None and summary_required:
             raise CommitmentTextError("confidentiality.error.summary_missing", language)
-        if _CONTROL.search(summary):
+        if has_control_characters(summary):
             raise CommitmentTextError("confidentiality.error.control_characters", language)
         if len(summary) > MAX_SUMMARY_CHARACTERS:
             raise CommitmentTextError("confidentiality.error.summary_too_long", language)

@@ -14,7 +14,7 @@ pieces. Cards take a Translator and plain data; they never look anything up. Con
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment
@@ -213,6 +213,9 @@ class Payload(BaseModel):
     """
 
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    # A form whose handler checks its texts by the same rule (`has_control_characters`), field
+    # by field, and shows the form again with what was typed: its texts are let through here.
+    texts_checked_by_form: ClassVar[bool] = False
 
     @model_validator(mode="after")
     def _storable(self) -> Payload:
@@ -225,7 +228,11 @@ class Payload(BaseModel):
                 continue
             elif isinstance(value, int) and not -ID_MAX <= value <= ID_MAX:
                 raise ValueError("an integer out of range")
-            elif isinstance(value, str) and has_control_characters(value):
+            elif (
+                isinstance(value, str)
+                and not self.texts_checked_by_form
+                and has_control_characters(value)
+            ):
                 raise ValueError(CONTROL_CHARACTERS)
         return self
 

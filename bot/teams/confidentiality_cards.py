@@ -49,6 +49,8 @@ class AcceptPayload(Payload):
 class PublishPayload(Payload):
     """The publish form's inputs (Teams sends every input with the button)."""
 
+    texts_checked_by_form = True  # each text's control characters are named on the form
+
     text_fr: str = ""
     text_en: str = ""
     summary_fr: str = ""
