@@ -449,6 +449,11 @@ def test_every_by_is_a_serving_secretariat_member_or_nothing_is_done(
         ("declarations", "purge"): [],
         ("consultation", "open"): [str(tmp_path / "round.md"), "--deadline", "2099-02-15"],
         ("consultation", "export"): ["1", "--csv", str(tmp_path / "out.csv")],
+        ("members", "export-data"): [
+            "amelie.cote@transparence.example.org",
+            "--out",
+            str(tmp_path / "out.html"),
+        ],
     }
     assert set(walked) == _by_commands()
     before = _everything(database_url)
@@ -460,6 +465,7 @@ def test_every_by_is_a_serving_secretariat_member_or_nothing_is_done(
             assert "Traceback" not in err
     assert _everything(database_url) == before
     assert not (tmp_path / "out.csv").exists()
+    assert not (tmp_path / "out.html").exists()
 
 
 def test_the_first_import_must_make_the_one_importing_a_secretariat_member(
