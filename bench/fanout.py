@@ -205,9 +205,9 @@ async def due_lookup(count: int = 100_000) -> float:
     """Milliseconds to find, among `count` mandates, those the reminder tick reads."""
     from sqlalchemy import insert
 
+    from bot.features.mandates.store import MandateRepository
     from bot.storage import tables
     from bot.storage.database import Database, to_db, utcnow
-    from bot.storage.mandates import MandateRepository
 
     with tempfile.TemporaryDirectory() as folder:
         database = Database(f"sqlite+aiosqlite:///{folder}/mandates.db")

@@ -266,8 +266,8 @@ async def _package(args: argparse.Namespace, settings: Settings, tr: Translator)
 async def _confidentiality_publish(
     args: argparse.Namespace, settings: Settings, tr: Translator
 ) -> int:
-    from bot.domain.confidentiality import CommitmentTextError
-    from bot.services.confidentiality import PublishConflict, explain_text_error
+    from bot.features.confidentiality.rules import CommitmentTextError
+    from bot.features.confidentiality.service import PublishConflict, explain_text_error
 
     texts = [_read_text(path, tr) for path in (args.text_fr, args.text_en)]
     if None in texts:
@@ -308,7 +308,7 @@ async def _confidentiality_report(
 
 
 async def _meetings_schedule(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    from bot.domain.meetings import AgendaItem, MeetingKind, MeetingPlan
+    from bot.features.meetings.rules import AgendaItem, MeetingKind, MeetingPlan
 
     try:
         day, start = date.fromisoformat(args.date), time.fromisoformat(args.start)
@@ -426,7 +426,7 @@ async def _mandates_report(args: argparse.Namespace, settings: Settings, tr: Tra
 
 
 async def _consultation_open(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
-    from bot.domain.consultation import Phase, parse_items
+    from bot.features.consultation.rules import Phase, parse_items
 
     text = _read_text(args.file, tr)
     if text is None:

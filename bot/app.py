@@ -15,12 +15,13 @@ from datetime import datetime
 import aiohttp
 from aiohttp import web
 
-from bot.downloads import DocumentDownloads
+from bot.capabilities import FEATURES
+from bot.features.confidentiality.service import ConfidentialityService
+from bot.features.documents.downloads import DocumentDownloads
 from bot.graph import build_graph
 from bot.locale import Catalogues
 from bot.scheduling.jobs import RecurringJob, build_scheduler
 from bot.services.build import Services, build_services
-from bot.services.confidentiality import ConfidentialityService
 from bot.services.outbox import OutboxDispatcher
 from bot.serving import return_freed_memory
 from bot.settings import Settings
@@ -76,7 +77,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     graph = build_graph(settings, session)
     services = build_services(settings, database, app[CLOCK], fetch_files=True, graph=graph)
     transport = build_transport(
-        settings, database, session, catalogues, services, app[CLOCK], graph
+        settings, database, session, catalogues, services, app[CLOCK], graph, features=FEATURES
     )
     await transport.authenticator.warm_up()
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.domain.mandates import parse_bounds
 from bot.domain.members import SeatCategory
+from bot.features.mandates.rules import parse_bounds
 
 SUPPORTED_LOCALES = ("fr-CA", "en")
 

@@ -21,8 +21,12 @@ import pytest
 from babel.messages.pofile import read_po
 from PIL import Image
 
-from bot.domain.confidentiality import Acceptance, Refusal, StatusRow, next_version
-from bot.domain.consultation import (
+from bot.capabilities import FEATURES
+from bot.domain.members import Member, Role, SeatCategory
+from bot.features.confidentiality import cards as conf_cards
+from bot.features.confidentiality.rules import Acceptance, Refusal, StatusRow, next_version
+from bot.features.consultation import cards as cons_cards
+from bot.features.consultation.rules import (
     Comment,
     Item,
     Opinion,
@@ -33,7 +37,9 @@ from bot.domain.consultation import (
     Round,
     Verdict,
 )
-from bot.domain.declarations import (
+from bot.features.consultation.service import ItemView, MemberView
+from bot.features.declarations import cards as decl_cards
+from bot.features.declarations.rules import (
     Conflict,
     GeneralDeclaration,
     GeneralStatus,
@@ -43,11 +49,18 @@ from bot.domain.declarations import (
     Measure,
     MeetingDeclaration,
 )
-from bot.domain.documents import Denial, Document, DocumentStatus, StoredIn
-from bot.domain.mandates import Answer as MandateAnswer
-from bot.domain.mandates import Decision as MandateDecision
-from bot.domain.mandates import Mandate, MandateStatus, Seats
-from bot.domain.meetings import (
+from bot.features.declarations.service import GeneralRow, MeetingAsk, MeetingRow
+from bot.features.documents import cards as doc_cards
+from bot.features.documents.rules import Denial, Document, DocumentStatus, StoredIn
+from bot.features.documents.service import Listed, Place
+from bot.features.mandates import cards as mandate_cards
+from bot.features.mandates.rules import Answer as MandateAnswer
+from bot.features.mandates.rules import Decision as MandateDecision
+from bot.features.mandates.rules import Mandate, MandateStatus, Seats
+from bot.features.meetings import cards as meeting_cards
+from bot.features.meetings import poll_cards
+from bot.features.meetings.poll_service import PollResults
+from bot.features.meetings.rules import (
     AgendaItem,
     Attendance,
     AttendanceCount,
@@ -63,27 +76,15 @@ from bot.domain.meetings import (
     Slot,
     SlotTally,
 )
-from bot.domain.members import Member, Role, SeatCategory
+from bot.features.meetings.service import CSV_COLUMNS
+from bot.features.personal_data.service import SECTION_TITLE, SECTIONS
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
 from bot.services.build import build_services
-from bot.services.consultation import ItemView, MemberView
-from bot.services.declarations import GeneralRow, MeetingAsk, MeetingRow
-from bot.services.documents import Listed, Place
-from bot.services.meetings import CSV_COLUMNS
-from bot.services.personal_data import SECTION_TITLE, SECTIONS
-from bot.services.polls import PollResults
 from bot.services.reachability import Unreachable
 from bot.settings import load_settings
 from bot.storage.database import Database, utcnow
 from bot.storage.outbox import OutboxMessage
 from bot.teams import cards, outbox_cards
-from bot.teams import confidentiality_cards as conf_cards
-from bot.teams import consultation_cards as cons_cards
-from bot.teams import declarations_cards as decl_cards
-from bot.teams import documents_cards as doc_cards
-from bot.teams import mandates_cards as mandate_cards
-from bot.teams import meetings_cards as meeting_cards
-from bot.teams import polls_cards as poll_cards
 from bot.teams.outbox_cards import FEATURES as OUTBOX_FEATURES
 from bot.teams.platform import Command, Registry, parse_payload
 from bot.teams.wiring import build_transport
@@ -353,7 +354,9 @@ async def registry(tmp_path: Path) -> AsyncIterator[Registry]:
     database = Database(settings.database_url)
     async with aiohttp.ClientSession() as session:
         services = build_services(settings, database)
-        transport = build_transport(settings, database, session, Catalogues(), services, utcnow)
+        transport = build_transport(
+            settings, database, session, Catalogues(), services, utcnow, features=FEATURES
+        )
         yield transport.registry
     await database.dispose()
 
@@ -642,7 +645,8 @@ def _consultation_cards(tr: Any) -> dict[str, dict[str, Any]]:
 
 def _card_modules() -> list[ModuleType]:
     names = ["bot.teams.cards"] + [
-        f"bot.teams.{path.stem}" for path in sorted((ROOT / "bot" / "teams").glob("*_cards.py"))
+        f"bot.features.{path.parent.name}.{path.stem}"
+        for path in sorted((ROOT / "bot" / "features").glob("*/*cards.py"))
     ]
     return [importlib.import_module(name) for name in names]
 

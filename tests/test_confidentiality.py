@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.domain.confidentiality import fingerprint, normalise_text
+from bot.features.confidentiality.rules import fingerprint, normalise_text
 from bot.storage import tables
 from tests.conftest import (
     MEMBER,
@@ -347,7 +347,7 @@ async def _member(bot: RunningBot, user: TeamsUser) -> Any:
 async def test_the_gate_refuses_until_accepted_and_its_button_opens_the_commitment(
     bot: RunningBot,
 ) -> None:
-    from bot.teams.confidentiality_cards import gate
+    from bot.features.confidentiality.cards import gate
 
     service = bot.components.confidentiality
     await _publish(bot)
@@ -473,7 +473,7 @@ async def test_publishing_an_empty_text_keeps_the_form_and_says_which(bot: Runni
 async def test_the_longest_commitment_allowed_still_fits_in_one_teams_message(
     bot: RunningBot,
 ) -> None:
-    from bot.domain.confidentiality import MAX_TEXT_CHARACTERS
+    from bot.features.confidentiality.rules import MAX_TEXT_CHARACTERS
 
     paragraph = (
         "Les membres s’engagent à préserver la confidentialité des échanges « à huis clos ». "

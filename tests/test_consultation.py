@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.domain.consultation import Item, parse_items
-from bot.domain.declarations import Conflict, ItemAnswer
-from bot.domain.meetings import AgendaItem, MeetingKind, MeetingPlan
+from bot.features.consultation.rules import Item, parse_items
+from bot.features.declarations.rules import Conflict, ItemAnswer
+from bot.features.meetings.rules import AgendaItem, MeetingKind, MeetingPlan
 from bot.storage import tables
 from bot.storage.repositories import MemberRepository
 from tests.conftest import MEMBER, ROSTER, SECRETARIAT, Cli, RunningBot

@@ -155,7 +155,7 @@ async def test_declarations_stay_private(bot: RunningBot) -> None:
 
 
 def _interest() -> Any:
-    from bot.domain.declarations import Interest, InterestKind
+    from bot.features.declarations.rules import Interest, InterestKind
 
     return Interest(InterestKind.BOARD, "Coalition", "Administratrice")
 
@@ -187,7 +187,7 @@ async def test_per_meeting_declarations_ask_only_new_items_and_amend_after_the_s
     assert len(await _per_meeting(bot)) == 1, "a second click adds nothing"
 
     # The agenda grows: only the new item is asked.
-    from bot.domain.meetings import AgendaItem
+    from bot.features.meetings.rules import AgendaItem
 
     camille = await _member(bot, SECRETARIAT)
     agenda = [*meeting.plan.agenda, AgendaItem("Subventions aux organismes")]
@@ -245,7 +245,7 @@ async def test_the_secretariat_follows_up_and_a_measure_reaches_the_member(
     await _open_chat(bot, MEMBER)
     await _open_chat(bot, SECRETARIAT)
     meeting = await _schedule_now(bot, _soon(bot))
-    from bot.domain.declarations import Conflict, ItemAnswer
+    from bot.features.declarations.rules import Conflict, ItemAnswer
 
     amelie = await _member(bot, MEMBER)
     await service.declare_for_meeting(
@@ -385,7 +385,7 @@ async def test_members_who_have_not_answered_are_reminded_before_the_meeting(
     await service.plan_follow_ups()
     await bot.components.dispatcher.dispatch_due()
     camille = await _member(bot, SECRETARIAT)
-    from bot.domain.declarations import Conflict, ItemAnswer
+    from bot.features.declarations.rules import Conflict, ItemAnswer
 
     items = [item.title for item in meeting.plan.agenda]
     await service.declare_for_meeting(

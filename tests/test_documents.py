@@ -14,8 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from bot.domain.declarations import Conflict, ItemAnswer
-from bot.domain.documents import (
+from bot.domain.members import Member, Role, SeatCategory
+from bot.features.declarations.rules import Conflict, ItemAnswer
+from bot.features.documents.files import DownloadPolicy, _PublicOnlyResolver
+from bot.features.documents.rules import (
     Denial,
     Document,
     DocumentStatus,
@@ -29,11 +31,9 @@ from bot.domain.documents import (
     link_signature,
     resume_at,
 )
-from bot.domain.meetings import AgendaItem, MeetingKind, MeetingPlan
-from bot.domain.members import Member, Role, SeatCategory
+from bot.features.meetings.rules import AgendaItem, MeetingKind, MeetingPlan
 from bot.settings import load_settings
 from bot.storage import tables
-from bot.storage.document_files import DownloadPolicy, _PublicOnlyResolver
 from bot.storage.repositories import MemberRepository
 from tests.conftest import (
     MEMBER,

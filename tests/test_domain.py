@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.domain import audit, confidentiality
+from bot.domain import audit
 from bot.domain.members import ROSTER_COLUMNS, Member, Role, SeatCategory, parse_roster
+from bot.features.confidentiality import rules as confidentiality
 
 HEADER = list(ROSTER_COLUMNS)
 AT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from typing import Any, Literal
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.documents import clean_name, file_refusal
 from bot.domain.text import ID_MAX, record_id, whole_number
+from bot.features.documents.rules import clean_name, file_refusal
 from bot.storage import tables
 from bot.teams.cards import Payload
 from tests.conftest import ROSTER, SECRETARIAT, Cli, RunningBot
@@ -254,7 +254,7 @@ def test_a_polls_agenda_has_the_bounds_of_a_meetings() -> None:
     from datetime import UTC, date, datetime, time
     from zoneinfo import ZoneInfo
 
-    from bot.domain.meetings import AgendaItem, Slot, poll_problems
+    from bot.features.meetings.rules import AgendaItem, Slot, poll_problems
 
     slots = [Slot(1, date(2099, 3, 4), time(13, 30)), Slot(2, date(2099, 3, 5), time(13, 30))]
     now, zone = datetime(2099, 1, 1, tzinfo=UTC), ZoneInfo("America/Toronto")

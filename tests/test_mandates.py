@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.domain.mandates import MandateStatus
+from bot.features.mandates.rules import MandateStatus
 from bot.storage import tables
 from tests.conftest import MEMBER, ROSTER, SECRETARIAT, Cli, RunningBot, import_roster
 from tests.support.cards import texts
@@ -180,9 +180,9 @@ async def test_a_replacement_is_registered_and_an_undecided_end_is_told(
 
 
 async def test_a_renewal_beyond_the_maximum_is_refused_with_the_reason(bot: RunningBot) -> None:
-    from bot.domain.mandates import Decision
-    from bot.services.mandates import MandatesService
-    from bot.storage.mandates import MandateRepository
+    from bot.features.mandates.rules import Decision
+    from bot.features.mandates.service import MandatesService
+    from bot.features.mandates.store import MandateRepository
     from bot.storage.outbox import Outbox
     from bot.storage.repositories import AuditLog, MemberRepository
 

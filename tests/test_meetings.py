@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.meetings import AgendaItem, CalendarState, MeetingKind, MeetingPlan
+from bot.features.meetings.rules import AgendaItem, CalendarState, MeetingKind, MeetingPlan
 from bot.storage import tables
 from tests.conftest import (
     ROSTER,
@@ -333,7 +333,7 @@ GROUP = "5b1e9f0c-0000-4000-8000-00000000c0de"
 def _soon(bot: RunningBot, days: int = 20) -> date:
     """A working day about `days` ahead of the bot's clock (mandates in the roster end in
     2027: a meeting years away would have nobody serving to invite)."""
-    from bot.domain.meetings import quebec_holidays
+    from bot.features.meetings.rules import quebec_holidays
 
     day = (bot.clock.now + timedelta(days=days)).date()
     while day.weekday() >= 5 or day in quebec_holidays(day.year):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.meetings import (
+from bot.features.meetings.rules import (
     AgendaItem,
     MeetingKind,
     MeetingPlan,

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.domain.consultation import ProposalKind
-from bot.domain.declarations import Interest, InterestKind
+from bot.features.consultation.rules import ProposalKind
+from bot.features.declarations.rules import Interest, InterestKind
 from bot.storage import tables
 from bot.storage.database import Database
 from bot.storage.repositories import MemberRepository

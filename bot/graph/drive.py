@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bot.domain.documents import SIMPLE_UPLOAD_MAX, fragments, resume_at
+from bot.features.documents.rules import SIMPLE_UPLOAD_MAX, fragments, resume_at
 from bot.graph.client import GraphClient, GraphError, GraphNotFound
 
 FILES = "Files.ReadWrite.All"

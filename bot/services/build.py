@@ -13,37 +13,37 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.errors import DeliveryFailed
-from bot.graph.client import GraphClient
-from bot.graph.drive import TeamDrive
-from bot.services.confidentiality import ConfidentialityService
-from bot.services.consultation import ConsultationService
-from bot.services.declarations import DeclarationsService
-from bot.services.documents import DocumentsService, DocumentStore, DownloadLinks
-from bot.services.mandates import MandatesService
-from bot.services.meetings import MeetingsService
-from bot.services.members import MemberDirectory
-from bot.services.outbox import OutboxDispatcher
-from bot.services.pace import TokenBucket
-from bot.services.personal_data import PersonalDataService
-from bot.services.polls import PollsService
-from bot.services.reachability import ReachabilityService
-from bot.settings import Settings
-from bot.storage.committee import CommitteeTeamRepository
-from bot.storage.confidentiality import CommitmentRepository
-from bot.storage.consultation import ConsultationRepository
-from bot.storage.database import Database, utcnow
-from bot.storage.declarations import DeclarationRepository
-from bot.storage.document_files import (
+from bot.features.confidentiality.service import ConfidentialityService
+from bot.features.confidentiality.store import CommitmentRepository
+from bot.features.consultation.service import ConsultationService
+from bot.features.consultation.store import ConsultationRepository
+from bot.features.declarations.service import DeclarationsService
+from bot.features.declarations.store import DeclarationRepository
+from bot.features.documents.files import (
     DownloadPolicy,
     FileDownloader,
     LocalStore,
     SharePointStore,
 )
-from bot.storage.documents import DocumentRepository
-from bot.storage.mandates import MandateRepository
-from bot.storage.meetings import MeetingRepository
+from bot.features.documents.service import DocumentsService, DocumentStore, DownloadLinks
+from bot.features.documents.store import DocumentRepository
+from bot.features.mandates.service import MandatesService
+from bot.features.mandates.store import MandateRepository
+from bot.features.meetings.poll_service import PollsService
+from bot.features.meetings.poll_store import PollRepository
+from bot.features.meetings.service import MeetingsService
+from bot.features.meetings.store import MeetingRepository
+from bot.features.personal_data.service import PersonalDataService
+from bot.graph.client import GraphClient
+from bot.graph.drive import TeamDrive
+from bot.services.members import MemberDirectory
+from bot.services.outbox import OutboxDispatcher
+from bot.services.pace import TokenBucket
+from bot.services.reachability import ReachabilityService
+from bot.settings import Settings
+from bot.storage.committee import CommitteeTeamRepository
+from bot.storage.database import Database, utcnow
 from bot.storage.outbox import Outbox
-from bot.storage.polls import PollRepository
 from bot.storage.repositories import AuditLog, ConversationReferences, MemberRepository
 
 

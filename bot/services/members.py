@@ -11,9 +11,9 @@ from pathlib import Path
 
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member, RosterParse, RosterProblem, parse_roster
-from bot.services.mandates import sync_from_registry
+from bot.features.mandates.service import sync_from_registry
+from bot.features.mandates.store import MandateRepository
 from bot.storage.database import Database
-from bot.storage.mandates import MandateRepository
 from bot.storage.repositories import AuditLog, ImportReport, MemberRepository
 
 # Asks Teams for the e-mail / UPN of the person writing (Bot Connector's member lookup).

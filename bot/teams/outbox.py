@@ -3,45 +3,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.members import Member
-from bot.locale import Catalogues
-from bot.services.outbox import SENT, SKIPPED, OutboxDispatcher, Sent
-from bot.services.reachability import UNREACHABLE_NOTICE, ReachabilityService
-from bot.storage.database import Database
+from bot.services.outbox import SENT, SKIPPED, Sent
+from bot.services.reachability import UNREACHABLE_NOTICE
 from bot.storage.outbox import Outbox, OutboxMessage
 from bot.storage.repositories import MemberRepository
 from bot.teams import outbox_cards as cards
 from bot.teams.cards import Card, as_message
-from bot.teams.delivery import ProactiveMessenger
-from bot.teams.platform import SECRETARIAT_PERSONAL, Action, Command, FeatureSpec, NoData, Turn
+from bot.teams.platform import (
+    SECRETARIAT_PERSONAL,
+    Action,
+    Command,
+    FeatureContext,
+    FeatureSpec,
+    NoData,
+    Turn,
+)
 
 
 class OutboxFeature:
-    def __init__(
-        self,
-        database: Database,
-        dispatcher: OutboxDispatcher,
-        reachability: ReachabilityService,
-        messenger: ProactiveMessenger,
-        catalogues: Catalogues,
-        default_locale: str,
-        zone: ZoneInfo,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._db = database
-        self._dispatcher = dispatcher
-        self._reachability = reachability
-        self._messenger = messenger
-        self._catalogues = catalogues
-        self._default_locale = default_locale
-        self._zone = zone
-        self._clock = clock
+    def __init__(self, kit: FeatureContext) -> None:
+        self._db = kit.database
+        self._dispatcher = kit.services.dispatcher
+        self._reachability = kit.services.reachability
+        self._messenger = kit.messenger
+        self._catalogues = kit.catalogues
+        self._default_locale = kit.settings.default_locale
+        self._zone = kit.settings.zone
+        self._clock = kit.clock
         self._outbox = Outbox()
         self._members = MemberRepository()
 

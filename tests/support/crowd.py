@@ -26,8 +26,8 @@ def crowd_chat(n: int) -> str:
 
 async def open_chats(database_url: str, service_url: str) -> None:
     """Each crowd member has a personal chat with the bot and a declaration on record."""
+    from bot.features.declarations.store import DeclarationRepository
     from bot.storage.database import Database
-    from bot.storage.declarations import DeclarationRepository
     from bot.storage.repositories import ConversationReferences, MemberRepository
 
     database = Database(database_url)

@@ -1,0 +1,32 @@
+"""The features list: what the bot can do, in the order their commands appear in help.
+
+Adding a capability is a folder under `bot/features/`, one line here, its catalogue text and
+its migration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from bot.features.confidentiality.feature import ConfidentialityFeature
+from bot.features.consultation.feature import ConsultationFeature
+from bot.features.declarations.feature import DeclarationsFeature
+from bot.features.documents.feature import DocumentsFeature
+from bot.features.mandates.feature import MandatesFeature
+from bot.features.meetings.feature import MeetingsFeature
+from bot.features.meetings.poll_feature import PollsFeature
+from bot.features.personal_data.feature import PersonalDataFeature
+from bot.teams.outbox import OutboxFeature
+from bot.teams.platform import Feature, FeatureContext
+
+FEATURES: Sequence[Callable[[FeatureContext], Feature]] = (
+    OutboxFeature,
+    ConfidentialityFeature,
+    MeetingsFeature,
+    PollsFeature,
+    DeclarationsFeature,
+    MandatesFeature,
+    DocumentsFeature,
+    ConsultationFeature,
+    PersonalDataFeature,
+)

@@ -1,0 +1,233 @@
+"""Cards of the date polls: the secretariat's form and results, each member's answer card."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.features.meetings.cards import agenda_field, duration_field
+from bot.features.meetings.poll_service import PollResults
+from bot.features.meetings.rules import MAX_SLOTS, Availability, Poll, PollStatus
+from bot.locale import Translator, format_moment
+from bot.teams.cards import (
+    Card,
+    NoData,
+    Payload,
+    card,
+    choice_set,
+    date_input,
+    error_line,
+    execute,
+    paragraph,
+    table,
+    text_input,
+    time_input,
+    title,
+)
+
+OPEN = "polls.open"
+NEW = "polls.new"
+ANSWER = "polls.answer"
+RESULTS = "polls.results"
+SCHEDULE = "polls.schedule"
+
+SLOTS = range(1, MAX_SLOTS + 1)
+
+
+class PollFormPayload(Payload):
+    """The poll form's inputs (every input is text); empty slots are ignored."""
+
+    title: str = ""
+    duration: str = "120"
+    agenda: str = ""
+    slot1_date: str = ""
+    slot1_start: str = ""
+    slot2_date: str = ""
+    slot2_start: str = ""
+    slot3_date: str = ""
+    slot3_start: str = ""
+    slot4_date: str = ""
+    slot4_start: str = ""
+    slot5_date: str = ""
+    slot5_start: str = ""
+
+    def typed_slots(self) -> list[tuple[int, str, str]]:
+        """(position, date, start) of each slot where something was typed."""
+        found = []
+        for n in SLOTS:
+            day, start = getattr(self, f"slot{n}_date"), getattr(self, f"slot{n}_start")
+            if day.strip() or start.strip():
+                found.append((n, day, start))
+        return found
+
+
+class PollRef(Payload):
+    poll: int
+
+
+class AnswerPayload(Payload):
+    """A member's answers, one choice per slot (`slot_N`); identity comes from the activity."""
+
+    poll: int
+    slot_1: str = ""
+    slot_2: str = ""
+    slot_3: str = ""
+    slot_4: str = ""
+    slot_5: str = ""
+
+    def answers(self) -> dict[int, str]:
+        return {n: getattr(self, f"slot_{n}") for n in SLOTS if getattr(self, f"slot_{n}")}
+
+
+class SlotRef(Payload):
+    poll: int
+    position: int
+
+
+def poll_form(
+    tr: Translator, *, typed: PollFormPayload | None = None, errors: Sequence[str] = ()
+) -> Card:
+    """The secretariat's poll: a title, a duration, the agenda, two to five slots."""
+    data = typed or PollFormPayload(title=tr.t("polls.default_title"))
+    required = tr.t("confidentiality.error.empty_field")
+    body: list[dict[str, Any]] = [
+        title(tr.t("polls.form_title")),
+        paragraph(tr.t("polls.form_intro"), isSubtle=True),
+        *[error_line(text) for text in errors],
+        text_input(
+            "title",
+            tr.t("meetings.field.title"),
+            value=data.title,
+            required=True,
+            error=required,
+            max_length=200,
+        ),
+        duration_field(tr, data.duration),
+        agenda_field(tr, data.agenda, required=False),
+    ]
+    for n in SLOTS:
+        body += [
+            date_input(
+                f"slot{n}_date",
+                tr.t("polls.field.slot_date", n=n),
+                value=getattr(data, f"slot{n}_date"),
+            ),
+            time_input(
+                f"slot{n}_start",
+                tr.t("polls.field.slot_start", n=n),
+                value=getattr(data, f"slot{n}_start"),
+            ),
+        ]
+    return card(body, [execute(tr.t("polls.send_button"), OPEN)])
+
+
+def _choices(tr: Translator) -> list[tuple[str, str]]:
+    return [(a.value, tr.t(f"polls.answer.{a.value}")) for a in Availability]
+
+
+def answer_card(
+    tr: Translator,
+    poll: Poll,
+    zone: ZoneInfo,
+    answers: Mapping[int, Availability],
+    *,
+    heading: str = "polls.card_title",
+    thanked: bool = False,
+) -> Card:
+    """One card for every slot: disponible, si nécessaire, non; sent again, it replaces."""
+    if poll.status is not PollStatus.OPEN:
+        return card([title(tr.t("polls.closed_title")), paragraph(tr.t("polls.closed"))])
+    body: list[dict[str, Any]] = [
+        title(tr.t(heading)),
+        paragraph(f"**{poll.title}**"),
+        paragraph(tr.t("polls.card_intro"), isSubtle=True),
+    ]
+    for slot in poll.slots:
+        said = answers.get(slot.position)
+        body.append(
+            choice_set(
+                f"slot_{slot.position}",
+                format_moment(tr, slot.starts_at(zone), zone),
+                _choices(tr),
+                value=said.value if said else None,
+            )
+        )
+    if thanked:
+        body.append(paragraph(tr.t("polls.thanks"), weight="Bolder"))
+    return card(body, [execute(tr.t("polls.answer_button"), ANSWER, PollRef(poll=poll.id))])
+
+
+def results(tr: Translator, found: PollResults, zone: ZoneInfo, *, sent: bool = False) -> Card:
+    """For the secretariat: counts per slot, who said what (silent members first), and a
+    button to schedule each slot, the best one first."""
+    poll = found.poll
+    body: list[dict[str, Any]] = [
+        title(tr.t("polls.results_title")),
+        paragraph(f"**{poll.title}**"),
+    ]
+    if sent:
+        body.append(paragraph(tr.t("polls.sent"), weight="Bolder"))
+    if poll.status is PollStatus.SCHEDULED:
+        body.append(paragraph(tr.t("polls.scheduled_already")))
+    short = {a: tr.t(f"polls.short.{a.value}") for a in Availability}
+    body.append(
+        table(
+            [
+                tr.t("polls.column.slot"),
+                short[Availability.YES],
+                short[Availability.MAYBE],
+                short[Availability.NO],
+            ],
+            [
+                (
+                    format_moment(tr, t.slot.starts_at(zone), zone),
+                    str(t.yes),
+                    str(t.maybe),
+                    str(t.no),
+                )
+                for t in found.tallies
+            ],
+            [4, 1, 1, 1],
+        )
+    )
+    if found.best is not None and (found.best.yes or found.best.maybe):
+        best = format_moment(tr, found.best.slot.starts_at(zone), zone)
+        body.append(paragraph(tr.t("polls.best", slot=best), weight="Bolder"))
+    rows = [
+        (
+            member.display_name,
+            " · ".join(
+                f"{slot.position}\u00a0{short[said[slot.position]]}"
+                if slot.position in said
+                else f"{slot.position}\u00a0—"
+                for slot in poll.slots
+            )
+            if said
+            else tr.t("meetings.answer.none"),
+        )
+        for member, said in found.answers
+    ]
+    body.append(table([tr.t("meetings.column.member"), tr.t("polls.column.answers")], rows, [2, 3]))
+    if poll.status is PollStatus.OPEN:
+        ordered = sorted(found.tallies, key=lambda t: t is not found.best)
+        body.append(
+            {
+                "type": "ActionSet",
+                "actions": [
+                    execute(
+                        tr.t("polls.schedule_button", n=t.slot.position),
+                        SCHEDULE,
+                        SlotRef(poll=poll.id, position=t.slot.position),
+                    )
+                    for t in ordered
+                ],
+            }
+        )
+    return card(
+        body,
+        [
+            execute(tr.t("meetings.refresh_button"), RESULTS, PollRef(poll=poll.id)),
+            execute(tr.t("polls.new_button"), NEW, NoData()),
+        ],
+    )

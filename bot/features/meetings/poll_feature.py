@@ -1,0 +1,131 @@
+"""Date polls in Teams: `sondage` / `poll` (secretariat), each member's answer card, the
+results table, and « Planifier ce créneau », which schedules through the meetings path."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.text import whole_number
+from bot.features.meetings import cards as meetings_cards
+from bot.features.meetings import poll_cards as cards
+from bot.features.meetings.feature import agenda_item
+from bot.features.meetings.poll_service import POLL_CARD, POLL_REMINDER
+from bot.features.meetings.rules import Availability, Slot
+from bot.services.outbox import SKIPPED, Sent
+from bot.storage.outbox import OutboxMessage
+from bot.teams.cards import Card, as_message, notice
+from bot.teams.platform import (
+    MEMBERS,
+    SECRETARIAT_PERSONAL,
+    Action,
+    Command,
+    FeatureContext,
+    FeatureSpec,
+    NoData,
+    Turn,
+)
+
+
+class PollsFeature:
+    def __init__(self, kit: FeatureContext) -> None:
+        self._service = kit.services.polls
+        self._dispatcher = kit.services.dispatcher
+        self._messenger = kit.messenger
+        self._catalogues = kit.catalogues
+        self._default_locale = kit.settings.default_locale
+        self._zone = kit.settings.zone
+
+    def spec(self) -> FeatureSpec:
+        return FeatureSpec(
+            name="polls",
+            commands=[
+                Command(
+                    "poll",
+                    "sondage",
+                    "poll",
+                    "command.poll",
+                    self.show,
+                    SECRETARIAT_PERSONAL,
+                    # No help button: Teams shows six buttons at most, and a poll is rare;
+                    # help lists its words.
+                )
+            ],
+            actions=[
+                Action(cards.OPEN, cards.PollFormPayload, self.open, SECRETARIAT_PERSONAL),
+                Action(cards.NEW, NoData, self.new, SECRETARIAT_PERSONAL),
+                Action(cards.RESULTS, cards.PollRef, self.results, SECRETARIAT_PERSONAL),
+                Action(cards.SCHEDULE, cards.SlotRef, self.schedule, SECRETARIAT_PERSONAL),
+                Action(cards.ANSWER, cards.AnswerPayload, self.answer, MEMBERS),
+            ],
+            deliveries={POLL_CARD: self.deliver, POLL_REMINDER: self.deliver},
+        )
+
+    # --- the secretariat -------------------------------------------------------------------
+
+    async def show(self, turn: Turn) -> None:
+        """The poll under way, if any (its results); otherwise a new poll's form."""
+        latest = await self._service.latest_open()
+        if latest is not None:
+            await turn.send_card(await self.results(turn, cards.PollRef(poll=latest)))
+            return
+        await turn.send_card(cards.poll_form(turn.tr))
+
+    async def new(self, turn: Turn, _data: NoData) -> Card:
+        return cards.poll_form(turn.tr)
+
+    async def open(self, turn: Turn, data: cards.PollFormPayload) -> Card:
+        slots: list[Slot] = []
+        errors: list[str] = []
+        for position, day_text, start_text in data.typed_slots():
+            day = meetings_cards.parse_day(day_text)
+            start = meetings_cards.parse_time(start_text)
+            if day is None or start is None:
+                errors.append(turn.tr.t("polls.error.slot_unreadable", n=position))
+            else:
+                slots.append(Slot(len(slots) + 1, day, start))
+        minutes = whole_number(data.duration) or 0
+        agenda = [agenda_item(line) for line in data.agenda.splitlines() if line.strip()]
+        if errors:
+            return cards.poll_form(turn.tr, typed=data, errors=errors)
+        outcome = await self._service.open(data.title, minutes, agenda, slots, turn.member)
+        if outcome.poll is None:
+            said = [turn.tr.t(problem.message) for problem in outcome.problems]
+            return cards.poll_form(turn.tr, typed=data, errors=said)
+        self._dispatcher.kick()
+        found = await self._service.results(outcome.poll.id)
+        assert found is not None
+        return cards.results(turn.tr, found, self._zone, sent=True)
+
+    async def results(self, turn: Turn, data: cards.PollRef) -> Card:
+        found = await self._service.results(data.poll)
+        if found is None:
+            return notice(turn.tr, "polls.results_title", turn.tr.t("polls.closed"))
+        return cards.results(turn.tr, found, self._zone)
+
+    async def schedule(self, turn: Turn, data: cards.SlotRef) -> Card:
+        meeting, problems = await self._service.schedule_slot(data.poll, data.position, turn.member)
+        if meeting is None:
+            said = " ".join(turn.tr.t(problem.message) for problem in problems)
+            return notice(turn.tr, "polls.results_title", said)
+        self._dispatcher.kick()
+        return meetings_cards.scheduled(turn.tr, meeting, self._zone)
+
+    # --- members ---------------------------------------------------------------------------
+
+    async def answer(self, turn: Turn, data: cards.AnswerPayload) -> Card:
+        known = {a.value: a for a in Availability}
+        answers = {n: known[v] for n, v in data.answers().items() if v in known}
+        poll = await self._service.answer(turn.member, data.poll, answers)
+        if poll is None:
+            return notice(turn.tr, "polls.closed_title", turn.tr.t("polls.not_recorded"))
+        mine = await self._service.answers_of(turn.member, poll.id)
+        return cards.answer_card(turn.tr, poll, self._zone, mine, thanked=True)
+
+    async def deliver(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
+        work = await self._service.poll_work(conn, message)
+        if work is None:
+            return SKIPPED
+        tr = self._catalogues.for_locale(work.member.preferred_locale, self._default_locale)
+        heading = "polls.reminder_title" if message.kind == POLL_REMINDER else "polls.card_title"
+        card = cards.answer_card(tr, work.poll, self._zone, work.answers, heading=heading)
+        return Sent(await self._messenger.send(conn, work.member, as_message(card)))

@@ -1,0 +1,781 @@
+"""Scheduling the committee's meetings: saved first, then put in the organiser's calendar.
+
+A meeting is saved before anything reaches Graph. Its calendar event is an outbox message
+(`meetings.calendar`): sent once Graph took it, postponed and tried again when Graph throttles,
+fails or cannot be reached, and created once whatever happens, thanks to its `transactionId`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.audit import AuditEvent
+from bot.domain.members import Member
+from bot.features.meetings import rules
+from bot.features.meetings.rules import (
+    AgendaItem,
+    Attendance,
+    AttendanceCount,
+    CalendarState,
+    Meeting,
+    MeetingPlan,
+    MeetingStatus,
+    Problem,
+)
+from bot.features.meetings.store import MeetingRepository
+from bot.locale import Translator
+from bot.services.spreadsheet import to_csv
+from bot.storage.committee import CommitteeTeam, CommitteeTeamRepository
+from bot.storage.database import Database, to_db, utcnow
+from bot.storage.outbox import Outbox, OutboxMessage
+from bot.storage.repositories import AuditLog, MemberRepository
+
+CALENDAR = "meetings.calendar"
+# A cancelled meeting's event cancelled in the organiser's calendar (attendees are told).
+CALENDAR_CANCEL = "meetings.calendar_cancel"
+# A moved meeting's event moved in the organiser's calendar.
+CALENDAR_MOVE = "meetings.calendar_move"
+# The meeting's card in the committee channel, then its redrawing in place after a change.
+CHANNEL = "meetings.channel"
+CHANNEL_REFRESH = "meetings.channel_refresh"
+# In each member's personal chat: the invitation, the reminders, a move or a cancellation.
+INVITATION = "meetings.invitation"
+REMINDER = "meetings.reminder"
+CHANGE_NOTICE = "meetings.change_notice"
+# To each member of the secretariat: Graph refused, a permission is missing.
+PERMISSION_NOTICE = "meetings.permission_notice"
+CSV_COLUMNS = (
+    "date", "start", "minutes", "title", "kind", "status", "agenda", "minutes_url", "decisions"
+)  # fmt: skip
+# To each member: the minutes and decisions of a meeting held.
+MINUTES_NOTICE = "meetings.minutes_notice"
+# To each member of the secretariat: no meeting this quarter, or six months coming near.
+CADENCE_NOTICE = "meetings.cadence_notice"
+
+
+@dataclass(frozen=True)
+class ScheduleOutcome:
+    """The meeting saved; or nothing saved, with the problems to fix or the warnings to
+    confirm (a weekend, a holiday)."""
+
+    meeting: Meeting | None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AttendanceOutcome:
+    """The member's answer recorded (or refused: the meeting is over or cancelled)."""
+
+    meeting: Meeting | None
+    answer: Attendance | None = None
+    count: AttendanceCount | None = None
+
+
+@dataclass(frozen=True)
+class ChannelWork:
+    """What the channel card needs: where to post, what to show, what to replace."""
+
+    meeting: Meeting
+    count: AttendanceCount
+    team: CommitteeTeam
+    activity_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberWork:
+    """A personal card about a meeting: to whom, and what they answered so far."""
+
+    meeting: Meeting
+    member: Member
+    answer: Attendance | None
+    change: str = ""
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    member: Member
+    answer: Attendance | None
+
+
+@dataclass(frozen=True)
+class CalendarWork:
+    """What the calendar delivery needs: the meeting, and who is invited."""
+
+    meeting: Meeting
+    attendees: list[Member]
+
+
+class MeetingsService:
+    def __init__(
+        self,
+        database: Database,
+        meetings: MeetingRepository,
+        members: MemberRepository,
+        audit: AuditLog,
+        outbox: Outbox,
+        zone: ZoneInfo,
+        calendar_enabled: bool,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        committee: CommitteeTeamRepository | None = None,
+        reminder_days: Sequence[int] = (7, 1),
+        quorum: int = 0,
+    ) -> None:
+        self._db = database
+        self._meetings = meetings
+        self._members = members
+        self._audit = audit
+        self._outbox = outbox
+        self._zone = zone
+        self._calendar_enabled = calendar_enabled
+        self._clock = clock
+        self._committee = committee or CommitteeTeamRepository()
+        self._reminder_days = sorted(set(reminder_days), reverse=True)
+        self._quorum = quorum
+
+    def _today(self) -> date:
+        return self._clock().astimezone(self._zone).date()
+
+    async def schedule(
+        self, plan: MeetingPlan, by: Member, *, confirmed: bool = False
+    ) -> ScheduleOutcome:
+        found = rules.problems(plan, self._clock(), self._zone)
+        if found:
+            return ScheduleOutcome(None, problems=found)
+        cautions = rules.warnings(plan)
+        if cautions and not confirmed:
+            return ScheduleOutcome(None, warnings=cautions)
+        async with self._db.transaction() as conn:
+            meeting = await self.schedule_in(conn, plan, by)
+        return ScheduleOutcome(meeting)
+
+    async def schedule_in(self, conn: AsyncConnection, plan: MeetingPlan, by: Member) -> Meeting:
+        """Saves a checked plan inside the caller's transaction (a poll's chosen slot is
+        scheduled and the poll closed at once), with its calendar event and announcements."""
+        calendar = CalendarState.PENDING if self._calendar_enabled else CalendarState.NONE
+        starts_at = plan.starts_at(self._zone)
+        meeting_id = await self._meetings.add(conn, plan, to_db(starts_at), calendar, by.email)
+        await self._audit.append(
+            conn,
+            AuditEvent(
+                by.email,
+                "meeting.scheduled",
+                "meeting",
+                str(meeting_id),
+                {
+                    "starts_at": starts_at.isoformat(),
+                    "minutes": plan.minutes,
+                    "kind": plan.kind.value,
+                    "agenda_items": len([i for i in plan.agenda if i.title.strip()]),
+                },
+            ),
+        )
+        if calendar is CalendarState.PENDING:
+            await self._outbox.plan(
+                conn,
+                f"meetings:{meeting_id}:calendar-create",
+                CALENDAR,
+                None,
+                {"meeting": meeting_id},
+                self._clock(),
+            )
+        meeting = await self._meetings.get(conn, meeting_id)
+        assert meeting is not None
+        await self._announce(conn, meeting)
+        return meeting
+
+    async def _announce(self, conn: AsyncConnection, meeting: Meeting) -> None:
+        """The channel card, each serving member's invitation and their reminders, planned
+        after the calendar event so that the outbox sends them with its Teams link when
+        Graph answers at once (and without it, said so, when it does not)."""
+        now = self._clock()
+        team = await self._committee.get(conn)
+        if team is not None:
+            await self._plan_channel_card(conn, meeting, team)
+        for member in await self._serving(conn):
+            assert member.id is not None
+            await self._outbox.plan(
+                conn,
+                f"meetings:{meeting.id}:invitation:{member.id}",
+                INVITATION,
+                member.id,
+                {"meeting": meeting.id},
+                now,
+            )
+        await self._plan_reminders(conn, meeting)
+
+    async def _plan_channel_card(
+        self, conn: AsyncConnection, meeting: Meeting, team: CommitteeTeam
+    ) -> None:
+        await self._outbox.plan(
+            conn,
+            f"meetings:{meeting.id}:channel:{team.channel_id}",
+            CHANNEL,
+            None,
+            {"meeting": meeting.id, "channel": team.channel_id},
+            self._clock(),
+        )
+
+    async def _plan_reminders(self, conn: AsyncConnection, meeting: Meeting) -> None:
+        """Keyed by the start too: a moved meeting gets its own reminders; those planned
+        for the old time find it moved and send nothing."""
+        now = self._clock()
+        starts = meeting.starts_at.isoformat()
+        for member in await self._serving(conn):
+            assert member.id is not None
+            for days in self._reminder_days:
+                due = meeting.starts_at - timedelta(days=days)
+                if due <= now:
+                    continue
+                await self._outbox.plan(
+                    conn,
+                    f"meetings:{meeting.id}:reminder:{days}:{member.id}:{starts}",
+                    REMINDER,
+                    member.id,
+                    {"meeting": meeting.id, "days": days, "starts_at": starts},
+                    due,
+                )
+
+    async def _changed(self, conn: AsyncConnection, meeting_id: int) -> None:
+        """People see something new: the channel card is redrawn (once, for the latest)."""
+        revision = await self._meetings.touch(conn, meeting_id)
+        await self._outbox.plan(
+            conn,
+            f"meetings:{meeting_id}:channel-refresh:{revision}",
+            CHANNEL_REFRESH,
+            None,
+            {"meeting": meeting_id, "revision": revision},
+            self._clock(),
+        )
+
+    async def _tell_members(
+        self, conn: AsyncConnection, meeting: Meeting, change: str, tag: str
+    ) -> None:
+        for member in await self._serving(conn):
+            assert member.id is not None
+            await self._outbox.plan(
+                conn,
+                f"meetings:{meeting.id}:{tag}:{member.id}",
+                CHANGE_NOTICE,
+                member.id,
+                {"meeting": meeting.id, "change": change},
+                self._clock(),
+            )
+
+    async def _serving(self, conn: AsyncConnection) -> list[Member]:
+        today = self._today()
+        return [m for m in await self._members.all(conn) if m.is_serving(today)]
+
+    async def reschedule(
+        self,
+        meeting_id: int,
+        day: date,
+        start: time,
+        minutes: int,
+        by: Member,
+        agenda: Sequence[AgendaItem] | None = None,
+    ) -> ScheduleOutcome:
+        """Moves a scheduled meeting or changes its agenda: the calendar event and the channel
+        card (in place) follow, the reminders are planned again for a new time, members are
+        told what changed. Refused like a new meeting when it cannot be."""
+        async with self._db.transaction() as conn:
+            meeting = await self._meetings.get(conn, meeting_id)
+            if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+                return ScheduleOutcome(None, problems=[Problem("meeting", "meetings.gone")])
+            items = [
+                i for i in (meeting.plan.agenda if agenda is None else agenda) if i.title.strip()
+            ]
+            plan = replace(meeting.plan, day=day, start=start, minutes=minutes, agenda=items)
+            found = rules.problems(plan, self._clock(), self._zone)
+            if found:
+                return ScheduleOutcome(None, problems=found)
+            starts_at = plan.starts_at(self._zone)
+            moved_in_time = (plan.day, plan.start, plan.minutes) != (
+                meeting.plan.day,
+                meeting.plan.start,
+                meeting.plan.minutes,
+            )
+            new_agenda = list(plan.agenda) != list(meeting.plan.agenda)
+            if not moved_in_time and not new_agenda:
+                return ScheduleOutcome(meeting)
+            if moved_in_time:
+                await self._meetings.move(conn, meeting_id, plan, to_db(starts_at))
+            if new_agenda:
+                await self._meetings.replace_agenda(conn, meeting_id, plan.agenda)
+            await self._audit.append(
+                conn,
+                AuditEvent(
+                    by.email,
+                    "meeting.changed",
+                    "meeting",
+                    str(meeting_id),
+                    {
+                        "from": meeting.starts_at.isoformat(),
+                        "starts_at": starts_at.isoformat(),
+                        "minutes": minutes,
+                        "agenda_items": len(plan.agenda),
+                        "agenda_changed": new_agenda,
+                    },
+                ),
+            )
+            await self._changed(conn, meeting_id)
+            changed = await self._meetings.get(conn, meeting_id)
+            assert changed is not None
+            if changed.calendar is CalendarState.CREATED:
+                await self._outbox.plan(
+                    conn,
+                    f"meetings:{meeting_id}:calendar-move:{changed.revision}",
+                    CALENDAR_MOVE,
+                    None,
+                    {"meeting": meeting_id},
+                    self._clock(),
+                )
+            if moved_in_time:
+                await self._plan_reminders(conn, changed)
+                tag = f"moved:{changed.starts_at.isoformat()}"
+                await self._tell_members(conn, changed, "moved", tag)
+            else:
+                await self._tell_members(conn, changed, "agenda", f"agenda:{changed.revision}")
+        return ScheduleOutcome(changed)
+
+    async def retry_calendar(self, meeting_id: int, by: Member) -> Meeting | None:
+        """After an administrator granted the permission: the event is asked for again."""
+        async with self._db.transaction() as conn:
+            meeting = await self._meetings.get(conn, meeting_id)
+            if (
+                not self._calendar_enabled
+                or meeting is None
+                or meeting.status is not MeetingStatus.SCHEDULED
+                or meeting.calendar is not CalendarState.REFUSED
+            ):
+                return None
+            await self._meetings.set_calendar(conn, meeting_id, CalendarState.PENDING)
+            await self._changed(conn, meeting_id)
+            await self._audit.append(
+                conn,
+                AuditEvent(by.email, "meeting.calendar_retried", "meeting", str(meeting_id), {}),
+            )
+            attempt = len(
+                await self._outbox.keys_starting(conn, f"meetings:{meeting_id}:calendar-create")
+            )
+            await self._outbox.plan(
+                conn,
+                f"meetings:{meeting_id}:calendar-create:{attempt}",
+                CALENDAR,
+                None,
+                {"meeting": meeting_id},
+                self._clock(),
+            )
+            return await self._meetings.get(conn, meeting_id)
+
+    # --- attendance --------------------------------------------------------------------
+
+    async def answer(
+        self, member: Member, meeting_id: int, answer: Attendance
+    ) -> AttendanceOutcome:
+        """The member's own answer (who answers comes from the activity); refused once the
+        meeting has started or was cancelled."""
+        assert member.id is not None
+        async with self._db.transaction() as conn:
+            meeting = await self._meetings.get(conn, meeting_id)
+            if (
+                meeting is None
+                or meeting.status is not MeetingStatus.SCHEDULED
+                or meeting.starts_at <= self._clock()
+                or not member.is_serving(self._today())
+            ):
+                return AttendanceOutcome(meeting)
+            if await self._meetings.answer(conn, meeting_id, member.id, answer):
+                await self._audit.append(
+                    conn,
+                    AuditEvent(
+                        member.email,
+                        "meeting.attendance",
+                        "meeting",
+                        str(meeting_id),
+                        {"answer": answer.value},
+                    ),
+                )
+                await self._changed(conn, meeting_id)
+            count = await self._count(conn, meeting)
+        return AttendanceOutcome(meeting, answer, count)
+
+    async def _count(self, conn: AsyncConnection, meeting: Meeting) -> AttendanceCount:
+        serving = {m.id for m in await self._serving(conn)}
+        answers = {
+            who: said
+            for who, said in (await self._meetings.attendance(conn, meeting.id)).items()
+            if who in serving
+        }
+        present = sum(1 for said in answers.values() if said is Attendance.PRESENT)
+        return AttendanceCount(
+            present,
+            len(answers) - present,
+            len(serving),
+            rules.quorum(len(serving), self._quorum),
+        )
+
+    async def attendance(
+        self, meeting_id: int
+    ) -> tuple[Meeting | None, list[AttendanceRow], AttendanceCount | None]:
+        """Who answered what, for the secretariat: those who said nothing first."""
+        async with self._db.read() as conn:
+            meeting = await self._meetings.get(conn, meeting_id)
+            if meeting is None:
+                return None, [], None
+            answers = await self._meetings.attendance(conn, meeting_id)
+            rows = [AttendanceRow(m, answers.get(m.id or 0)) for m in await self._serving(conn)]
+            count = await self._count(conn, meeting)
+        order = {None: 0, Attendance.ABSENT: 1, Attendance.PRESENT: 2}
+        rows.sort(key=lambda row: (order[row.answer], row.member.display_name))
+        return meeting, rows, count
+
+    async def answer_of(self, member: Member, meeting_id: int) -> Attendance | None:
+        async with self._db.read() as conn:
+            return (await self._meetings.attendance(conn, meeting_id)).get(member.id or 0)
+
+    # --- the committee's channel ---------------------------------------------------------
+
+    async def learn_team(self, team: CommitteeTeam, by: str) -> bool:
+        """The bot was installed in the committee's team: posts go to this channel from now
+        on, and meetings still to come are announced there."""
+        async with self._db.transaction() as conn:
+            known = await self._committee.get(conn)
+            if known is not None and (known.team_id, known.channel_id) == (
+                team.team_id,
+                team.channel_id,
+            ):
+                return False
+            await self._committee.learn(conn, team)
+            await self._audit.append(
+                conn,
+                AuditEvent(
+                    by,
+                    "committee.team_learned",
+                    "team",
+                    team.team_id,
+                    {"group": team.group_id or ""},
+                ),
+            )
+            now = self._clock()
+            for meeting in await self._meetings.all(conn):
+                if meeting.status is MeetingStatus.SCHEDULED and meeting.starts_at > now:
+                    await self._plan_channel_card(conn, meeting, team)
+        return True
+
+    async def team(self) -> CommitteeTeam | None:
+        async with self._db.read() as conn:
+            return await self._committee.get(conn)
+
+    async def channel_work(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> ChannelWork | None:
+        """The first post of a meeting's card in the channel; None when there is nowhere to
+        post it (the committee moved to another channel since)."""
+        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
+        team = await self._committee.get(conn)
+        if meeting is None or team is None or team.channel_id != message.payload.get("channel"):
+            return None
+        return ChannelWork(meeting, await self._count(conn, meeting), team)
+
+    async def channel_refresh_work(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> ChannelWork | None:
+        """The card to redraw in place; None when a later change will redraw it, or when it
+        was never posted (its first post will show the latest)."""
+        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
+        team = await self._committee.get(conn)
+        if meeting is None or team is None:
+            return None
+        if int(message.payload.get("revision", 0)) < meeting.revision:
+            return None
+        posted = await self._outbox.sent_under(
+            conn, f"meetings:{meeting.id}:channel:{team.channel_id}"
+        )
+        activity_id = next((m.sent_activity_id for m in posted if m.sent_activity_id), None)
+        if activity_id is None:
+            return None
+        return ChannelWork(meeting, await self._count(conn, meeting), team, activity_id)
+
+    async def member_work(self, conn: AsyncConnection, message: OutboxMessage) -> MemberWork | None:
+        """A personal card still worth sending: the meeting still ahead (or, for a change
+        notice, just cancelled), the member still serving; a reminder only for the time it
+        was planned for, and not to someone who said they will be absent."""
+        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
+        member = await self._members.get(conn, message.member_id or 0)
+        if meeting is None or member is None or not member.is_serving(self._today()):
+            return None
+        if meeting.starts_at <= self._clock():
+            return None
+        change = str(message.payload.get("change", ""))
+        if meeting.status is not MeetingStatus.SCHEDULED and change != "cancelled":
+            return None
+        answer = (await self._meetings.attendance(conn, meeting.id)).get(member.id or 0)
+        if message.kind == REMINDER:
+            if message.payload.get("starts_at") != meeting.starts_at.isoformat():
+                return None
+            if answer is Attendance.ABSENT:
+                return None
+        return MemberWork(meeting, member, answer, change)
+
+    async def event_to_move(self, conn: AsyncConnection, message: OutboxMessage) -> Meeting | None:
+        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
+        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+            return None
+        return meeting if meeting.calendar is CalendarState.CREATED and meeting.event_id else None
+
+    async def record_minutes(
+        self, meeting_id: int, minutes_url: str, decisions_text: str, by: Member
+    ) -> tuple[Meeting | None, list[str], list[int]]:
+        """After the meeting: its minutes' link and its decisions, each with its reason.
+        Returns the meeting as recorded, or the catalogue keys of what is wrong and the
+        numbers of the decision lines without a reason; nothing is recorded then."""
+        decisions, wrong_lines = rules.parse_decisions(decisions_text)
+        problems = []
+        url = minutes_url.strip()
+        if url and not rules.minutes_link_ok(url):
+            problems.append("meetings.error.minutes_link")
+        if wrong_lines:
+            problems.append("meetings.error.decision_reason")
+        if not url and not decisions and not wrong_lines:
+            problems.append("meetings.error.minutes_empty")
+        async with self._db.transaction() as conn:
+            meeting = await self._meetings.get(conn, meeting_id)
+            if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+                return None, ["meetings.gone"], []
+            if meeting.starts_at > self._clock():
+                problems.append("meetings.error.minutes_early")
+            if problems:
+                return meeting, problems, wrong_lines
+            await self._meetings.record_minutes(conn, meeting_id, url, decisions, by.email)
+            fingerprint = hashlib.sha256(
+                json.dumps([url, [(d.text, d.reason) for d in decisions]]).encode()
+            ).hexdigest()
+            await self._audit.append(
+                conn,
+                AuditEvent(
+                    by.email,
+                    "meeting.minutes_recorded",
+                    "meeting",
+                    str(meeting_id),
+                    {"decisions": len(decisions), "sha256": fingerprint},
+                ),
+            )
+            for member in await self._serving(conn):
+                assert member.id is not None
+                await self._outbox.plan(
+                    conn,
+                    f"meetings:{meeting_id}:minutes:{fingerprint[:16]}:{member.id}",
+                    MINUTES_NOTICE,
+                    member.id,
+                    {"meeting": meeting_id, "sha256": fingerprint},
+                    self._clock(),
+                )
+            recorded = await self._meetings.get(conn, meeting_id)
+        return recorded, [], []
+
+    async def minutes_work(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> MemberWork | None:
+        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
+        member = await self._members.get(conn, message.member_id or 0)
+        if meeting is None or member is None or not member.is_serving(self._today()):
+            return None
+        return MemberWork(meeting, member, None)
+
+    async def csv_export(self, tr: Translator) -> bytes:
+        """Every meeting, for the public repository: when, what, the agenda, the minutes, the
+        decisions with their reasons. No attendance: who came is not published."""
+        header = [tr.t(f"meetings.csv.{column}") for column in CSV_COLUMNS]
+        rows = []
+        for meeting in await self.all():
+            local = meeting.starts_at.astimezone(self._zone)
+            rows.append(
+                [
+                    local.date().isoformat(),
+                    local.strftime("%H:%M"),
+                    str(meeting.plan.minutes),
+                    meeting.plan.title,
+                    tr.t(f"meetings.kind.{meeting.plan.kind.value}"),
+                    tr.t(f"meetings.status.{meeting.status.value}"),
+                    " | ".join(item.title for item in meeting.plan.agenda),
+                    meeting.minutes_url or "",
+                    " | ".join(
+                        tr.t("meetings.decision_line", text=d.text, reason=d.reason)
+                        for d in meeting.decisions
+                    ),
+                ]
+            )
+        return to_csv(header, rows, french=tr.is_french)
+
+    async def plan_cadence_notices(self) -> int:
+        """What the rhythm of meetings calls for, said once to each serving member of the
+        secretariat: once per quarter without a meeting; once when six months without one
+        come near, and again when it becomes urgent."""
+        today = self._today()
+        planned = 0
+        async with self._db.transaction() as conn:
+            held = [
+                m.starts_at
+                for m in await self._meetings.all(conn)
+                if m.status is MeetingStatus.SCHEDULED
+            ]
+            found = rules.cadence(held, today, self._zone)
+            if not found:
+                return 0
+            past = [
+                moment.astimezone(self._zone).date()
+                for moment in held
+                if moment.astimezone(self._zone).date() <= today
+            ]
+            year, quarter = rules.quarter_of(today)
+            for warning in found:
+                if warning.message == "meetings.cadence.quarter":
+                    occasion = f"quarter:{year}-Q{quarter}"
+                else:
+                    since = max(past).isoformat() if past else "never"
+                    occasion = f"six-months:{since}:{'urgent' if warning.urgent else 'early'}"
+                for member in await self._members.secretariat(conn, serving_on=today):
+                    planned += await self._outbox.plan(
+                        conn,
+                        f"meetings:cadence:{occasion}:{member.id}",
+                        CADENCE_NOTICE,
+                        member.id,
+                        {
+                            "message": warning.message,
+                            "urgent": warning.urgent,
+                            "occasion": occasion,
+                        },
+                        self._clock(),
+                    )
+        return planned
+
+    async def cadence_work(self, conn: AsyncConnection, message: OutboxMessage) -> Member | None:
+        """The secretariat member to tell, unless a meeting was planned since."""
+        member = await self._members.get(conn, message.member_id or 0)
+        if member is None or not member.is_serving(self._today()):
+            return None
+        held = [
+            m.starts_at
+            for m in await self._meetings.all(conn)
+            if m.status is MeetingStatus.SCHEDULED
+        ]
+        still = {w.message for w in rules.cadence(held, self._today(), self._zone)}
+        return member if message.payload.get("message") in still else None
+
+    async def plan_permission_notices(self, conn: AsyncConnection, meeting: Meeting) -> None:
+        """Each serving member of the secretariat gets one card: trying again will not help
+        until an administrator grants the permission."""
+        for member in await self._members.secretariat(conn, serving_on=self._today()):
+            await self._outbox.plan(
+                conn,
+                f"meetings:{meeting.id}:permission:{meeting.revision}:{member.id}",
+                PERMISSION_NOTICE,
+                member.id,
+                {"meeting": meeting.id},
+                self._clock(),
+            )
+
+    async def permission_work(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> MemberWork | None:
+        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
+        member = await self._members.get(conn, message.member_id or 0)
+        if meeting is None or member is None or meeting.calendar is not CalendarState.REFUSED:
+            return None
+        return MemberWork(meeting, member, None)
+
+    async def cancel(self, meeting_id: int, by: Member) -> Meeting | None:
+        """The meeting cancelled (audited); None when there is no such scheduled meeting."""
+        async with self._db.transaction() as conn:
+            meeting = await self._meetings.get(conn, meeting_id)
+            if meeting is None or meeting.status is MeetingStatus.CANCELLED:
+                return None
+            await self._meetings.set_status(conn, meeting_id, MeetingStatus.CANCELLED)
+            await self._audit.append(
+                conn, AuditEvent(by.email, "meeting.cancelled", "meeting", str(meeting_id), {})
+            )
+            await self._changed(conn, meeting_id)
+            await self._tell_members(conn, meeting, "cancelled", "cancelled")
+            if meeting.calendar in (CalendarState.PENDING, CalendarState.CREATED):
+                # Planned after its creation, so the outbox sends them in that order; an event
+                # never created is skipped by both.
+                await self._outbox.plan(
+                    conn,
+                    f"meetings:{meeting_id}:calendar-cancel",
+                    CALENDAR_CANCEL,
+                    None,
+                    {"meeting": meeting_id},
+                    self._clock(),
+                )
+            return await self._meetings.get(conn, meeting_id)
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        async with self._db.read() as conn:
+            return await self._meetings.get(conn, meeting_id)
+
+    async def all(self) -> list[Meeting]:
+        async with self._db.read() as conn:
+            return await self._meetings.all(conn)
+
+    async def proposed_day(self) -> date:
+        """Where the next regular meeting would fit: the first quarter without one."""
+        days = [m.plan.day for m in await self.all() if m.status is MeetingStatus.SCHEDULED]
+        return rules.proposed_day(days, self._today())
+
+    # --- the calendar, through the outbox ------------------------------------------------
+
+    async def calendar_work(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> CalendarWork | None:
+        """None when there is nothing to put in a calendar any more (cancelled, done)."""
+        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
+        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+            return None
+        if meeting.calendar is not CalendarState.PENDING:
+            return None
+        today = self._today()
+        invited = [m for m in await self._members.all(conn) if m.is_serving(today)]
+        return CalendarWork(meeting, invited)
+
+    async def event_to_cancel(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> Meeting | None:
+        """The cancelled meeting whose calendar event still stands, or None."""
+        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
+        if meeting is None or meeting.status is not MeetingStatus.CANCELLED:
+            return None
+        return meeting if meeting.calendar is CalendarState.CREATED and meeting.event_id else None
+
+    async def calendar_cancelled(self, conn: AsyncConnection, meeting: Meeting) -> None:
+        await self._meetings.set_calendar(
+            conn,
+            meeting.id,
+            CalendarState.CANCELLED,
+            event_id=meeting.event_id,
+            join_url=meeting.join_url,
+        )
+
+    async def calendar_created(
+        self, conn: AsyncConnection, meeting: Meeting, event_id: str, join_url: str | None
+    ) -> None:
+        await self._meetings.set_calendar(
+            conn, meeting.id, CalendarState.CREATED, event_id=event_id, join_url=join_url
+        )
+        # The channel card gains its join button.
+        await self._changed(conn, meeting.id)
+
+    async def calendar_refused(self, conn: AsyncConnection, meeting: Meeting, why: str) -> None:
+        await self._meetings.set_calendar(conn, meeting.id, CalendarState.REFUSED, error=why)
+        await self._changed(conn, meeting.id)
+        refused = await self._meetings.get(conn, meeting.id)
+        assert refused is not None
+        await self.plan_permission_notices(conn, refused)
