@@ -394,10 +394,11 @@ def test_audit_verify_says_a_row_was_inserted(cli: Cli, database_url: str, tmp_p
 def _by_commands() -> set[tuple[str, str]]:
     """Every subcommand that takes --by, read from the parser itself: a new one is walked
     below or this test fails."""
-    from bot.__main__ import _parser
+    from bot.__main__ import SUBCOMMANDS
+    from bot.commandline import parser as command_line
 
     found = set()
-    top = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    top = next(a for a in parser(SUBCOMMANDS)._actions if isinstance(a, argparse._SubParsersAction))
     for name, command in top.choices.items():
         subs = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
         for action, parser in subs[0].choices.items() if subs else []:
