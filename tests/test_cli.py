@@ -398,7 +398,9 @@ def _by_commands() -> set[tuple[str, str]]:
     from bot.commandline import parser as command_line
 
     found = set()
-    top = next(a for a in parser(SUBCOMMANDS)._actions if isinstance(a, argparse._SubParsersAction))
+    top = next(
+        a for a in command_line(SUBCOMMANDS)._actions if isinstance(a, argparse._SubParsersAction)
+    )
     for name, command in top.choices.items():
         subs = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
         for action, parser in subs[0].choices.items() if subs else []:
