@@ -8,15 +8,18 @@ default is Microsoft's, so the tests can point the bot at loopback servers.
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from bot.domain.members import SeatCategory
-from bot.features.mandates.rules import parse_bounds
+from bot.features.confidentiality.settings import ConfidentialitySettings
+from bot.features.consultation.settings import ConsultationSettings
+from bot.features.declarations.settings import DeclarationsSettings
+from bot.features.documents.settings import DocumentsSettings
+from bot.features.mandates.settings import MandatesSettings
+from bot.features.meetings.settings import MeetingsSettings
 
 SUPPORTED_LOCALES = ("fr-CA", "en")
 
@@ -25,7 +28,16 @@ class ConfigurationError(Exception):
     """One clear line naming the variable that is wrong or missing."""
 
 
-class Settings(BaseSettings):
+class Settings(
+    ConfidentialitySettings,
+    MeetingsSettings,
+    DeclarationsSettings,
+    MandatesSettings,
+    DocumentsSettings,
+    ConsultationSettings,
+):
+    """The platform's variables, and each capability's section (its own `settings.py`)."""
+
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
@@ -59,8 +71,6 @@ class Settings(BaseSettings):
     graph_client_id: str = Field("", alias="GRAPH_CLIENT_ID")
     graph_client_secret: SecretStr = Field(SecretStr(""), alias="GRAPH_CLIENT_SECRET")
     graph_login_url: str = Field("", alias="GRAPH_TOKEN_URL")
-    # The mailbox (UPN or id) whose calendar holds the committee's meetings.
-    committee_organizer: str = Field("", alias="COMMITTEE_ORGANIZER")
     # At most this many Graph requests in flight for one mailbox (Graph throttles beyond).
     graph_concurrency_per_mailbox: int = Field(4, alias="GRAPH_CONCURRENCY_PER_MAILBOX", ge=1)
     # The app's id in the organisation's catalogue: with Graph, the bot installs the app for
@@ -74,12 +84,6 @@ class Settings(BaseSettings):
     # The committee team's group id. Empty: learned when a serving member of the secretariat
     # installs the bot in a team; set: only that team's install is taken as the committee's.
     committee_team_id: str = Field("", alias="COMMITTEE_TEAM_ID")
-    # Days before a meeting when members are reminded of it, in personal chat.
-    meeting_reminder_days: list[int] = Field(
-        default_factory=lambda: [7, 1], alias="MEETING_REMINDER_DAYS"
-    )
-    # Members present for a meeting to hold: 0 means a majority of the serving members.
-    meeting_quorum: int = Field(0, alias="MEETING_QUORUM", ge=0)
 
     max_request_bytes: int = Field(256 * 1024, alias="BOT_MAX_REQUEST_BYTES", ge=4096)
     # A connection must have sent its request headers, and a request its body, within these.
@@ -91,78 +95,9 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(120, alias="OUTBOX_LEASE_SECONDS", ge=1)
     # What the bot sends on its own, per second (Teams: 50 per app and tenant).
     teams_sends_per_second: float = Field(50, alias="TEAMS_SENDS_PER_SECOND", gt=0, le=50)
-    confidentiality_reminder_days: list[int] = Field(
-        default_factory=lambda: [3, 7], alias="CONFIDENTIALITY_REMINDER_DAYS"
-    )
-    confidentiality_escalation_days: int = Field(14, alias="CONFIDENTIALITY_ESCALATION_DAYS", ge=1)
-
-    # Conflict-of-interest declarations: made again at least this often, reminded after
-    # these days, the secretariat told after that many; per meeting, reminded these days
-    # before; kept this many years after the member's last mandate (Law 25, s. 73).
-    declarations_renewal_days: int = Field(365, alias="DECLARATIONS_RENEWAL_DAYS", ge=1)
-    declarations_reminder_days: list[int] = Field(
-        default_factory=lambda: [3, 7], alias="DECLARATIONS_REMINDER_DAYS"
-    )
-    declarations_escalation_days: int = Field(14, alias="DECLARATIONS_ESCALATION_DAYS", ge=1)
-    declarations_meeting_reminder_days: list[int] = Field(
-        default_factory=lambda: [7, 2], alias="DECLARATIONS_MEETING_REMINDER_DAYS"
-    )
-    declarations_keep_years: int = Field(7, alias="DECLARATIONS_KEEP_YEARS", ge=1)
-
-    # Mandates: reminders before each end (days), the default length, at most this many
-    # consecutive renewals (0: no maximum), and each seat category's bounds.
-    mandate_reminder_days: list[int] = Field(
-        default_factory=lambda: [90, 30, 7], alias="MANDATE_REMINDER_DAYS"
-    )
-    mandate_years: int = Field(2, alias="MANDATE_YEARS", ge=1, le=10)
-    mandate_max_renewals: int = Field(0, alias="MANDATE_MAX_RENEWALS", ge=0)
-    consultation_reminder_days: list[int] = Field(
-        default_factory=lambda: [7, 2], alias="CONSULTATION_REMINDER_DAYS"
-    )
-    # Documents: the largest file accepted, where local mode keeps files, and its links.
-    documents_max_mb: int = Field(250, alias="DOCUMENTS_MAX_MB", ge=1, le=250_000)
-    documents_dir: Path = Field(Path("./data/documents"), alias="DOCUMENTS_DIR")
-    # The hosts a member's attached file is downloaded from (Teams hands them out from
-    # SharePoint and OneDrive for Business): `*.` matches on a dot boundary and only public
-    # addresses; a host named exactly is trusted whatever it resolves to (tests, Playground).
-    documents_download_hosts: list[str] = Field(
-        default_factory=lambda: ["*.sharepoint.com"], alias="DOCUMENTS_DOWNLOAD_HOSTS"
-    )
-    documents_download_seconds: int = Field(
-        600, alias="DOCUMENTS_DOWNLOAD_SECONDS", ge=1, le=24 * 3600
-    )
-    # Signs local download links; empty: a random secret per process (links then end at a
-    # restart, as they would within the hour anyway).
-    documents_link_secret: SecretStr = Field(SecretStr(""), alias="DOCUMENTS_LINK_SECRET")
-    documents_link_minutes: int = Field(60, alias="DOCUMENTS_LINK_MINUTES", ge=1, le=24 * 60)
     # The address people's browsers reach the bot at (local download links); empty: the
     # address it listens on.
     public_url: str = Field("", alias="BOT_PUBLIC_URL")
-    composition_bounds: str = Field(
-        "societe_civile=6-8,secretariat_conseil_tresor=2-2,ministere_organisme_public=2-2",
-        alias="COMPOSITION_BOUNDS",
-    )
-
-    @field_validator("composition_bounds")
-    @classmethod
-    def _readable_bounds(cls, value: str) -> str:
-        parse_bounds(value)  # raises ValueError naming what it cannot read
-        return value
-
-    @property
-    def seat_bounds(self) -> dict[SeatCategory, tuple[int, int]]:
-        return parse_bounds(self.composition_bounds)
-
-    @field_validator("documents_download_hosts")
-    @classmethod
-    def _host_patterns(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            name = pattern.removeprefix("*.")
-            if not name or "/" in name or "*" in name or (pattern.startswith("*.") and ":" in name):
-                raise ValueError(
-                    f"{pattern!r}: write a host (files.example, 127.0.0.1:8080) or *.domain"
-                )
-        return value
 
     @field_validator("timezone")
     @classmethod
@@ -179,20 +114,6 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
         return value
-
-    @field_validator(
-        "confidentiality_reminder_days",
-        "meeting_reminder_days",
-        "declarations_reminder_days",
-        "declarations_meeting_reminder_days",
-        "mandate_reminder_days",
-        "consultation_reminder_days",
-    )
-    @classmethod
-    def _positive_days(cls, value: list[int]) -> list[int]:
-        if any(day < 1 for day in value):
-            raise ValueError("each day must be 1 or more")
-        return sorted(set(value))
 
     @model_validator(mode="after")
     def _coherent(self) -> Settings:
@@ -248,10 +169,6 @@ class Settings(BaseSettings):
             return self.graph_login_url
         tenant = self.graph_tenant_id or self.microsoft_app_tenant_id or "common"
         return f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
-
-    @property
-    def documents_max_bytes(self) -> int:
-        return self.documents_max_mb * 1024 * 1024
 
     @property
     def base_url(self) -> str:
