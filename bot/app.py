@@ -26,6 +26,7 @@ from bot.services.outbox import OutboxDispatcher
 from bot.serving import return_freed_memory
 from bot.settings import Settings
 from bot.storage.database import Database, utcnow
+from bot.teams.platform import Command
 from bot.teams.wiring import TeamsTransport, build_transport
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,21 @@ SETTINGS = web.AppKey("settings", Settings)
 Clock = Callable[[], datetime]
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 COMPONENTS = web.AppKey("components", Components)
+
+
+async def installed_commands(settings: Settings) -> list[Command]:
+    """Every command of every feature, as the running bot registers them (nothing is started
+    and the database is not opened): what `package` lists in the Teams manifest."""
+    database = Database(settings.database_url)
+    try:
+        async with aiohttp.ClientSession() as session:
+            services = build_services(settings, database)
+            transport = build_transport(
+                settings, database, session, Catalogues(), services, utcnow, features=FEATURES
+            )
+            return list(transport.registry.commands.values())
+    finally:
+        await database.dispose()
 
 
 def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web.Application:

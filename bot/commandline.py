@@ -168,10 +168,18 @@ async def _audit_verify(args: argparse.Namespace, settings: Settings, tr: Transl
 
 
 async def _package(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    from bot.app import installed_commands
     from bot.packaging import PackagingError, write_package
 
+    catalogues = Catalogues()
+    french, english = catalogues.for_locale("fr-CA"), catalogues.for_locale("en")
+    listed = [
+        (c.french, c.english, french.t(c.description), english.t(c.description))
+        for c in await installed_commands(settings)
+        if c.in_manifest and not c.access.secretariat
+    ]
     try:
-        write_package(settings.microsoft_app_id, args.out)
+        write_package(settings.microsoft_app_id, args.out, listed)
     except PackagingError as error:
         print(tr.t(error.message_key), file=sys.stderr)
         return 2

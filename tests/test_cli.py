@@ -183,7 +183,14 @@ def test_package_writes_the_app_with_the_configured_id(
             "outline.png",
         ]
         manifest = json.loads(archive.read("manifest.json"))
+        english = json.loads(archive.read("en.json"))
     assert manifest["id"] == APP_ID and manifest["bots"][0]["botId"] == APP_ID
+    # The command lists come from the features' registered commands; the committed manifest
+    # (checked against the registry in test_catalogues_cards_manifest) says the same.
+    committed = json.loads((ROOT / "manifest" / "manifest.json").read_text(encoding="utf-8"))
+    committed_en = json.loads((ROOT / "manifest" / "en.json").read_text(encoding="utf-8"))
+    assert manifest["bots"][0]["commandLists"] == committed["bots"][0]["commandLists"]
+    assert english == committed_en
 
 
 def _start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
