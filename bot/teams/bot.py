@@ -26,6 +26,7 @@ from bot.domain.members import Member
 from bot.locale import ENGLISH, FRENCH, Catalogues, Translator
 from bot.services.members import MemberDirectory
 from bot.settings import Settings
+from bot.storage.committee import CommitteeTeam
 from bot.storage.database import Database
 from bot.storage.repositories import ConversationReferences, ProcessedActivities
 from bot.teams import cards
@@ -39,6 +40,7 @@ from bot.teams.platform import (
     FeatureSpec,
     NoData,
     Registry,
+    TeamInstall,
     Turn,
     parse_payload,
 )
@@ -330,8 +332,12 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         # again where a member had added it. One activity of the two Teams sends, so a hook
         # runs once per install.
         installer = await self.identify(turn_context)
+        team = team_of(turn_context, installer.email if installer else "")
+        if team is None:
+            return
+        install = TeamInstall(team, installer, turn_context.send_activity)
         for hook in self._registry.on_team_install:
-            await hook(turn_context, installer)
+            await hook(install)
 
     async def _welcome(self, turn_context: TurnContext) -> None:
         # Teams sends conversationUpdate and installationUpdate together on install: greet
@@ -406,3 +412,22 @@ def _action_of(value: object) -> tuple[str, Mapping[str, Any]]:
         return "", {}
     data = action.get("data")
     return str(action.get("verb") or ""), data if isinstance(data, dict) else {}
+
+
+def team_of(context: TurnContext, installed_by: str) -> CommitteeTeam | None:
+    """The team and channel an install in a team names (`channelData.team`), or None."""
+    activity = context.activity
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = data.get("team") if isinstance(data.get("team"), dict) else None
+    if team is None or not team.get("id"):
+        return None
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    return CommitteeTeam(
+        team_id=str(team["id"]),
+        group_id=str(team["aadGroupId"]) if team.get("aadGroupId") else None,
+        team_name=str(team["name"]) if team.get("name") else None,
+        channel_id=activity.conversation.id,
+        reference=reference.serialize(),
+        installed_by=installed_by,
+    )

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.members import Member
 from bot.errors import DeliveryFailed, Undeliverable
 from bot.oauth import TokenError
+from bot.storage.committee import CommitteeTeam
 from bot.storage.repositories import ConversationReferences
 from bot.teams.auth import ConnectorClients
 from bot.teams.install import ProactiveInstaller
@@ -109,6 +110,17 @@ class ProactiveMessenger:
             if failure is None:
                 raise
             raise failure from error
+
+    async def send_to_channel(self, team: CommitteeTeam, activity: Activity) -> str | None:
+        """Posts in the committee's channel (the reference learned when the bot was added)."""
+        return await self.send_to(ConversationReference().deserialize(team.reference), activity)
+
+    async def update_in_channel(
+        self, team: CommitteeTeam, activity_id: str, activity: Activity
+    ) -> None:
+        """Redraws a card posted earlier in the committee's channel."""
+        reference = ConversationReference().deserialize(team.reference)
+        await self.update_at(reference, activity_id, activity)
 
     async def send_to(self, reference: ConversationReference, activity: Activity) -> str | None:
         outgoing = TurnContext.apply_conversation_reference(activity, reference)

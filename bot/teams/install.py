@@ -19,35 +19,32 @@ from botbuilder.schema import (
 )
 
 from bot.domain.members import Member
-from bot.errors import DeliveryFailed, Undeliverable
-from bot.graph.client import GraphClient, GraphPermissionDenied
+from bot.errors import Undeliverable
+from bot.graph.client import GraphPermissionDenied
+from bot.graph.teamwork import AppInstaller
 from bot.storage.database import Database
 from bot.storage.repositories import ConversationReferences
 from bot.teams.auth import ConnectorClients
 
 log = logging.getLogger(__name__)
 
-INSTALL_PERMISSION = "TeamsAppInstallation.ReadWriteForUser.All"
-
 
 class ProactiveInstaller:
     def __init__(
         self,
-        graph: GraphClient,
+        installer: AppInstaller,
         connectors: ConnectorClients,
         references: ConversationReferences,
         database: Database,
         *,
-        catalog_id: str,
         app_id: str,
         tenant_id: str,
         service_url: str,
     ) -> None:
-        self._graph = graph
+        self._installer = installer
         self._connectors = connectors
         self._references = references
         self._db = database
-        self._catalog_id = catalog_id
         self._app_id = app_id
         self._tenant_id = tenant_id
         self._service_url = service_url
@@ -56,20 +53,11 @@ class ProactiveInstaller:
         """The member's personal conversation, created (and remembered) now."""
         if not member.aad_object_id or member.id is None:
             raise Undeliverable(f"member {member.id} has no Entra id to install the app for")
-        binding = f"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{self._catalog_id}"
         try:
-            await self._graph.request(
-                "POST",
-                f"/users/{member.aad_object_id}/teamwork/installedApps",
-                json={"teamsApp@odata.bind": binding},
-                permission=INSTALL_PERMISSION,
-                patient=False,
-            )
+            # Installed already is fine: the conversation may still be new.
+            await self._installer.install_for(member.aad_object_id)
         except GraphPermissionDenied as refused:
             raise Undeliverable(f"Graph refused to install the app: {refused}") from refused
-        except DeliveryFailed as failed:
-            if failed.status != 409:  # 409: installed already, the conversation may be new
-                raise
         parameters = ConversationParameters(
             is_group=False,
             bot=ChannelAccount(id=f"28:{self._app_id}"),

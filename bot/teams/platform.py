@@ -30,6 +30,7 @@ from bot.domain.members import Member
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
 from bot.services.outbox import Delivery, OutboxDispatcher
+from bot.storage.committee import CommitteeTeam
 from bot.teams import commands as words
 from bot.teams.cards import CONTROL_CHARACTERS, Card, as_message
 from bot.teams.cards import NoData as NoData  # re-exported: features import it from here
@@ -115,8 +116,17 @@ ReachableHook = Callable[[Member], Awaitable[None]]
 # A message that is no command: a feature may take it (a file or a link to share) and
 # answers True when it did; the next one is asked otherwise, then the bot's own help.
 MessageHook = Callable[[Turn], Awaitable[bool]]
-# The bot was added to a team: the activity, and who added it when they are a member.
-TeamInstallHook = Callable[[TurnContext, Member | None], Awaitable[None]]
+TeamInstallHook = Callable[["TeamInstall"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class TeamInstall:
+    """The bot was added to a team: which team and channel, who added it (when they are in
+    the registry), and a way to say something in that channel now."""
+
+    team: CommitteeTeam
+    installer: Member | None
+    say: Callable[[str], Awaitable[object]]
 
 
 @dataclass(frozen=True)

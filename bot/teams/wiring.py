@@ -15,6 +15,7 @@ import aiohttp
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.graph.client import GraphClient
+from bot.graph.teamwork import AppInstaller
 from bot.locale import Catalogues
 from bot.services.build import Services
 from bot.settings import Settings
@@ -67,11 +68,10 @@ def build_transport(
     registry.install(bot.core_spec())
     if graph is not None and settings.teams_app_catalog_id and settings.microsoft_app_id:
         messenger.installer = ProactiveInstaller(
-            graph,
+            AppInstaller(graph, settings.teams_app_catalog_id),
             authenticator.connectors,
             references,
             database,
-            catalog_id=settings.teams_app_catalog_id,
             app_id=settings.microsoft_app_id,
             tenant_id=settings.graph_tenant_id or settings.microsoft_app_tenant_id,
             service_url=settings.teams_service_url,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from botbuilder.schema import ConversationReference
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.errors import DeliveryFailed
@@ -198,8 +197,7 @@ class DocumentsFeature:
             cards.channel_card(french, work.document, work.meeting, work.shared_by, self._zone, url),
             cards.channel_card(english, work.document, work.meeting, work.shared_by, self._zone, url),
         )  # fmt: skip
-        reference = ConversationReference().deserialize(team.reference)
-        return Sent(await self._messenger.send_to(reference, as_message(content)))
+        return Sent(await self._messenger.send_to_channel(team, as_message(content)))
 
     async def deliver_notice(
         self, conn: AsyncConnection, message: OutboxMessage

@@ -6,11 +6,8 @@ from __future__ import annotations
 import html
 import logging
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import ConversationReference
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.members import Member
 from bot.domain.text import record_id, whole_number
 from bot.features.meetings import cards
 from bot.features.meetings.invitation import ics_invitation
@@ -38,11 +35,11 @@ from bot.features.meetings.service import (
     REMINDER,
     ChannelWork,
 )
-from bot.graph.client import GraphNotFound, GraphPermissionDenied
+from bot.graph.calendar import OrganizerCalendar
+from bot.graph.client import GraphPermissionDenied
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
 from bot.services.outbox import SKIPPED, Done, Sent
-from bot.storage.committee import CommitteeTeam
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card, as_message, bilingual, notice
 from bot.teams.files import FileGone
@@ -55,14 +52,13 @@ from bot.teams.platform import (
     FeatureSpec,
     FileOffer,
     GeneratedFile,
+    TeamInstall,
     Turn,
 )
 
 ICS_OFFER = "meetings.ics"
 
 log = logging.getLogger(__name__)
-
-CALENDARS_PERMISSION = "Calendars.ReadWrite"
 
 
 class MeetingsFeature:
@@ -76,8 +72,11 @@ class MeetingsFeature:
         self._default_locale = kit.settings.default_locale
         self._dispatcher = kit.services.dispatcher
         self._clock = kit.clock
-        self._graph = kit.graph
-        self._organizer = kit.settings.committee_organizer
+        organizer = kit.settings.committee_organizer
+        # The organiser's calendar through Graph; None without Graph or without an organiser.
+        self._calendar = (
+            OrganizerCalendar(kit.graph, organizer) if kit.graph is not None and organizer else None
+        )
         self._catalogues = kit.catalogues
         self._zone = kit.settings.zone
 
@@ -220,13 +219,11 @@ class MeetingsFeature:
 
     # --- the committee's channel ----------------------------------------------------------
 
-    async def learn_team(self, context: TurnContext, installer: Member | None) -> None:
+    async def learn_team(self, install: TeamInstall) -> None:
         """The bot added to a team becomes the committee's channel only when it is the team
         named by COMMITTEE_TEAM_ID or, without it, when a serving member of the secretariat
         added it: someone's other team never receives the committee's meetings."""
-        team = team_of(context, installer.email if installer else "")
-        if team is None:
-            return
+        team, installer = install.team, install.installer
         if self._committee_team_id:
             accepted = self._committee_team_id in (team.group_id, team.team_id)
         else:
@@ -242,7 +239,7 @@ class MeetingsFeature:
                 self._catalogues.all[language].t("meetings.channel_learned")
                 for language in ("fr-CA", "en")
             )
-            await context.send_activity(said)
+            await install.say(said)
             self._dispatcher.kick()
 
     # --- the secretariat -------------------------------------------------------------------
@@ -383,7 +380,7 @@ class MeetingsFeature:
         allows; group calendars refuse app-only tokens). Throttled, failed or unreachable: the
         outbox tries again later, and the `transactionId` keeps it one event."""
         work = await self._service.calendar_work(conn, message)
-        if work is None or self._graph is None or not self._organizer:
+        if work is None or self._calendar is None:
             return SKIPPED
         meeting = work.meeting
         attendees = [(m.email, m.display_name) for m in work.attendees]
@@ -391,24 +388,16 @@ class MeetingsFeature:
             meeting.plan, self._zone, attendees, self._body(meeting.plan), meeting.transaction_id
         )
         try:
-            created = await self._graph.request(
-                "POST",
-                f"/users/{self._organizer}/events",
-                json=event,
-                mailbox=self._organizer,
-                permission=CALENDARS_PERMISSION,
-                patient=False,
-            )
+            created = await self._calendar.create(event)
         except GraphPermissionDenied as refused:
             # Trying again will not help until an administrator grants the permission; the
             # secretariat is told (a card each) and has a button for after.
             return self._refused(meeting, refused)
-        online = created.body.get("onlineMeeting") or {}
-        join_url = online.get("joinUrl") if isinstance(online, dict) else None
-        event_id = str(created.body["id"])
 
         async def record(writing: AsyncConnection) -> None:
-            await self._service.calendar_created(writing, meeting, event_id, join_url)
+            await self._service.calendar_created(
+                writing, meeting, created.event_id, created.join_url
+            )
 
         return Sent(None, record)
 
@@ -424,23 +413,14 @@ class MeetingsFeature:
         """Cancels the event (`POST …/events/{id}/cancel`): Graph tells each attendee, with
         the message in both languages."""
         meeting = await self._service.event_to_cancel(conn, message)
-        if meeting is None or self._graph is None or not self._organizer:
+        if meeting is None or self._calendar is None or meeting.event_id is None:
             return SKIPPED
         comment = " / ".join(
             self._catalogues.all[language].t("meetings.cancelled_comment", title=meeting.plan.title)
             for language in ("fr-CA", "en")
         )
         try:
-            await self._graph.request(
-                "POST",
-                f"/users/{self._organizer}/events/{meeting.event_id}/cancel",
-                json={"comment": comment},
-                mailbox=self._organizer,
-                permission=CALENDARS_PERMISSION,
-                patient=False,
-            )
-        except GraphNotFound:
-            pass  # already removed from the calendar: nothing left to cancel
+            await self._calendar.cancel(meeting.event_id, comment)
         except GraphPermissionDenied as refused:
             return self._refused(meeting, refused)
 
@@ -454,17 +434,12 @@ class MeetingsFeature:
     ) -> str | Sent | Done:
         """Moves the event (`PATCH …/events/{id}`): attendees' calendars follow."""
         meeting = await self._service.event_to_move(conn, message)
-        if meeting is None or self._graph is None or not self._organizer:
+        if meeting is None or self._calendar is None or meeting.event_id is None:
             return SKIPPED
         event = graph_event(meeting.plan, self._zone, [], self._body(meeting.plan), "")
         try:
-            await self._graph.request(
-                "PATCH",
-                f"/users/{self._organizer}/events/{meeting.event_id}",
-                json={key: event[key] for key in ("start", "end", "body")},
-                mailbox=self._organizer,
-                permission=CALENDARS_PERMISSION,
-                patient=False,
+            await self._calendar.move(
+                meeting.event_id, {key: event[key] for key in ("start", "end", "body")}
             )
         except GraphPermissionDenied as refused:
             return self._refused(meeting, refused)
@@ -487,7 +462,7 @@ class MeetingsFeature:
         if work.meeting.starts_at <= self._clock():
             return SKIPPED
         card = self._channel_card(work.meeting, work.count)
-        return Sent(await self._messenger.send_to(_reference(work.team), as_message(card)))
+        return Sent(await self._messenger.send_to_channel(work.team, as_message(card)))
 
     async def deliver_channel_refresh(
         self, conn: AsyncConnection, message: OutboxMessage
@@ -497,7 +472,7 @@ class MeetingsFeature:
         if work is None or work.activity_id is None:
             return SKIPPED
         card = self._channel_card(work.meeting, work.count)
-        await self._messenger.update_at(_reference(work.team), work.activity_id, as_message(card))
+        await self._messenger.update_in_channel(work.team, work.activity_id, as_message(card))
         return Sent(work.activity_id)
 
     async def deliver_personal(
@@ -589,29 +564,6 @@ class MeetingsFeature:
         note = f"<p>{html.escape(plan.note)}</p>" if plan.note else ""
         heading = html.escape(tr.t("meetings.agenda"))
         return f"<p><b>{heading}</b></p><ol>{items}</ol>{note}"
-
-
-def _reference(team: CommitteeTeam) -> ConversationReference:
-    return ConversationReference().deserialize(team.reference)
-
-
-def team_of(context: TurnContext, installed_by: str) -> CommitteeTeam | None:
-    """The team and channel an install in a team names (`channelData.team`), or None."""
-    activity = context.activity
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    team = data.get("team") if isinstance(data.get("team"), dict) else None
-    if team is None or not team.get("id"):
-        return None
-    reference = TurnContext.get_conversation_reference(activity)
-    reference.activity_id = None
-    return CommitteeTeam(
-        team_id=str(team["id"]),
-        group_id=str(team["aadGroupId"]) if team.get("aadGroupId") else None,
-        team_name=str(team["name"]) if team.get("name") else None,
-        channel_id=activity.conversation.id,
-        reference=reference.serialize(),
-        installed_by=installed_by,
-    )
 
 
 def agenda_item(line: str) -> AgendaItem:

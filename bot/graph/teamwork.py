@@ -1,0 +1,27 @@
+"""Installing the committee's app for a member who never opened it (Teams' app catalogue)."""
+
+from __future__ import annotations
+
+from bot.errors import DeliveryFailed
+from bot.graph.client import GraphClient
+
+INSTALL_PERMISSION = "TeamsAppInstallation.ReadWriteForUser.All"
+
+
+class AppInstaller:
+    def __init__(self, graph: GraphClient, catalog_id: str) -> None:
+        self._graph = graph
+        self._binding = f"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{catalog_id}"
+
+    async def install_for(self, aad_object_id: str) -> None:
+        """Installs the app in the member's personal scope; installed already is fine (409).
+        A refused permission raises `GraphPermissionDenied`."""
+        try:
+            await self._graph.request(
+                "POST", f"/users/{aad_object_id}/teamwork/installedApps",
+                json={"teamsApp@odata.bind": self._binding},
+                permission=INSTALL_PERMISSION, patient=False,
+            )  # fmt: skip
+        except DeliveryFailed as failed:
+            if failed.status != 409:
+                raise

@@ -1,0 +1,70 @@
+"""The layout's rules, checked on the code itself: a capability is one folder, botbuilder stays
+in the Teams transport, every Graph call is in `bot/graph/`, rules do no I/O."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+BOT = ROOT / "bot"
+
+
+def _imports(path: Path) -> Iterator[str]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def _offenders(files: Iterator[Path], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in files
+        for name in _imports(path)
+        if name.split(".")[0] in forbidden or name.startswith(forbidden)
+    )
+
+
+def test_botbuilder_is_imported_by_the_teams_transport_alone() -> None:
+    """A move to the Microsoft 365 Agents SDK is one folder."""
+    outside = (p for p in BOT.rglob("*.py") if "teams" not in p.relative_to(BOT).parts[:1])
+    assert _offenders(outside, ("botbuilder", "botframework", "msrest")) == []
+
+
+def test_storage_and_the_platform_rules_know_neither_teams_nor_graph_nor_features() -> None:
+    files = [*(BOT / "storage").rglob("*.py"), *(BOT / "domain").rglob("*.py")]
+    assert _offenders(iter(files), ("bot.teams", "bot.graph", "bot.features")) == []
+
+
+def test_a_capabilitys_rules_do_no_io() -> None:
+    rules = (BOT / "features").glob("*/rules.py")
+    io = ("sqlalchemy", "aiohttp", "asyncpg", "aiosqlite", "bot.storage", "bot.graph", "bot.teams")
+    assert _offenders(rules, io) == []
+
+
+def test_graph_is_spoken_to_from_bot_graph_alone() -> None:
+    """Calendar, drive and teamwork calls live behind the ports in `bot/graph/`: a feature or
+    the transport never builds a Graph request itself."""
+    calls = sorted(
+        str(path.relative_to(ROOT))
+        for path in BOT.rglob("*.py")
+        if "graph" not in path.relative_to(BOT).parts[:1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "request"
+        and any(k.arg == "permission" for k in node.keywords)
+    )
+    assert calls == []
+
+
+def test_every_capability_is_one_folder_with_its_parts() -> None:
+    for folder in (BOT / "features").iterdir():
+        if folder.is_dir() and not folder.name.startswith("__"):
+            assert (folder / "__init__.py").read_text().startswith('"""'), folder.name
+            assert (folder / "feature.py").exists(), folder.name
+            assert (folder / "service.py").exists(), folder.name
