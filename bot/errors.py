@@ -86,7 +86,7 @@ def for_delivery(error: BaseException, attempts: int) -> Decision:
     if isinstance(error, DeliveryFailed):
         wait = backoff(attempts)
         if error.retry_after is not None:
-            # Teams said when: not sooner, and never later than our own back-off would.
+            # Teams said when: not sooner (and at least a second, whatever it said).
             wait = max(timedelta(seconds=error.retry_after), timedelta(seconds=1))
         elif error.refused:
             wait = MAX_BACKOFF

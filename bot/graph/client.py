@@ -2,8 +2,8 @@
 
 One client, built once by the composition root. It speaks Graph's REST JSON directly with the
 bot's aiohttp session: the few fields the bot needs are read from the raw answer, so the first
-call costs no more than the next (msgraph-sdk's first parsed response loads about 1,200 model
-modules, +1 s and +82 MB here). What a failure means is Graph's own vocabulary turned into the
+call costs no more than the next (parsing the same answer into msgraph-sdk's models loads about
+1,480 modules the first time, +1.9 s and +40 MB: `bench/graph_first_call.py`). What a failure means is Graph's own vocabulary turned into the
 bot's (`bot.errors`):
 
 - 429 and 503 wait as long as `Retry-After` says, a few times; a wait longer than a turn can
@@ -115,8 +115,8 @@ class GraphClient:
     ) -> GraphResponse:
         """One Graph call, `path` under the base URL (`/users/x/events`). `permission` names
         the application permission this call needs, for the message when it is refused.
-        `patient=False`: one attempt, no waiting (an outbox delivery, which holds a database
-        transaction: the outbox itself postpones and tries again)."""
+        `patient=False`: one attempt, no waiting (an outbox delivery: the outbox itself
+        postpones and tries again, at the pace it keeps for everything it sends)."""
         gate = self._mailbox_gate(mailbox)
         async with gate:
             call = _Call(method, path, json, data, headers, permission)

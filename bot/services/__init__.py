@@ -1,1 +1,3 @@
-"""Use cases: the domain's rules applied to stored data, one transaction each. No transport."""
+"""The platform's use cases (the member directory, the outbox and its pace, reachability) and
+the building of every capability's services. Each write is one short transaction; no
+transport."""

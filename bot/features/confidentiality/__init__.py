@@ -1,5 +1,5 @@
 """The confidentiality commitment every member accepts: its versions, acceptances, reminders.
 
-rules (no I/O) · store (its repositories) · service (use cases, one transaction each) ·
+rules (no I/O) · store (its repositories) · service (use cases; each write one short transaction) ·
 cards · feature (Teams commands, buttons, deliveries, jobs).
 """
