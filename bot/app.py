@@ -126,8 +126,11 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        # Stop claiming; what is in flight finishes within BOT_SHUTDOWN_SECONDS or is given
+        # back, so a restart sends it at once instead of after the outbox's lease. Before the
+        # scheduler stops: its shutdown cancels the jobs it is running, a round among them.
+        await services.dispatcher.stop(settings.shutdown_seconds)
         scheduler.shutdown(wait=False)
-        await services.dispatcher.drain()
         await services.documents.stop()
         await session.close()
         await database.dispose()

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
@@ -27,6 +28,8 @@ from bot.settings import ConfigurationError, Settings, load_settings
 if TYPE_CHECKING:
     from bot.services.build import Services
     from bot.storage.database import Database
+
+log = logging.getLogger("bot")
 
 Command = Callable[[argparse.Namespace, Settings, Translator], Coroutine[Any, Any, int]]
 
@@ -59,7 +62,7 @@ async def _run(args: argparse.Namespace, settings: Settings, tr: Translator) -> 
     runner = GuardedAppRunner(
         build_app(settings),
         headers_within=settings.header_timeout_seconds,
-        handle_signals=True,
+        shutdown_timeout=settings.shutdown_seconds,
     )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
@@ -67,10 +70,18 @@ async def _run(args: argparse.Namespace, settings: Settings, tr: Translator) -> 
     print(tr.t("cli.listening", host=settings.host, port=settings.port), flush=True)
     if settings.local_mode:
         print(tr.t("cli.local_mode"), flush=True)
+    # SIGTERM (a container platform) or SIGINT (Ctrl-C): a requested stop, answered with exit
+    # 0 once what is in flight is finished or given back (aiohttp's own handler exits 1).
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("Stopping: finishing what is in flight (BOT_SHUTDOWN_SECONDS)")
     finally:
         await runner.cleanup()
+    log.info("Stopped")
     return 0
 
 

@@ -90,6 +90,9 @@ class Settings(
     header_timeout_seconds: float = Field(10.0, alias="BOT_HEADER_TIMEOUT_SECONDS", gt=0)
     body_timeout_seconds: float = Field(10.0, alias="BOT_BODY_TIMEOUT_SECONDS", gt=0)
     reminder_poll_seconds: int = Field(60, alias="BOT_REMINDER_POLL_SECONDS", ge=1)
+    # On SIGTERM: how long requests and sends in flight may take to finish before the process
+    # gives back what it holds and exits 0 (a container is usually killed 10 s after SIGTERM).
+    shutdown_seconds: float = Field(8.0, alias="BOT_SHUTDOWN_SECONDS", gt=0, le=300)
     # How long a claimed outbox message is its dispatcher's: longer than any send takes; after
     # a crash, what was in flight goes again once it runs out.
     outbox_lease_seconds: int = Field(120, alias="OUTBOX_LEASE_SECONDS", ge=1)

@@ -39,6 +39,13 @@ async def _healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise TimeoutError(url)
 
 
+async def _exit_code(process: subprocess.Popen[bytes], within: float) -> int | None:
+    deadline = time.monotonic() + within
+    while process.poll() is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return process.poll()
+
+
 async def _until(condition: Callable[[], bool], within: float) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -48,11 +55,8 @@ async def _until(condition: Callable[[], bool], within: float) -> None:
     raise TimeoutError("the fan-out did not get there")
 
 
-async def test_killed_in_the_middle_of_a_fan_out_and_restarted_everyone_gets_the_card(
-    connector: LoopbackConnector, tmp_path: Path
-) -> None:
-    port = free_port()
-    env = {
+def _environment(connector: LoopbackConnector, tmp_path: Path, port: int) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(ROOT),
         "MicrosoftAppId": APP_ID,
@@ -62,10 +66,16 @@ async def test_killed_in_the_middle_of_a_fan_out_and_restarted_everyone_gets_the
         "BOT_LOGIN_URL": connector.token_url,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'committee.db'}",
         "BOT_REMINDER_POLL_SECONDS": "1",
-        # What was in flight at the kill goes again when its lease runs out: soon, here.
-        "OUTBOX_LEASE_SECONDS": "3",
         "BOT_PORT": str(port),
     }
+
+
+async def test_killed_in_the_middle_of_a_fan_out_and_restarted_everyone_gets_the_card(
+    connector: LoopbackConnector, tmp_path: Path
+) -> None:
+    port = free_port()
+    # What was in flight at the kill goes again when its lease runs out: soon, here.
+    env = {**_environment(connector, tmp_path, port), "OUTBOX_LEASE_SECONDS": "3"}
 
     def cli(*args: str) -> None:
         subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path, check=True,
@@ -108,3 +118,61 @@ async def test_killed_in_the_middle_of_a_fan_out_and_restarted_everyone_gets_the
     twice = sorted(conversation for conversation, count in received.items() if count > 1)
     assert all(received[c] == 2 for c in twice)
     assert len(twice) <= PARALLEL, f"only those in flight at the kill: {twice}"
+
+
+async def test_stopped_by_sigterm_in_the_middle_of_a_fan_out_nothing_is_lost_or_sent_twice(
+    connector: LoopbackConnector, tmp_path: Path
+) -> None:
+    """SIGTERM, as a container platform sends it: the bot stops claiming, lets the sends in
+    flight finish and be marked, and exits 0 within 10 s. Started again, it sends the rest at
+    once: with the outbox's lease at its default 120 s, a message left leased would miss the
+    deadline below, and one sent twice would be counted."""
+    port = free_port()
+    env = _environment(connector, tmp_path, port)
+
+    def cli(*args: str) -> None:
+        subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path, check=True,
+                       capture_output=True)  # fmt: skip
+
+    cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)
+    cli("members", "import", str(crowd_roster(tmp_path, CROWD)), "--by", SECRETARIAT.email)
+    await open_chats(env["DATABASE_URL"], connector.service_url)
+    (tmp_path / "fr.md").write_text("Je m’engage à la discrétion.", encoding="utf-8")
+    (tmp_path / "en.md").write_text("I undertake to be discreet.", encoding="utf-8")
+    connector.delay = 0.02
+    wanted = {crowd_chat(n) for n in range(CROWD)}
+
+    log = tmp_path / "bot.log"
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
+                                stdout=subprocess.DEVNULL, stderr=log.open("ab"))  # fmt: skip
+
+    first = start()
+    try:
+        await _healthy(f"http://127.0.0.1:{port}/healthz", first)
+        cli("confidentiality", "publish", "fr.md", "en.md", "--by", SECRETARIAT.email)
+        await _until(lambda: len(commitment_cards(connector.calls)) >= CROWD // 3, 120)
+        asked = time.monotonic()
+        first.send_signal(signal.SIGTERM)
+        # Waited without blocking the loop: the loopback Teams must go on answering the
+        # sends the bot finishes.
+        code = await _exit_code(first, within=15)
+        assert code == 0, f"a requested stop exits 0: {log.read_text()[-2000:]}"
+        assert time.monotonic() - asked < 10
+        before = commitment_cards(connector.calls)
+        assert len(before.keys() & wanted) < CROWD, "stopped in the middle"
+        second = start()
+        try:
+            await _healthy(f"http://127.0.0.1:{port}/healthz", second)
+            await _until(lambda: wanted <= commitment_cards(connector.calls).keys(), 60)
+            await asyncio.sleep(1.5)  # a tick more: nothing else may go
+        finally:
+            second.send_signal(signal.SIGTERM)
+            assert await _exit_code(second, within=15) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+    received = commitment_cards(connector.calls)
+    assert wanted <= received.keys(), "nobody left without their card"
+    assert [c for c, count in received.items() if count > 1] == [], "nobody got it twice"

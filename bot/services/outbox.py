@@ -30,6 +30,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -131,6 +132,10 @@ class OutboxDispatcher:
         self._gathering: frozenset[str] = frozenset()
         self._running = asyncio.Lock()
         self._kicks: set[asyncio.Task[DispatchReport]] = set()
+        # Rounds under way (the scheduler's tick and kicks alike), and whether the process is
+        # stopping: then nothing more is claimed.
+        self._rounds: set[asyncio.Task[Any]] = set()
+        self._stopping = False
 
     def register(self, kind: str, delivery: Delivery, *, gathering: bool = False) -> None:
         """`gathering`: its delivery puts the other due messages of its kind on one card, so
@@ -151,48 +156,102 @@ class OutboxDispatcher:
         for one person at once, so each person's messages keep their order. What is done is
         marked in the transaction that claims the next ones."""
         tally = {SENT: 0, SKIPPED: 0, FANNED_OUT: 0, POSTPONED: 0}
+        if self._stopping:
+            return DispatchReport(0, 0, 0)
+        this = asyncio.current_task()
+        if this is not None:
+            self._rounds.add(this)
+            this.add_done_callback(self._rounds.discard)
         async with self._running:
             flying: dict[asyncio.Task[_Result], OutboxMessage] = {}
             done: list[_Result] = []
-            claimed = 0
-            # Nothing more to claim now (none due, the round's limit, Teams said wait).
-            stop = False
-            while True:
-                now = self._clock()
-                quiet = self._quiet_until is not None and now < self._quiet_until
-                room = self._parallel - len(flying)
-                # A message to nobody in particular (a calendar event, the channel) goes
-                # alone: what was planned after it may depend on it (the Teams link).
-                alone = any(m.member_id is None for m in flying.values())
-                if room > 0 and not stop and not quiet and not alone and claimed < limit:
-                    batch = await self._mark_and_claim(
-                        done, now, min(room, limit - claimed), flying
-                    )
-                    done = []
-                    for message in batch:
-                        flying[asyncio.ensure_future(self._deliver(message, now))] = message
-                    claimed += len(batch)
-                    # Nothing claimable while nothing flies: nothing due (what is due but
-                    # waits for a busy person is claimed when that person's send is done).
-                    stop = not batch and not flying
-                if not flying:
-                    break
-                finished, _ = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
-                for task in finished:
-                    del flying[task]
-                    result = task.result()
-                    tally[result.kind if result.kind in tally else POSTPONED] += 1
-                    if result.to_mark:
-                        done.append(result)
-                    if result.kind == THROTTLED:
-                        stop = True  # the rest when Teams said (`_throttled` comes back)
-            if done:
-                await self._mark_and_claim(done, self._clock(), 0, {})
-            if claimed >= limit:
-                # The round's limit reached with more due: the rest in a round of its own,
-                # now, not at the next tick (a minute away in production).
-                self._come_back_in(0)
+            try:
+                await self._round(tally, flying, done, limit)
+            except asyncio.CancelledError:
+                # Stopped past the shutdown's patience: what was done is marked, and what was
+                # still in flight is stopped and released, so that the next process sends it
+                # at once rather than after the lease (it may then go twice: it may have
+                # been on the wire).
+                for task in flying:
+                    task.cancel()
+                await asyncio.shield(self._give_back(done, list(flying.values())))
+                raise
         return DispatchReport(tally[SENT], tally[SKIPPED], tally[POSTPONED])
+
+    async def _round(
+        self,
+        tally: dict[str, int],
+        flying: dict[asyncio.Task[_Result], OutboxMessage],
+        done: list[_Result],
+        limit: int,
+    ) -> None:
+        """`flying` and `done` are the caller's, so that a cancelled round can give back what
+        it holds."""
+        claimed = 0
+        # Nothing more to claim now (none due, the round's limit, Teams said wait).
+        stop = False
+        while True:
+            now = self._clock()
+            quiet = self._quiet_until is not None and now < self._quiet_until
+            room = self._parallel - len(flying)
+            # A message to nobody in particular (a calendar event, the channel) goes
+            # alone: what was planned after it may depend on it (the Teams link).
+            alone = any(m.member_id is None for m in flying.values())
+            if (
+                room > 0
+                and not stop
+                and not quiet
+                and not alone
+                and claimed < limit
+                and not self._stopping
+            ):
+                batch = await self._mark_and_claim(done, now, min(room, limit - claimed), flying)
+                done.clear()
+                for message in batch:
+                    flying[asyncio.ensure_future(self._deliver(message, now))] = message
+                claimed += len(batch)
+                # Nothing claimable while nothing flies: nothing due (what is due but
+                # waits for a busy person is claimed when that person's send is done).
+                stop = not batch and not flying
+            if not flying:
+                break
+            finished, _ = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                del flying[task]
+                result = task.result()
+                tally[result.kind if result.kind in tally else POSTPONED] += 1
+                if result.to_mark:
+                    done.append(result)
+                if result.kind == THROTTLED:
+                    stop = True  # the rest when Teams said (`_throttled` comes back)
+        if done:
+            await self._mark_and_claim(done, self._clock(), 0, {})
+            done.clear()
+        if claimed >= limit and not self._stopping:
+            # The round's limit reached with more due: the rest in a round of its own,
+            # now, not at the next tick (a minute away in production).
+            self._come_back_in(0)
+
+    async def stop(self, within: float) -> None:
+        """At shutdown: nothing more is claimed; the rounds under way finish what is in flight
+        (each marked as usual) within `within` seconds, or are cancelled and give their
+        messages back."""
+        self._stopping = True
+        rounds = {t for t in (*self._rounds, *self._kicks) if not t.done()}
+        if not rounds:
+            return
+        _, late = await asyncio.wait(rounds, timeout=within)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+    async def _give_back(self, done: list[_Result], flying: list[OutboxMessage]) -> None:
+        now = self._clock()
+        async with self._db.transaction() as conn:
+            for result in done:
+                await self._outbox.mark(conn, result.message.id, result.kind, result.activity_id)
+            for message in flying:
+                await self._outbox.release(conn, message.id, now)
 
     async def _mark_and_claim(
         self,
