@@ -14,8 +14,11 @@ from datetime import datetime
 
 import aiohttp
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.capabilities import FEATURES
+from bot.errors import StorageUnavailable
 from bot.features.confidentiality.service import ConfidentialityService
 from bot.features.documents.downloads import DocumentDownloads
 from bot.graph import build_graph
@@ -25,7 +28,7 @@ from bot.services.build import Services, build_services
 from bot.services.outbox import OutboxDispatcher
 from bot.serving import return_freed_memory
 from bot.settings import Settings
-from bot.storage.database import Database, utcnow
+from bot.storage.database import SCHEMA_REVISION, Database, utcnow
 from bot.teams.platform import Command
 from bot.teams.wiring import TeamsTransport, build_transport
 
@@ -40,6 +43,7 @@ class Components:
     services: Services
     transport: TeamsTransport
     downloads: DocumentDownloads
+    scheduler: AsyncIOScheduler
 
     @property
     def dispatcher(self) -> OutboxDispatcher:
@@ -80,6 +84,7 @@ def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web
     app.cleanup_ctx.append(_lifetime)
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
     app.router.add_get("/documents/{document:\\d+}", _document)
     return app
 
@@ -115,7 +120,9 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         settings.timezone,
     )
     downloads = DocumentDownloads(services.documents, catalogues, app[CLOCK])
-    app[COMPONENTS] = Components(settings, database, catalogues, services, transport, downloads)
+    app[COMPONENTS] = Components(
+        settings, database, catalogues, services, transport, downloads, scheduler
+    )
     scheduler.start()
     mode = (
         "local mode (no MicrosoftAppId): unsigned activities, loopback only"
@@ -130,7 +137,8 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         # back, so a restart sends it at once instead of after the outbox's lease. Before the
         # scheduler stops: its shutdown cancels the jobs it is running, a round among them.
         await services.dispatcher.stop(settings.shutdown_seconds)
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         await services.documents.stop()
         await session.close()
         await database.dispose()
@@ -146,6 +154,38 @@ async def _messages(request: web.Request) -> web.StreamResponse:
 
 async def _document(request: web.Request) -> web.StreamResponse:
     return await request.app[COMPONENTS].downloads.handle(request)
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    """Readiness, for a load balancer or an orchestrator (`/healthz` is liveness): 200 only
+    when the database answers at the schema this code expects, the scheduler runs and the
+    outbox is not stuck; 503 otherwise, naming what is not ready."""
+    components = request.app[COMPONENTS]
+    checks: dict[str, str] = {"database": "unavailable"}
+    if await components.database.ping():
+        try:
+            revision = await components.database.current_revision()
+            waited = await components.dispatcher.waiting_since()
+        except (StorageUnavailable, SQLAlchemyError, OSError):
+            pass  # it stopped answering between the two reads
+        else:
+            checks["database"] = (
+                "ok"
+                if revision == SCHEMA_REVISION
+                else f"schema {revision}, expected {SCHEMA_REVISION}"
+            )
+            limit = components.settings.ready_outbox_seconds
+            checks["outbox"] = (
+                "ok"
+                if waited is None or waited.total_seconds() <= limit
+                else f"a due message has waited {int(waited.total_seconds())} s"
+            )
+    checks["scheduler"] = "ok" if components.scheduler.running else "stopped"
+    ready = all(value == "ok" for value in checks.values())
+    return web.json_response(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
+    )
 
 
 async def _healthz(request: web.Request) -> web.Response:

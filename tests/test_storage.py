@@ -1,14 +1,18 @@
-"""Storage behaviour a person would notice: the health check tells when the database stops
-answering."""
+"""Storage behaviour a person would notice: the health and readiness checks tell when the
+database stops answering, and what else is not ready."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
+from sqlalchemy import delete, text
 
+from bot.storage import tables
 from bot.storage.database import Database
-from tests.conftest import MEMBER, import_roster, serve, signed_settings
+from bot.storage.outbox import Outbox
+from tests.conftest import MEMBER, RunningBot, import_roster, serve, signed_settings
 from tests.support import activities
 from tests.support.connector import LoopbackConnector
 
@@ -30,6 +34,9 @@ async def test_healthz_is_503_when_the_database_stops_answering(
         response = await bot.session.get(bot.url + "/healthz")
         assert response.status == 503
         assert (await response.json()) == {"status": "database unavailable"}
+        ready = await bot.session.get(bot.url + "/readyz")
+        assert ready.status == 503
+        assert (await ready.json())["checks"]["database"] == "unavailable"
         # A message in the meantime is not lost to a 500: Teams is told to deliver it again.
         activity = activities.message(
             connector.service_url, "aide", user_id=MEMBER.id, aad_object_id=MEMBER.aad_object_id
@@ -57,3 +64,34 @@ def test_the_schema_revision_the_code_expects_is_the_newest_migration() -> None:
     from bot.storage.database import SCHEMA_REVISION, head_revision
 
     assert head_revision() == SCHEMA_REVISION
+
+
+async def _ready(bot: RunningBot) -> tuple[int, dict[str, Any]]:
+    response = await bot.session.get(bot.url + "/readyz")
+    return response.status, await response.json()
+
+
+async def test_readyz_says_what_is_not_ready(bot: RunningBot) -> None:
+    """200 once started; 503 naming the cause when the schema is not the code's, when a due
+    message waits with nobody dispatching it, when the scheduler has stopped."""
+    assert await _ready(bot) == (
+        200,
+        {"status": "ready", "checks": {"database": "ok", "outbox": "ok", "scheduler": "ok"}},
+    )
+    async with bot.database.transaction() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+    status, body = await _ready(bot)
+    assert status == 503 and body["checks"]["database"] == "schema 0012, expected 0013"
+    async with bot.database.transaction() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0013'"))
+        await Outbox().plan(
+            conn, "stuck", "no.such.kind", None, {}, bot.clock() - timedelta(minutes=11)
+        )
+    status, body = await _ready(bot)
+    assert status == 503 and body["checks"]["outbox"] == "a due message has waited 660 s"
+    async with bot.database.transaction() as conn:
+        await conn.execute(delete(tables.outbox))
+    assert (await _ready(bot))[0] == 200
+    bot.components.scheduler.shutdown(wait=False)
+    status, body = await _ready(bot)
+    assert status == 503 and body["checks"]["scheduler"] == "stopped"

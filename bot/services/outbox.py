@@ -232,6 +232,15 @@ class OutboxDispatcher:
             # now, not at the next tick (a minute away in production).
             self._come_back_in(0)
 
+    async def waiting_since(self) -> timedelta | None:
+        """How long the longest-waiting due message has waited (None: nothing is due): a
+        dispatcher that runs keeps this within a tick or two, whatever fails (a failure
+        postpones the message, so it is no longer due)."""
+        now = self._clock()
+        async with self._db.read() as conn:
+            oldest = await self._outbox.oldest_due(conn, now)
+        return None if oldest is None else now - oldest
+
     async def stop(self, within: float) -> None:
         """At shutdown: nothing more is claimed; the rounds under way finish what is in flight
         (each marked as usual) within `within` seconds, or are cancelled and give their

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -268,6 +268,17 @@ class Outbox:
                 claimed_until=None,
             )
         )
+
+    async def oldest_due(self, conn: AsyncConnection, now: datetime) -> datetime | None:
+        """When the longest-waiting unsent message fell due (None: nothing is due)."""
+        table = tables.outbox
+        found = await conn.execute(
+            select(func.min(table.c.due_at)).where(
+                table.c.sent_at.is_(None), table.c.due_at <= to_db(now)
+            )
+        )
+        oldest = found.scalar_one_or_none()
+        return from_db(oldest) if oldest is not None else None
 
     async def release(self, conn: AsyncConnection, message_id: int, until: datetime) -> None:
         """Back to the queue, unsent and not tried, due again `until` (held back by the pace)."""
