@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot import logs
 from bot.locale import Catalogues, Translator
 from bot.settings import ConfigurationError, Settings, load_settings
 
@@ -334,16 +335,12 @@ def _language_first(argv: list[str]) -> list[str]:
 
 def main(subcommands: Sequence[Subcommand], argv: list[str] | None = None) -> int:
     args = parser(subcommands).parse_args(_language_first(sys.argv[1:] if argv is None else argv))
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for chatty in ("alembic", "apscheduler"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except ConfigurationError as error:
         print(error, file=sys.stderr)
         return 2
+    logs.configure(settings.log_format)
     tr = Catalogues().for_locale(args.lang or settings.default_locale, settings.default_locale)
     unstorable = _unstorable(args)
     if unstorable is not None:

@@ -93,6 +93,9 @@ class Settings(
     # On SIGTERM: how long requests and sends in flight may take to finish before the process
     # gives back what it holds and exits 0 (a container is usually killed 10 s after SIGTERM).
     shutdown_seconds: float = Field(8.0, alias="BOT_SHUTDOWN_SECONDS", gt=0, le=300)
+    # `json`: one JSON object a line (activity or outbox key, feature, duration) for a log
+    # collector; `text` for a person reading a terminal.
+    log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
     # /readyz answers 503 when a due message has waited longer than this (nobody dispatches).
     ready_outbox_seconds: int = Field(600, alias="READY_OUTBOX_SECONDS", ge=1)
     # How long a claimed outbox message is its dispatcher's: longer than any send takes; after

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import errors
+from bot import errors, logs
 from bot.errors import DeliveryFailed, Undeliverable
 from bot.services.pace import TokenBucket
 from bot.storage.database import Database, utcnow
@@ -284,6 +285,23 @@ class OutboxDispatcher:
             )  # fmt: skip
 
     async def _deliver(self, message: OutboxMessage, now: datetime) -> _Result:
+        """One message, logged with its key, its feature and how long it took."""
+        started = time.perf_counter()
+        with logs.about(outbox=message.dedupe_key, feature=message.kind.split(".")[0]):
+            result = await self._deliver_one(message, now)
+            log.info(
+                "Delivered %s: %s",
+                message.kind,
+                result.kind,
+                extra={
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "kind": message.kind,
+                    "outcome": result.kind,
+                },
+            )
+        return result
+
+    async def _deliver_one(self, message: OutboxMessage, now: datetime) -> _Result:
         """One message: sent (or skipped, or handed on), or postponed as the error policy
         says. An outcome that brings writes is marked here, with them; the others are left
         for the caller to mark together."""

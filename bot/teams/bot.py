@@ -21,7 +21,7 @@ from botbuilder.schema import (
     ChannelAccount,
 )
 
-from bot import errors
+from bot import errors, logs
 from bot.domain.members import Member
 from bot.locale import ENGLISH, FRENCH, Catalogues, Translator
 from bot.services.members import MemberDirectory
@@ -245,6 +245,7 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
                     return
             await self._not_a_command(turn, text)
             return
+        logs.tag(feature=self._registry.owner("command", found.command.key))
         # Words typed in the other language switch the person's language, then it stays.
         turn = await self._in_language(turn, found.language)
         refusal = found.command.access.refusal(turn.member, turn.is_personal)
@@ -392,6 +393,7 @@ class CommitteeBot(ActivityHandler):  # type: ignore[misc]
         if not isinstance(turn, Turn):
             return turn
         action = self._registry.actions.get(verb)
+        logs.tag(feature=self._registry.owner("verb", verb))
         if action is None:
             return cards.notice(turn.tr, "error.title", turn.tr.t("unknown.action"))
         refusal = action.access.refusal(turn.member, turn.is_personal)

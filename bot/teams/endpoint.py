@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.auth import AuthenticateRequestResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import errors
+from bot import errors, logs
 from bot.errors import StorageUnavailable
 from bot.storage.database import Database, utcnow
 from bot.storage.repositories import Claim, ProcessedActivities
@@ -129,6 +130,23 @@ class MessagesEndpoint:
             return _problem(401, "unauthorized", "Unauthorized.")
 
         key = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
+        started = time.perf_counter()
+        kind = activity.name if activity.type == "invoke" and activity.name else activity.type
+        with logs.about(activity=activity.id):
+            response = await self._answer(key, activity, auth)
+            log.info(
+                "Answered a %s activity: %s",
+                kind,
+                response.status,
+                extra={
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "kind": kind,
+                    "outcome": response.status,
+                },
+            )
+        return response
+
+    async def _answer(self, key: str, activity: Activity, auth: Any) -> web.StreamResponse:
         try:
             return await self._process_once(key, activity, auth)
         except StorageUnavailable as error:

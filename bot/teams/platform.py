@@ -287,6 +287,10 @@ class Registry:
             )
         self._owners[key] = feature
 
+    def owner(self, what: str, name: str) -> str | None:
+        """The feature that registered this command or verb (`what`: "command", "verb")."""
+        return self._owners.get(f"{what}:{name}")
+
     def match(self, text: str | None) -> CommandMatch | None:
         """The command whose words the message is (French or English, any accents or case),
         and the language of those words when they belong to one language only."""
