@@ -8,7 +8,7 @@ them at stop. Tests build as many independent apps as they like.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +23,8 @@ from bot.features.confidentiality.service import ConfidentialityService
 from bot.features.documents.downloads import DocumentDownloads
 from bot.graph import build_graph
 from bot.locale import Catalogues
+from bot.metrics import Metrics
+from bot.metrics import serve as serve_metrics
 from bot.scheduling.jobs import RecurringJob, build_scheduler
 from bot.services.build import Services, build_services
 from bot.services.outbox import OutboxDispatcher
@@ -95,11 +97,15 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     await database.upgrade()
     session = aiohttp.ClientSession()
     catalogues = Catalogues()
-    graph = build_graph(settings, session)
-    services = build_services(settings, database, app[CLOCK], fetch_files=True, graph=graph)
-    transport = build_transport(
-        settings, database, session, catalogues, services, app[CLOCK], graph, features=FEATURES
+    metrics = Metrics()
+    graph = build_graph(settings, session, metrics)
+    services = build_services(
+        settings, database, app[CLOCK], fetch_files=True, graph=graph, metrics=metrics
     )
+    transport = build_transport(
+        settings, database, session, catalogues, services, app[CLOCK], graph,
+        features=FEATURES, metrics=metrics,
+    )  # fmt: skip
     await transport.authenticator.warm_up()
 
     async def forget_old_deliveries() -> None:
@@ -116,6 +122,8 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
             ),
             RecurringJob("forget-old-deliveries", 6 * 3600, forget_old_deliveries),
             RecurringJob("return-freed-memory", 10, _return_freed_memory),
+            # The outbox's depth and oldest wait, for the metrics.
+            RecurringJob("outbox.measure", 15, _measured(services.dispatcher)),
         ],
         settings.timezone,
     )
@@ -124,6 +132,11 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         settings, database, catalogues, services, transport, downloads, scheduler
     )
     scheduler.start()
+    metrics_listener = (
+        await serve_metrics(metrics, settings.metrics_host, settings.metrics_port)
+        if settings.metrics_port
+        else None
+    )
     mode = (
         "local mode (no MicrosoftAppId): unsigned activities, loopback only"
         if settings.local_mode
@@ -133,6 +146,8 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        if metrics_listener is not None:
+            await metrics_listener.cleanup()
         # Stop claiming; what is in flight finishes within BOT_SHUTDOWN_SECONDS or is given
         # back, so a restart sends it at once instead of after the outbox's lease. Before the
         # scheduler stops: its shutdown cancels the jobs it is running, a round among them.
@@ -142,6 +157,13 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         await services.documents.stop()
         await session.close()
         await database.dispose()
+
+
+def _measured(dispatcher: OutboxDispatcher) -> Callable[[], Awaitable[None]]:
+    async def measure() -> None:
+        await dispatcher.waiting_since()  # sets the outbox's gauges on the way
+
+    return measure
 
 
 async def _return_freed_memory() -> None:

@@ -96,6 +96,10 @@ class Settings(
     # `json`: one JSON object a line (activity or outbox key, feature, duration) for a log
     # collector; `text` for a person reading a terminal.
     log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
+    # Prometheus metrics on a listener of their own (0: none); loopback unless told otherwise,
+    # never on the public port.
+    metrics_host: str = Field("127.0.0.1", alias="METRICS_HOST")
+    metrics_port: int = Field(0, alias="METRICS_PORT", ge=0, le=65535)
     # /readyz answers 503 when a due message has waited longer than this (nobody dispatches).
     ready_outbox_seconds: int = Field(600, alias="READY_OUTBOX_SECONDS", ge=1)
     # How long a claimed outbox message is its dispatcher's: longer than any send takes; after
@@ -133,6 +137,8 @@ class Settings(
             and not self.microsoft_app_tenant_id
         ):
             raise ValueError("MicrosoftAppTenantId is required for a SingleTenant bot")
+        if self.metrics_port and self.metrics_port == self.port:
+            raise ValueError("METRICS_PORT must be a port of its own, not BOT_PORT's")
         if not self.microsoft_app_id and not _is_loopback(self.host):
             # Local mode accepts unsigned activities: it must never be reachable from outside.
             raise ValueError(

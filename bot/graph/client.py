@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 
 from bot.errors import DeliveryFailed
+from bot.metrics import Metrics
 from bot.oauth import ClientCredentialsToken, TokenError
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
@@ -91,7 +92,9 @@ class GraphClient:
         attempts: int = 4,
         timeout_seconds: float = 30.0,
         sleep: Sleep = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._session = session
         self._token = token
         self._base = base_url.rstrip("/")
@@ -171,6 +174,8 @@ class GraphClient:
             ) as reply:
                 body = await _json(reply)
                 status, answered = reply.status, dict(reply.headers)
+            if self._metrics is not None:
+                self._metrics.graph_calls.labels(str(status)).inc()
         except (aiohttp.ClientError, TimeoutError) as error:
             raise GraphUnavailable(f"Graph unreachable: {type(error).__name__}") from error
         if status < 300:

@@ -36,6 +36,7 @@ from bot.features.meetings.store import MeetingRepository
 from bot.features.personal_data.service import PersonalDataService
 from bot.graph.client import GraphClient
 from bot.graph.drive import TeamDrive
+from bot.metrics import Metrics
 from bot.services.members import MemberDirectory
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pace import TokenBucket
@@ -69,6 +70,7 @@ def build_services(
     *,
     fetch_files: bool = False,
     graph: GraphClient | None = None,
+    metrics: Metrics | None = None,
 ) -> Services:
     """`fetch_files`: whether this process downloads the files people share (the command line
     shares none); `graph`: SharePoint for documents, None in local mode."""
@@ -81,6 +83,7 @@ def build_services(
         clock,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         bucket=TokenBucket(settings.teams_sends_per_second),
+        metrics=metrics,
     )
     reachability = ReachabilityService(database, members, outbox, settings.zone, clock)
     dispatcher.on_unreachable = reachability.unreachable

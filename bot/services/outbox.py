@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import errors, logs
 from bot.errors import DeliveryFailed, Undeliverable
+from bot.metrics import Metrics
 from bot.services.pace import TokenBucket
 from bot.storage.database import Database, utcnow
 from bot.storage.outbox import Outbox, OutboxMessage
@@ -118,7 +119,9 @@ class OutboxDispatcher:
         lease: timedelta = LEASE,
         bucket: TokenBucket | None = None,
         parallel: int = PARALLEL,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._parallel = parallel
         self._lease = lease
         self._bucket = bucket or TokenBucket(50)
@@ -159,10 +162,18 @@ class OutboxDispatcher:
         tally = {SENT: 0, SKIPPED: 0, FANNED_OUT: 0, POSTPONED: 0}
         if self._stopping:
             return DispatchReport(0, 0, 0)
+        # The task this round runs in, while it runs (a caller's own task, a tick's, a
+        # kick's), so that a stop can wait for it, or cancel it past its patience.
         this = asyncio.current_task()
         if this is not None:
             self._rounds.add(this)
-            this.add_done_callback(self._rounds.discard)
+        try:
+            return await self._dispatch_due(tally, limit)
+        finally:
+            if this is not None:
+                self._rounds.discard(this)
+
+    async def _dispatch_due(self, tally: dict[str, int], limit: int) -> DispatchReport:
         async with self._running:
             flying: dict[asyncio.Task[_Result], OutboxMessage] = {}
             done: list[_Result] = []
@@ -240,7 +251,12 @@ class OutboxDispatcher:
         now = self._clock()
         async with self._db.read() as conn:
             oldest = await self._outbox.oldest_due(conn, now)
-        return None if oldest is None else now - oldest
+            if self._metrics is not None:
+                self._metrics.outbox_due.set(await self._outbox.due_count(conn, now))
+        waited = None if oldest is None else now - oldest
+        if self._metrics is not None:
+            self._metrics.outbox_oldest_due_seconds.set(waited.total_seconds() if waited else 0)
+        return waited
 
     async def stop(self, within: float) -> None:
         """At shutdown: nothing more is claimed; the rounds under way finish what is in flight
@@ -289,6 +305,8 @@ class OutboxDispatcher:
         started = time.perf_counter()
         with logs.about(outbox=message.dedupe_key, feature=message.kind.split(".")[0]):
             result = await self._deliver_one(message, now)
+            if self._metrics is not None:
+                self._metrics.sends.labels(result.kind).inc()
             log.info(
                 "Delivered %s: %s",
                 message.kind,

@@ -280,6 +280,13 @@ class Outbox:
         oldest = found.scalar_one_or_none()
         return from_db(oldest) if oldest is not None else None
 
+    async def due_count(self, conn: AsyncConnection, now: datetime) -> int:
+        table = tables.outbox
+        found = await conn.execute(
+            select(func.count()).where(table.c.sent_at.is_(None), table.c.due_at <= to_db(now))
+        )
+        return int(found.scalar_one())
+
     async def release(self, conn: AsyncConnection, message_id: int, until: datetime) -> None:
         """Back to the queue, unsent and not tried, due again `until` (held back by the pace)."""
         await conn.execute(

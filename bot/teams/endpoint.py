@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import errors, logs
 from bot.errors import StorageUnavailable
+from bot.metrics import Metrics
 from bot.storage.database import Database, utcnow
 from bot.storage.repositories import Claim, ProcessedActivities
 from bot.teams.auth import RequestAuthenticator, Unauthorized
@@ -83,7 +84,9 @@ class MessagesEndpoint:
         processed: ProcessedActivities,
         max_bytes: int,
         body_within_seconds: float,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._adapter = adapter
         self._bot = bot
         self._authenticator = authenticator
@@ -134,6 +137,8 @@ class MessagesEndpoint:
         kind = activity.name if activity.type == "invoke" and activity.name else activity.type
         with logs.about(activity=activity.id):
             response = await self._answer(key, activity, auth)
+            if self._metrics is not None:
+                self._metrics.turn_seconds.labels(kind).observe(time.perf_counter() - started)
             log.info(
                 "Answered a %s activity: %s",
                 kind,

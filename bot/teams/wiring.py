@@ -17,6 +17,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from bot.graph.client import GraphClient
 from bot.graph.teamwork import AppInstaller
 from bot.locale import Catalogues
+from bot.metrics import Metrics
 from bot.services.build import Services
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -50,6 +51,7 @@ def build_transport(
     graph: GraphClient | None = None,
     *,
     features: Sequence[Callable[[FeatureContext], Feature]],
+    metrics: Metrics | None = None,
 ) -> TeamsTransport:
     """The transport, with `features` (the composition root's list) installed in order."""
     authenticator = RequestAuthenticator(settings, session)
@@ -89,5 +91,6 @@ def build_transport(
         processed,
         settings.max_request_bytes,
         settings.body_timeout_seconds,
+        metrics,
     )
     return TeamsTransport(endpoint, bot, adapter, authenticator, registry, messenger)
