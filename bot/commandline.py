@@ -233,6 +233,24 @@ def write_report(path: Path, content: bytes, tr: Translator) -> bool:
     return True
 
 
+async def _doctor(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
+    from bot.doctor import Doctor, Verdict
+
+    findings = await Doctor(settings, tr, args.package).run()
+    for finding in findings:
+        print(f"{finding.verdict.value} {finding.message}")
+    failed = sum(1 for f in findings if f.verdict is Verdict.FAIL)
+    print(tr.n("doctor.summary", failed) if failed else tr.t("doctor.all_good"))
+    return 1 if failed else 0
+
+
+def _doctor_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--package", type=Path, default=Path("dist/committee-bot.zip"),
+        help="the Teams app package uploaded to the tenant",
+    )  # fmt: skip
+
+
 def _import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path)
     by_argument(
@@ -251,6 +269,7 @@ PLATFORM = (
     Subcommand("members", "list", "print the registry", _members_list, group_help="registry"),
     Subcommand("audit", "verify", "check the hash chain", _audit_verify, group_help="audit log"),
     Subcommand("package", None, "write the Teams app zip", _package, _package_arguments),
+    Subcommand("doctor", None, "check the configuration, credentials and permissions", _doctor, _doctor_arguments),
 )  # fmt: skip
 
 

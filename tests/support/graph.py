@@ -92,6 +92,8 @@ class LoopbackGraph(LoopbackServer):
     inheritance_stopped: set[str] = field(default_factory=set)
     # How long Teams' download URLs take to answer (an upload caught in the middle).
     download_delay: float = 0.0
+    # The mailboxes app-only calls may read (Exchange RBAC for Applications); None: all.
+    readable_mailboxes: set[str] | None = None
     # The names of the offered files downloaded, one entry per download.
     downloads: list[str] = field(default_factory=list)
     # Pasted sharing links Graph can resolve: URL → item id.
@@ -109,6 +111,8 @@ class LoopbackGraph(LoopbackServer):
         app.router.add_post("/oauth2/token", self._token)
         app.router.add_post("/v1.0/users/{mailbox}/events", self._create_event)
         app.router.add_get("/v1.0/users/{mailbox}/events/{event}", self._get_event)
+        app.router.add_get("/v1.0/users/{mailbox}/events", self._list_events)
+        app.router.add_get("/v1.0/users/{mailbox}/teamwork/installedApps", self._installed_apps)
         app.router.add_patch("/v1.0/users/{mailbox}/events/{event}", self._update_event)
         app.router.add_post("/v1.0/users/{mailbox}/teamwork/installedApps", self._install_app)
         app.router.add_post("/v1.0/users/{mailbox}/events/{event}/cancel", self._cancel_event)
@@ -399,6 +403,15 @@ class LoopbackGraph(LoopbackServer):
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN}
         )
+
+    async def _list_events(self, request: web.Request) -> web.Response:
+        mailbox = request.match_info["mailbox"]
+        if self.readable_mailboxes is not None and mailbox not in self.readable_mailboxes:
+            return _error(403, "ErrorAccessDenied")
+        return web.json_response({"value": []})
+
+    async def _installed_apps(self, request: web.Request) -> web.Response:
+        return web.json_response({"value": []})
 
     async def _create_event(self, request: web.Request) -> web.Response:
         body: Any = request[BODY]

@@ -1,0 +1,182 @@
+"""`python -m bot doctor`: what an administrator runs after configuring the bot, before the
+committee uses it. One line per check — ✔ fine, ⚠ works but deserves a look, ✗ broken, with
+what to do — and exit 0 only when nothing is ✗. It reads and reports; it changes nothing (it
+does not migrate the database, install the app or write a package).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import aiohttp
+
+from bot.graph.calendar import CALENDARS_PERMISSION
+from bot.graph.client import GRAPH_SCOPE, GraphClient, GraphError, GraphPermissionDenied
+from bot.graph.drive import FILES
+from bot.graph.teamwork import INSTALL_PERMISSION
+from bot.locale import Translator
+from bot.oauth import ClientCredentialsToken, TokenError
+from bot.settings import Settings
+from bot.storage.committee import CommitteeTeamRepository
+from bot.storage.database import SCHEMA_REVISION, Database
+from bot.storage.repositories import MemberRepository
+
+
+class Verdict(StrEnum):
+    OK = "✔"
+    WARN = "⚠"
+    FAIL = "✗"
+
+
+@dataclass(frozen=True)
+class Finding:
+    verdict: Verdict
+    message: str
+
+
+Check = Callable[[], Awaitable[list[Finding]]]
+
+
+class Doctor:
+    def __init__(self, settings: Settings, tr: Translator, package: Path) -> None:
+        self._settings = settings
+        self._tr = tr
+        self._package = package
+
+    def _ok(self, key: str, **values: object) -> Finding:
+        return Finding(Verdict.OK, self._tr.t(key, **values))
+
+    def _warn(self, key: str, **values: object) -> Finding:
+        return Finding(Verdict.WARN, self._tr.t(key, **values))
+
+    def _fail(self, key: str, **values: object) -> Finding:
+        return Finding(Verdict.FAIL, self._tr.t(key, **values))
+
+    async def run(self) -> list[Finding]:
+        findings = self._configuration()
+        database = Database(self._settings.database_url)
+        try:
+            findings += await self._database(database)
+            async with aiohttp.ClientSession() as session:
+                findings += await self._connector(session)
+                findings += await self._graph(session, database)
+        finally:
+            await database.dispose()
+        findings += self._manifest()
+        return findings
+
+    # --- the checks ------------------------------------------------------------------------
+
+    def _configuration(self) -> list[Finding]:
+        s = self._settings
+        if s.local_mode:
+            return [self._fail("doctor.local_mode")]
+        found = [self._ok("doctor.settings", app_id=s.microsoft_app_id)]
+        if not s.committee_organizer:
+            found.append(self._warn("doctor.no_organizer"))
+        if not s.documents_link_secret.get_secret_value() and s.graph_client is None:
+            found.append(self._warn("doctor.no_link_secret"))
+        return found
+
+    async def _database(self, database: Database) -> list[Finding]:
+        if not await database.ping():
+            return [self._fail("doctor.database_unreachable")]
+        revision = await database.current_revision()
+        if revision != SCHEMA_REVISION:
+            return [self._fail("doctor.database_behind", found=revision, wanted=SCHEMA_REVISION)]
+        return [self._ok("doctor.database", revision=revision)]
+
+    async def _connector(self, session: aiohttp.ClientSession) -> list[Finding]:
+        s = self._settings
+        token = ClientCredentialsToken(
+            session, s.token_url, s.microsoft_app_id,
+            s.microsoft_app_password.get_secret_value(), s.oauth_scope,
+        )  # fmt: skip
+        try:
+            await token.get()
+        except TokenError as error:
+            return [self._fail("doctor.connector_token", error=str(error))]
+        return [self._ok("doctor.connector")]
+
+    async def _graph(self, session: aiohttp.ClientSession, database: Database) -> list[Finding]:
+        s = self._settings
+        credentials = s.graph_client
+        if credentials is None:
+            return [self._warn("doctor.graph_off")]
+        client_id, secret = credentials
+        token = ClientCredentialsToken(session, s.graph_token_url, client_id, secret, GRAPH_SCOPE)
+        try:
+            await token.get()
+        except TokenError as error:
+            return [self._fail("doctor.graph_token", error=str(error))]
+        graph = GraphClient(session, token, s.graph_base_url, attempts=1)
+        found = [self._ok("doctor.graph")]
+        async with database.read() as conn:
+            team = await CommitteeTeamRepository().get(conn)
+            members = await MemberRepository().all(conn)
+        if s.committee_organizer:
+            found.append(
+                await self._probe(
+                    graph, f"/users/{s.committee_organizer}/events?$top=1&$select=id",
+                    CALENDARS_PERMISSION, "doctor.calendar", mailbox=s.committee_organizer,
+                )
+            )  # fmt: skip
+            others = [m.email for m in members if m.email.lower() != s.committee_organizer.lower()]
+            if others:
+                found.append(await self._other_mailbox(graph, others[0]))
+        group = s.committee_team_id or (team.group_id if team else None)
+        if group:
+            found.append(
+                await self._probe(
+                    graph, f"/groups/{group}/drive?$select=id", FILES, "doctor.library"
+                )
+            )
+        else:
+            found.append(self._warn("doctor.no_team"))
+        if s.teams_app_catalog_id and s.committee_organizer:
+            found.append(
+                await self._probe(
+                    graph, f"/users/{s.committee_organizer}/teamwork/installedApps?$top=1",
+                    INSTALL_PERMISSION, "doctor.installation",
+                )
+            )  # fmt: skip
+        return found
+
+    async def _probe(
+        self, graph: GraphClient, path: str, permission: str, ok_key: str, mailbox: str = ""
+    ) -> Finding:
+        """A harmless read that needs the permission the feature needs."""
+        try:
+            await graph.request("GET", path, permission=permission, patient=False, mailbox=mailbox)
+        except GraphPermissionDenied:
+            return self._fail("doctor.permission_missing", permission=permission, path=path)
+        except GraphError as error:
+            return self._fail("doctor.graph_failed", path=path, error=str(error))
+        return self._ok(ok_key, permission=permission)
+
+    async def _other_mailbox(self, graph: GraphClient, email: str) -> Finding:
+        """Least privilege: the calendar permission should reach the organiser's mailbox only
+        (Exchange RBAC for Applications); reading someone else's says it is tenant-wide."""
+        try:
+            await graph.request(
+                "GET", f"/users/{email}/events?$top=1&$select=id", patient=False, mailbox=email
+            )
+        except GraphError:
+            return self._ok("doctor.scoped")
+        return self._warn("doctor.not_scoped", email=email)
+
+    def _manifest(self) -> list[Finding]:
+        try:
+            with zipfile.ZipFile(self._package) as archive:
+                manifest = json.loads(archive.read("manifest.json"))
+        except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+            return [self._fail("doctor.no_package", path=self._package)]
+        bot_ids = {bot.get("botId") for bot in manifest.get("bots", [])}
+        if bot_ids != {self._settings.microsoft_app_id}:
+            return [self._fail("doctor.package_other_id", path=self._package)]
+        return [self._ok("doctor.package", path=self._package)]
