@@ -40,6 +40,9 @@ def render_manifest(
     manifest["id"] = app_id
     for bot in manifest["bots"]:
         bot["botId"] = app_id
+    # The app's registration: Graph lets it install itself for a member with
+    # TeamsAppInstallation.ReadWriteSelfForUser.All only when the manifest names it here.
+    manifest["webApplicationInfo"] = {"id": app_id}
     shown = list(commands)[:MAX_COMMANDS]
     manifest["bots"][0]["commandLists"][0]["commands"] = [
         {"title": french, "description": description} for french, _, description, _ in shown

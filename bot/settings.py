@@ -75,7 +75,7 @@ class Settings(
     graph_concurrency_per_mailbox: int = Field(4, alias="GRAPH_CONCURRENCY_PER_MAILBOX", ge=1)
     # The app's id in the organisation's catalogue: with Graph, the bot installs the app for
     # a member who never opened it (application permission
-    # TeamsAppInstallation.ReadWriteForUser.All), then writes to them.
+    # TeamsAppInstallation.ReadWriteSelfForUser.All), then writes to them.
     teams_app_catalog_id: str = Field("", alias="TEAMS_APP_CATALOG_ID")
     # Where the Bot Connector is for conversations the bot starts itself.
     teams_service_url: str = Field(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from bot.errors import DeliveryFailed
 from bot.graph.client import GraphClient
 
-INSTALL_PERMISSION = "TeamsAppInstallation.ReadWriteForUser.All"
+# The least privileged application permission for installing in a user's personal scope: the
+# app installs itself, never another (it needs webApplicationInfo.id in the manifest).
+INSTALL_PERMISSION = "TeamsAppInstallation.ReadWriteSelfForUser.All"
 
 
 class AppInstaller:

@@ -1,6 +1,6 @@
 """Reaching a member who never talked to the bot, the way Teams allows: install the app for
 them through Graph (`POST /users/{id}/teamwork/installedApps`, application permission
-`TeamsAppInstallation.ReadWriteForUser.All`; already installed answers 409), then create the
+`TeamsAppInstallation.ReadWriteSelfForUser.All`; already installed answers 409), then create the
 one-to-one conversation through the Bot Connector with their Entra id and the tenant.
 
 Without Graph, without the app's catalog id, without the member's Entra id, or when Graph
