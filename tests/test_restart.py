@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -70,51 +71,75 @@ def _environment(connector: LoopbackConnector, tmp_path: Path, port: int) -> dic
     }
 
 
-async def test_killed_in_the_middle_of_a_fan_out_and_restarted_everyone_gets_the_card(
-    connector: LoopbackConnector, tmp_path: Path
-) -> None:
+@dataclass
+class FanOut:
+    """A committee of CROWD members with open chats, a bot process to start, and the command
+    that publishes the commitment (a card to each)."""
+
+    env: dict[str, str]
+    folder: Path
+    port: int
+    log: Path
+
+    def cli(self, *args: str) -> None:
+        subprocess.run([sys.executable, "-m", "bot", *args], env=self.env, cwd=self.folder,
+                       check=True, capture_output=True)  # fmt: skip
+
+    def start(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=self.env,
+                                cwd=self.folder, stdout=subprocess.DEVNULL,
+                                stderr=self.log.open("ab"))  # fmt: skip
+
+    async def healthy(self, process: subprocess.Popen[bytes]) -> None:
+        await _healthy(f"http://127.0.0.1:{self.port}/healthz", process)
+
+    def publish(self) -> None:
+        self.cli("confidentiality", "publish", "fr.md", "en.md", "--by", SECRETARIAT.email)
+
+
+async def _fan_out(connector: LoopbackConnector, tmp_path: Path, **extra: str) -> FanOut:
     port = free_port()
-    # What was in flight at the kill goes again when its lease runs out: soon, here.
-    env = {**_environment(connector, tmp_path, port), "OUTBOX_LEASE_SECONDS": "3"}
-
-    def cli(*args: str) -> None:
-        subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path, check=True,
-                       capture_output=True)  # fmt: skip
-
-    cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)
-    cli("members", "import", str(crowd_roster(tmp_path, CROWD)), "--by", SECRETARIAT.email)
-    await open_chats(env["DATABASE_URL"], connector.service_url)
+    ready = FanOut({**_environment(connector, tmp_path, port), **extra}, tmp_path, port,
+                   tmp_path / "bot.log")  # fmt: skip
+    ready.cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)
+    ready.cli("members", "import", str(crowd_roster(tmp_path, CROWD)), "--by", SECRETARIAT.email)
+    await open_chats(ready.env["DATABASE_URL"], connector.service_url)
     (tmp_path / "fr.md").write_text("Je m’engage à la discrétion.", encoding="utf-8")
     (tmp_path / "en.md").write_text("I undertake to be discreet.", encoding="utf-8")
     connector.delay = 0.02  # Teams takes each card, then answers a moment later
-    wanted = {crowd_chat(n) for n in range(CROWD)}
+    return ready
 
-    def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
-    first = start()
+WANTED = {crowd_chat(n) for n in range(CROWD)}
+
+
+async def test_killed_in_the_middle_of_a_fan_out_and_restarted_everyone_gets_the_card(
+    connector: LoopbackConnector, tmp_path: Path
+) -> None:
+    # What was in flight at the kill goes again when its lease runs out: soon, here.
+    run = await _fan_out(connector, tmp_path, OUTBOX_LEASE_SECONDS="3")
+    first = run.start()
     try:
-        await _healthy(f"http://127.0.0.1:{port}/healthz", first)
-        cli("confidentiality", "publish", "fr.md", "en.md", "--by", SECRETARIAT.email)
+        await run.healthy(first)
+        run.publish()
         await _until(lambda: len(commitment_cards(connector.calls)) >= CROWD // 3, 120)
         os.kill(first.pid, signal.SIGKILL)
-        first.wait(timeout=10)
+        await _exit_code(first, within=10)
         before = commitment_cards(connector.calls)
-        assert len(before.keys() & wanted) < CROWD, "killed in the middle"
-        second = start()
+        assert len(before.keys() & WANTED) < CROWD, "killed in the middle"
+        second = run.start()
         try:
-            await _healthy(f"http://127.0.0.1:{port}/healthz", second)
-            await _until(lambda: wanted <= commitment_cards(connector.calls).keys(), 180)
+            await run.healthy(second)
+            await _until(lambda: commitment_cards(connector.calls).keys() >= WANTED, 180)
             await asyncio.sleep(1.5)  # a tick more: nothing else may go
         finally:
             second.terminate()
-            second.wait(timeout=20)
+            await _exit_code(second, within=20)
     finally:
         if first.poll() is None:
             first.kill()
     received = commitment_cards(connector.calls)
-    assert wanted <= received.keys(), "nobody left without their card"
+    assert received.keys() >= WANTED, "nobody left without their card"
     twice = sorted(conversation for conversation, count in received.items() if count > 1)
     assert all(received[c] == 2 for c in twice)
     assert len(twice) <= PARALLEL, f"only those in flight at the kill: {twice}"
@@ -127,45 +152,25 @@ async def test_stopped_by_sigterm_in_the_middle_of_a_fan_out_nothing_is_lost_or_
     flight finish and be marked, and exits 0 within 10 s. Started again, it sends the rest at
     once: with the outbox's lease at its default 120 s, a message left leased would miss the
     deadline below, and one sent twice would be counted."""
-    port = free_port()
-    env = _environment(connector, tmp_path, port)
-
-    def cli(*args: str) -> None:
-        subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path, check=True,
-                       capture_output=True)  # fmt: skip
-
-    cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)
-    cli("members", "import", str(crowd_roster(tmp_path, CROWD)), "--by", SECRETARIAT.email)
-    await open_chats(env["DATABASE_URL"], connector.service_url)
-    (tmp_path / "fr.md").write_text("Je m’engage à la discrétion.", encoding="utf-8")
-    (tmp_path / "en.md").write_text("I undertake to be discreet.", encoding="utf-8")
-    connector.delay = 0.02
-    wanted = {crowd_chat(n) for n in range(CROWD)}
-
-    log = tmp_path / "bot.log"
-
-    def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
-                                stdout=subprocess.DEVNULL, stderr=log.open("ab"))  # fmt: skip
-
-    first = start()
+    run = await _fan_out(connector, tmp_path)
+    first = run.start()
     try:
-        await _healthy(f"http://127.0.0.1:{port}/healthz", first)
-        cli("confidentiality", "publish", "fr.md", "en.md", "--by", SECRETARIAT.email)
+        await run.healthy(first)
+        run.publish()
         await _until(lambda: len(commitment_cards(connector.calls)) >= CROWD // 3, 120)
         asked = time.monotonic()
         first.send_signal(signal.SIGTERM)
         # Waited without blocking the loop: the loopback Teams must go on answering the
         # sends the bot finishes.
         code = await _exit_code(first, within=15)
-        assert code == 0, f"a requested stop exits 0: {log.read_text()[-2000:]}"
+        assert code == 0, f"a requested stop exits 0: {run.log.read_text()[-2000:]}"
         assert time.monotonic() - asked < 10
         before = commitment_cards(connector.calls)
-        assert len(before.keys() & wanted) < CROWD, "stopped in the middle"
-        second = start()
+        assert len(before.keys() & WANTED) < CROWD, "stopped in the middle"
+        second = run.start()
         try:
-            await _healthy(f"http://127.0.0.1:{port}/healthz", second)
-            await _until(lambda: wanted <= commitment_cards(connector.calls).keys(), 60)
+            await run.healthy(second)
+            await _until(lambda: commitment_cards(connector.calls).keys() >= WANTED, 60)
             await asyncio.sleep(1.5)  # a tick more: nothing else may go
         finally:
             second.send_signal(signal.SIGTERM)
@@ -174,5 +179,5 @@ async def test_stopped_by_sigterm_in_the_middle_of_a_fan_out_nothing_is_lost_or_
         if first.poll() is None:
             first.kill()
     received = commitment_cards(connector.calls)
-    assert wanted <= received.keys(), "nobody left without their card"
+    assert received.keys() >= WANTED, "nobody left without their card"
     assert [c for c, count in received.items() if count > 1] == [], "nobody got it twice"
