@@ -40,7 +40,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 test: install lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 # Re-pins the lock: uv.lock is resolved from pyproject.toml, keeping current pins where they
 # still fit (add --upgrade-package NAME to move one on purpose), and requirements.txt is its

@@ -15,10 +15,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.graph.calendar import CALENDARS_PERMISSION
-from bot.graph.client import GRAPH_SCOPE, GraphClient, GraphError, GraphPermissionDenied
-from bot.graph.drive import FILES
-from bot.graph.teamwork import INSTALL_PERMISSION
+from bot.graph import probes
+from bot.graph.client import GRAPH_SCOPE, GraphClient
 from bot.locale import Translator
 from bot.oauth import ClientCredentialsToken, TokenError
 from bot.settings import Settings
@@ -121,54 +119,38 @@ class Doctor:
             members = await MemberRepository().all(conn)
         if s.committee_organizer:
             found.append(
-                await self._probe(
-                    graph, f"/users/{s.committee_organizer}/events?$top=1&$select=id",
-                    CALENDARS_PERMISSION, "doctor.calendar", mailbox=s.committee_organizer,
-                )
-            )  # fmt: skip
+                self._read(await probes.calendar(graph, s.committee_organizer), "doctor.calendar")
+            )
             others = [m.email for m in members if m.email.lower() != s.committee_organizer.lower()]
             if others:
-                found.append(await self._other_mailbox(graph, others[0]))
+                elsewhere = await probes.calendar(graph, others[0])
+                found.append(
+                    self._warn("doctor.not_scoped", email=others[0])
+                    if elsewhere.allowed
+                    else self._ok("doctor.scoped")
+                )
         group = s.committee_team_id or (team.group_id if team else None)
         if group:
-            found.append(
-                await self._probe(
-                    graph, f"/groups/{group}/drive?$select=id", FILES, "doctor.library"
-                )
-            )
+            found.append(self._read(await probes.library(graph, group), "doctor.library"))
         else:
             found.append(self._warn("doctor.no_team"))
         if s.teams_app_catalog_id and s.committee_organizer:
             found.append(
-                await self._probe(
-                    graph, f"/users/{s.committee_organizer}/teamwork/installedApps?$top=1",
-                    INSTALL_PERMISSION, "doctor.installation",
+                self._read(
+                    await probes.installations(graph, s.committee_organizer), "doctor.installation"
                 )
-            )  # fmt: skip
+            )
         return found
 
-    async def _probe(
-        self, graph: GraphClient, path: str, permission: str, ok_key: str, mailbox: str = ""
-    ) -> Finding:
+    def _read(self, probe: probes.Probe, ok_key: str) -> Finding:
         """A harmless read that needs the permission the feature needs."""
-        try:
-            await graph.request("GET", path, permission=permission, patient=False, mailbox=mailbox)
-        except GraphPermissionDenied:
-            return self._fail("doctor.permission_missing", permission=permission, path=path)
-        except GraphError as error:
-            return self._fail("doctor.graph_failed", path=path, error=str(error))
-        return self._ok(ok_key, permission=permission)
-
-    async def _other_mailbox(self, graph: GraphClient, email: str) -> Finding:
-        """Least privilege: the calendar permission should reach the organiser's mailbox only
-        (Exchange RBAC for Applications); reading someone else's says it is tenant-wide."""
-        try:
-            await graph.request(
-                "GET", f"/users/{email}/events?$top=1&$select=id", patient=False, mailbox=email
+        if probe.allowed:
+            return self._ok(ok_key, permission=probe.permission)
+        if probe.refused:
+            return self._fail(
+                "doctor.permission_missing", permission=probe.permission, path=probe.path
             )
-        except GraphError:
-            return self._ok("doctor.scoped")
-        return self._warn("doctor.not_scoped", email=email)
+        return self._fail("doctor.graph_failed", path=probe.path, error=probe.error)
 
     def _manifest(self) -> list[Finding]:
         try:
