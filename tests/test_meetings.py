@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.features.meetings.rules import AgendaItem, CalendarState, MeetingKind, MeetingPlan
 from bot.storage import tables
+from bot.storage.committee import CommitteeTeamRepository
 from tests.conftest import (
     ROSTER,
     SECRETARIAT,
@@ -907,3 +908,32 @@ async def test_an_ics_consent_naming_no_meeting_uploads_nothing_and_says_so(
     assert "forged.ics" not in bot.connector.uploads
     [said] = [r.get("text") for r in bot.connector.replies(f"personal-{MEMBER.id}")]
     assert said == "Je ne sais plus de quel fichier il s’agit. Demandez-le de nouveau."
+
+
+async def test_with_committee_team_id_only_that_team_becomes_the_committees_channel(
+    connector: LoopbackConnector, sqlite_url: str
+) -> None:
+    """COMMITTEE_TEAM_ID set: a secretariat member adding the bot to another team changes
+    nothing; a plain member adding it to the named team makes that team the channel."""
+    from tests.conftest import MEMBER
+    from tests.support import activities
+    from tests.test_confidentiality import _who
+
+    await import_roster(sqlite_url)
+    settings = signed_settings(connector, sqlite_url, COMMITTEE_TEAM_ID=GROUP)
+    async with serve(settings, connector) as bot:
+        other = "19:another-team@thread.tacv2"
+        for activity in activities.installed_in_team(
+            connector.service_url, other, "7c2e0000-0000-4000-8000-00000000beef",
+            **_who(SECRETARIAT),
+        ):  # fmt: skip
+            assert (await bot.post(activity)).status == 200
+        async with bot.database.read() as conn:
+            assert await CommitteeTeamRepository().get(conn) is None
+        for activity in activities.installed_in_team(
+            connector.service_url, TEAM, GROUP, **_who(MEMBER)
+        ):
+            assert (await bot.post(activity)).status == 200
+        async with bot.database.read() as conn:
+            team = await CommitteeTeamRepository().get(conn)
+        assert team is not None and (team.group_id, team.channel_id) == (GROUP, TEAM)

@@ -3,6 +3,7 @@ database stops answering, and what else is not ready."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -95,3 +96,28 @@ async def test_readyz_says_what_is_not_ready(bot: RunningBot) -> None:
     bot.components.scheduler.shutdown(wait=False)
     status, body = await _ready(bot)
     assert status == 503 and body["checks"]["scheduler"] == "stopped"
+
+
+async def test_concurrent_audit_appends_keep_one_unbroken_chain(postgres_url: str) -> None:
+    """Twenty appends at once from two engines (two replicas) on PostgreSQL: each gets its own
+    sequence number and the chain verifies."""
+    from bot.domain.audit import AuditEvent, verify
+    from bot.storage.repositories import AuditLog
+
+    replicas = [Database(postgres_url), Database(postgres_url)]
+    await replicas[0].upgrade()
+    log = AuditLog()
+
+    async def append(n: int) -> None:
+        async with replicas[n % 2].transaction() as conn:
+            await log.append(conn, AuditEvent("tests", "test.appended", "test", str(n), {}))
+
+    try:
+        await asyncio.gather(*(append(n) for n in range(20)))
+        async with replicas[0].read() as conn:
+            entries = await log.entries(conn)
+    finally:
+        for replica in replicas:
+            await replica.dispose()
+    assert [e.seq for e in entries] == list(range(1, 21))
+    assert verify(entries) == []
