@@ -545,6 +545,9 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             tr, DOCUMENT, MEETING, ZONE, "https://contoso.sharepoint.com/d/5"
         ),
         "document stored, local": doc_cards.stored(tr, DOCUMENT, None, ZONE, None),
+        "document stored, no channel": doc_cards.stored(
+            tr, DOCUMENT, None, ZONE, None, announced=False
+        ),
         "document failed": doc_cards.failed(tr, DOCUMENT, "documents.failed.unavailable", 250),
         "document too large": doc_cards.failed(tr, DOCUMENT, "documents.refused.size", 250),
         "document in channel": doc_cards.channel_card(
@@ -627,7 +630,7 @@ def _consultation_cards(tr: Any) -> dict[str, dict[str, Any]]:
             typed=cons_cards.OpenPayload(title="x", items="1. Titre"),
             errors=[tr.t("consultation.error.deadline_past")],
         ),
-        "opened": cons_cards.opened(tr, ROUND, 6, ZONE),
+        "opened": cons_cards.opened(tr, ROUND, [MEMBER] * 5, [MEMBER], ZONE),
         "review": cons_cards.review(tr, ROUND, {"1": 3}, True, ZONE),
         "item review": cons_cards.item_review(tr, ROUND, item_view, ZONE, notice="Envoyée."),
         "item review, empty": cons_cards.item_review(tr, ROUND, ItemView(ROUND.items[1], []), ZONE),

@@ -169,7 +169,7 @@ def test_items_are_read_from_markdown_csv_and_the_cards_field() -> None:
 async def test_opened_from_a_card_each_member_gets_the_items_once(bot: RunningBot) -> None:
     opened = await _open_round(bot)
     assert texts(opened)[0] == "Consultation ouverte"
-    assert "Envoyée à 3\u00a0membres." in texts(opened)
+    assert "La consultation part maintenant vers 1\u00a0membre." in texts(opened), "opened a chat"
     [card] = bot.connector.cards(f"personal-{MEMBER.id}")
     shown = _all_text(card)
     assert texts(card)[0] == "Nouvelle consultation\u00a0: votre avis est demandé"

@@ -65,6 +65,8 @@ async def test_a_general_declaration_is_made_updated_prefilled_and_versioned(
     await _say(bot, MEMBER, "déclarer")
     [form] = bot.connector.cards(CHAT)
     assert texts(form)[0] == "Déclaration d’intérêts"
+    # Who sees what, exactly: the text is hers; the secretariat sees whether, when and where.
+    assert any(t.startswith("Ce que vous écrivez ici n’est lu que par vous.") for t in texts(form))
     submit = _button(form, "declarations.submit")
     empty = await _invoke(bot, MEMBER, submit["verb"], {**submit["data"], **_inputs(form)})
     assert "Déclarez au moins un intérêt, ou cochez" in " ".join(texts(empty))

@@ -78,8 +78,8 @@ async def test_a_refused_permission_is_named_and_fails(
     graph.fail_next(403, code="ErrorAccessDenied")  # the first probe: the calendar
     code, out, _ = await _doctor(configured)
     assert code == 1
-    assert "✗ Permission refusée : accordez la permission d’application Calendars.ReadWrite" in out
-    assert out.splitlines()[-1].startswith("1 vérification a échoué")
+    assert "✗ Permission refusée\u00a0: accordez la permission d’application Calendars.Read" in out
+    assert out.splitlines()[-1].startswith("1\u00a0vérification a échoué")
 
 
 async def test_a_calendar_permission_for_every_mailbox_is_a_warning(

@@ -582,6 +582,24 @@ async def test_a_wildcard_host_never_reaches_an_internal_address() -> None:
     assert await _PublicOnlyResolver(trusted).resolve("localhost", 443), "named exactly: kept"
 
 
+async def test_with_no_channel_known_the_sharer_is_told_nothing_was_announced(
+    connector: LoopbackConnector, database_url: str, graph: LoopbackGraph
+) -> None:
+    """The bot was never added to the committee's team: the file is filed, and the
+    confirmation says that nothing was announced, and why, instead of claiming it was."""
+    await import_roster(database_url)
+    settings = load_settings(DATABASE_URL=database_url, DOCUMENTS_DOWNLOAD_HOSTS=_files_host(graph))
+    async with serve(settings, connector) as bot:
+        await _open_chat(bot, MEMBER)
+        form = await _send_file(bot, graph, MEMBER, "Notes.pdf", b"%PDF")
+        bot.connector.clear()
+        await _share(bot, MEMBER, form, "general")
+        [stored] = bot.connector.cards(f"personal-{MEMBER.id}")
+        shown = " ".join(texts(stored))
+        assert "Rien n’est annoncé\u00a0: le canal du comité n’est pas encore connu." in shown
+        assert "L’annonce part aussi" not in shown
+
+
 # --- local mode ----------------------------------------------------------------------------
 
 

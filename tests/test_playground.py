@@ -194,6 +194,8 @@ class PlaygroundClient:
             event = json.loads(frame.data)
             if event.get("action") == "createMessage":
                 message = event["message"]
+                if _unasked(message):
+                    continue
                 # Every card the Playground renders must read well at its width (no screenshot
                 # needed: the rules are column counts and text lengths).
                 for attachment in message.get("attachments") or []:
@@ -280,6 +282,23 @@ async def client(stack: Stack) -> AsyncIterator[PlaygroundClient]:
 def _card(message: dict[str, Any]) -> dict[str, Any]:
     content: dict[str, Any] = message["attachments"][0]["content"]
     return content
+
+
+# Proactive cards the outbox sends the Playground's user whenever the scheduler's tick comes
+# round (the demo committee's members owe a declaration from the start): they may land between
+# any two steps of a flow, so a flow's replies are read without them.
+UNASKED_TITLES = (
+    "Your declaration of interests is due",
+    "Votre déclaration d’intérêts est attendue",
+)
+
+
+def _unasked(message: dict[str, Any]) -> bool:
+    for attachment in message.get("attachments") or []:
+        if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+            shown = texts(attachment["content"])
+            return bool(shown) and shown[0] in UNASKED_TITLES
+    return False
 
 
 async def _install(client: PlaygroundClient) -> dict[str, Any]:

@@ -396,14 +396,28 @@ def open_form(
     return card(body, [execute(tr.t("consultation.open_submit"), OPEN)])
 
 
-def opened(tr: Translator, found: Round, members: int, zone: ZoneInfo) -> Card:
+def opened(
+    tr: Translator,
+    found: Round,
+    reachable: Sequence[Member],
+    unreachable: Sequence[Member],
+    zone: ZoneInfo,
+) -> Card:
+    """What happens now, in honest numbers: who gets the round now, who cannot be reached yet
+    (it waits for them)."""
+    body: list[Element] = [
+        title(tr.t("consultation.opened_title")),
+        paragraph(found.title, weight="Bolder"),
+        paragraph(_state(tr, found, True, zone)),
+        paragraph(tr.n("consultation.opened_reachable", len(reachable))),
+    ]
+    if unreachable:
+        names = ", ".join(m.display_name for m in unreachable)
+        body.append(
+            paragraph(tr.n("consultation.opened_unreachable", len(unreachable), names=names))
+        )
     return card(
-        [
-            title(tr.t("consultation.opened_title")),
-            paragraph(found.title, weight="Bolder"),
-            paragraph(_state(tr, found, True, zone)),
-            paragraph(tr.n("consultation.opened_sent", members)),
-        ],
+        body,
         [execute(tr.t("consultation.review_button"), REVIEW, RoundRef(round=found.id))],
     )
 

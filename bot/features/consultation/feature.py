@@ -237,8 +237,8 @@ class ConsultationFeature:
                 errors=[turn.tr.t(p.message) for p in outcome.problems],
             )  # fmt: skip
         self._dispatcher.kick()
-        members = await self._service.member_count()
-        return cards.opened(turn.tr, outcome.round, members, self._zone)
+        reachable, unreachable = await self._service.reach()
+        return cards.opened(turn.tr, outcome.round, reachable, unreachable, self._zone)
 
     async def review(self, turn: Turn, data: cards.RoundRef) -> Card:
         found = await self._service.get(data.round)

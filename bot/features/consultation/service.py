@@ -42,7 +42,7 @@ from bot.locale import Translator
 from bot.services.spreadsheet import to_csv
 from bot.storage.database import Database
 from bot.storage.outbox import Outbox, OutboxMessage
-from bot.storage.repositories import AuditLog, MemberRepository
+from bot.storage.repositories import AuditLog, ConversationReferences, MemberRepository
 
 OPENED = "consultation.opened"
 REMINDER = "consultation.reminder"
@@ -241,10 +241,16 @@ class ConsultationService:
         async with self._db.read() as conn:
             return await self._rounds.get(conn, round_id)
 
-    async def member_count(self) -> int:
-        """How many members a round goes to."""
+    async def reach(self) -> tuple[list[Member], list[Member]]:
+        """Whom a round goes to: those the bot can write to now, and those it cannot yet
+        (they never opened a chat with it; it waits for them)."""
         async with self._db.read() as conn:
-            return len(await self._commenting(conn))
+            commenting = await self._commenting(conn)
+            reachable = await ConversationReferences().reachable_members(conn)
+        return (
+            [m for m in commenting if m.id in reachable],
+            [m for m in commenting if m.id not in reachable],
+        )
 
     async def member_view(self, member: Member, round_id: int) -> MemberView | None:
         async with self._db.read() as conn:

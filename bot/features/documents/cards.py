@@ -130,12 +130,22 @@ def refused(tr: Translator, reason_key: str, max_mb: int = 0) -> Card:
 
 
 def stored(
-    tr: Translator, document: Document, meeting: Meeting | None, zone: ZoneInfo, url: str | None
+    tr: Translator,
+    document: Document,
+    meeting: Meeting | None,
+    zone: ZoneInfo,
+    url: str | None,
+    *,
+    announced: bool = True,
 ) -> Card:
-    """To the sharer: it is in place, and the channel was told."""
+    """To the sharer: it is in place, and whether the channel is told (it is not when no
+    channel of the committee is known yet)."""
     body: list[Element] = [
         title(tr.t("documents.stored_title", name=document.name)),
         paragraph(tr.t("documents.stored", place=_meeting_label(tr, meeting, zone))),
+        paragraph(
+            tr.t("documents.stored_announced" if announced else "documents.stored_not_announced")
+        ),
     ]
     if document.confidential:
         body.append(paragraph(tr.t("documents.stored_confidential")))

@@ -209,7 +209,9 @@ class DocumentsFeature:
         max_mb = self._service.max_bytes // (1024 * 1024)
         if message.kind == STORED_NOTICE:
             url = self._service.open_url(work.document, work.member, self._clock())
-            content = cards.stored(tr, work.document, work.meeting, self._zone, url)
+            content = cards.stored(
+                tr, work.document, work.meeting, self._zone, url, announced=work.announced
+            )
         elif message.kind == EXPOSED_NOTICE:
             content = cards.exposed(tr, work.document)
         else:

@@ -153,6 +153,8 @@ class NoticeWork:
     document: Document
     meeting: Meeting | None
     shared_by: str
+    # Whether the committee's channel is told (False: no channel was known when it was stored).
+    announced: bool = True
 
 
 @dataclass(frozen=True)
@@ -534,7 +536,8 @@ class DocumentsService:
                 f"documents:{document.id}:stored",
                 STORED_NOTICE,
                 document.shared_by,
-                {"document": document.id},
+                # What the confirmation may say: whether the channel's card was planned.
+                {"document": document.id, "announced": team is not None},
                 now,
             )
 
@@ -762,7 +765,10 @@ class DocumentsService:
         meeting = (
             await self._meetings.get(conn, document.meeting_id) if document.meeting_id else None
         )
-        return NoticeWork(member, document, meeting, sharer.display_name if sharer else "")
+        return NoticeWork(
+            member, document, meeting, sharer.display_name if sharer else "",
+            announced=message.payload.get("announced", True) is True,
+        )  # fmt: skip
 
     async def channel_team(
         self, conn: AsyncConnection, message: OutboxMessage
