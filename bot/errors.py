@@ -142,3 +142,12 @@ def _status(error: DeliveryFailed) -> str:
 
 def _bug(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A `Retry-After` header in seconds (Teams and Graph send seconds); an HTTP date, rare
+    enough, falls back to the caller's own back-off (None)."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None

@@ -9,6 +9,7 @@ tab are what people type, and are kept.
 from __future__ import annotations
 
 import re
+from datetime import date, time
 
 # Ids in card data and on the command line: a database row's id fits PostgreSQL's INTEGER.
 ID_MAX = 2**31 - 1
@@ -40,3 +41,19 @@ def record_id(text: str) -> int | None:
         return None
     number = int(value)
     return number if 0 < number <= ID_MAX else None
+
+
+def iso_day(text: str) -> date | None:
+    """A day typed as AAAA-MM-JJ (a card's date input, a command's argument), or None."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def iso_time(text: str) -> time | None:
+    """A time of day typed as HH:MM, or None."""
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        return None

@@ -27,7 +27,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.errors import DeliveryFailed
+from bot.errors import DeliveryFailed, retry_after_seconds
 from bot.metrics import Metrics
 from bot.oauth import ClientCredentialsToken, TokenError
 
@@ -220,7 +220,7 @@ def _failure(
     found = body.get("error")
     code = str(found.get("code", "")) if isinstance(found, dict) else ""
     message = f"Graph answered {status} {code}".strip()
-    retry_after = _seconds(headers.get("Retry-After"))
+    retry_after = retry_after_seconds(headers.get("Retry-After"))
     if status in (429, 503):
         return GraphThrottled(message, status=status, code=code, retry_after=retry_after)
     if status in (401, 403):
@@ -235,10 +235,3 @@ def _failure(
     if status >= 500:
         return GraphUnavailable(message, status=status, code=code)
     return GraphError(message, status=status, code=code)
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None

@@ -18,7 +18,7 @@ from msrest.exceptions import ClientException, HttpOperationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.members import Member
-from bot.errors import DeliveryFailed, Undeliverable
+from bot.errors import DeliveryFailed, Undeliverable, retry_after_seconds
 from bot.oauth import TokenError
 from bot.storage.committee import CommitteeTeam
 from bot.storage.repositories import ConversationReferences
@@ -39,20 +39,12 @@ def as_delivery_error(error: BaseException) -> DeliveryFailed | None:
         return DeliveryFailed(
             f"Bot Connector answered {status}",
             status=status,
-            retry_after=_seconds(headers.get("Retry-After")),
+            retry_after=retry_after_seconds(headers.get("Retry-After")),
         )
     if isinstance(error, ClientException):
         # msrest's ClientRequestError and kin: refused connection, reset, timeout.
         return DeliveryFailed(f"Bot Connector unreachable: {type(error).__name__}")
     return None
-
-
-def _seconds(value: str | None) -> float | None:
-    # Teams sends Retry-After in seconds; an HTTP date is rare enough to fall back to back-off.
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
 
 
 class ProactiveMessenger:

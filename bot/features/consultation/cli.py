@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
 from bot.commandline import Subcommand, by_argument, opened, read_text, write_report
+from bot.domain.text import iso_day
 from bot.locale import Translator
 from bot.settings import Settings
 
@@ -19,10 +19,7 @@ async def _consultation_open(args: argparse.Namespace, settings: Settings, tr: T
     if text is None:
         return 2
     heading = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), "")
-    try:
-        deadline = date.fromisoformat(args.deadline)
-    except ValueError:
-        deadline = None
+    deadline = iso_day(args.deadline)
     async with opened(settings) as (_, services):
         outcome = await services.consultation.open_round(
             args.title or heading, Phase(args.phase), deadline, parse_items(text), args.actor,

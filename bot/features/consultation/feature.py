@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.text import record_id
+from bot.domain.text import iso_day, record_id
 from bot.features.consultation import cards
 from bot.features.consultation.rules import Opinion, Phase, ProposalKind, Verdict, parse_items
 from bot.features.consultation.service import (
@@ -42,11 +42,7 @@ MARKDOWN_FILE = "consultation.markdown"
 PROPOSED_WEEKS = 4
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        return None
+_date = iso_day
 
 
 class ConsultationFeature:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field
 
+from bot.domain.text import iso_day
 from bot.features.declarations.rules import (
     MAX_DESCRIPTION,
     MAX_INTERESTS,
@@ -495,7 +496,4 @@ def measure_notice(
 
 
 def parse_since(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        return None
+    return iso_day(text)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from bot.domain.text import iso_day, iso_time
 from bot.features.meetings.rules import (
     PROPOSED_MINUTES,
     PROPOSED_START,
@@ -240,18 +241,9 @@ def scheduled(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> Card:
     )
 
 
-def parse_time(text: str) -> time | None:
-    try:
-        return time.fromisoformat(text.strip())
-    except ValueError:
-        return None
-
-
-def parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
+# A card's date and time inputs, read by the one rule for text from outside.
+parse_day = iso_day
+parse_time = iso_time
 
 
 # --- announced, answered, reminded ----------------------------------------------------------
