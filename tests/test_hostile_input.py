@@ -14,8 +14,9 @@ from typing import Any, Literal
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.text import ID_MAX, record_id, whole_number
+from bot.domain.text import ID_MAX, record_id
 from bot.features.documents.rules import clean_name, file_refusal
+from bot.features.meetings.rules import parse_duration
 from bot.storage import tables
 from bot.teams.cards import Payload
 from tests.conftest import ROSTER, SECRETARIAT, Cli, RunningBot
@@ -117,12 +118,15 @@ async def test_a_control_character_in_any_card_text_is_refused_the_same_on_both_
     assert after["consultation_proposals"] == before["consultation_proposals"] + 1
 
 
-def test_numbers_typed_in_cards_are_ascii_digits_within_range() -> None:
+def test_numbers_typed_in_cards_are_read_as_people_write_them_and_bounded() -> None:
     assert record_id("42") == 42 and record_id(" 7 ") == 7
     for refused in ("0", "-1", "²", "١٢", str(ID_MAX + 1), "9" * 40, "", "1e3"):
         assert record_id(refused) is None, refused
-    assert whole_number("90") == 90 and whole_number("0") == 0
-    assert whole_number("²") is None and whole_number(str(2**63)) is None
+    typed = {"120": 120, "90 min": 90, "2 h": 120, "2h30": 150, "1 h 30 min": 90, "1:30": 90}
+    for text, minutes in typed.items():
+        assert parse_duration(text) == minutes, text
+    for refused in ("²", str(2**63), "deux heures", "2.5h", ""):
+        assert parse_duration(refused) is None, refused
 
 
 def test_an_invisible_or_extension_only_file_name_is_never_stored_as_such() -> None:

@@ -771,7 +771,7 @@ async def test_a_poll_becomes_a_meeting_and_only_the_silent_are_reminded(
     first, second = _soon(bot, 21), _soon(bot, 28)
     typed = {
         "title": "Réunion extraordinaire — consultation",
-        "duration": "90",
+        "duration": "1 h 30",  # as people write it: 90 minutes
         "agenda": "Consultation sur le plan d’action",
         "slot1_date": first.isoformat(),
         "slot1_start": "10:00",

@@ -23,15 +23,6 @@ def has_control_characters(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
-def whole_number(text: str) -> int | None:
-    """A number typed in a card's text field (a duration), or None: ASCII digits only (`²`
-    is a digit to Python but no number), at most what the database holds."""
-    value = text.strip()
-    if not _DIGITS.fullmatch(value):
-        return None
-    return int(value) if int(value) <= ID_MAX else None
-
-
 def record_id(text: str) -> int | None:
     """The row id a card or a file consent names as text (a choice's value, a parameter that
     comes back from the client), or None when it cannot be one: not ASCII digits, or beyond

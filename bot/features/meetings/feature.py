@@ -8,7 +8,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.text import record_id, whole_number
+from bot.domain.text import record_id
 from bot.features.meetings import cards
 from bot.features.meetings.invitation import ics_invitation
 from bot.features.meetings.rules import (
@@ -20,6 +20,7 @@ from bot.features.meetings.rules import (
     MeetingPlan,
     MeetingStatus,
     graph_event,
+    parse_duration,
 )
 from bot.features.meetings.service import (
     CADENCE_NOTICE,
@@ -262,7 +263,7 @@ class MeetingsFeature:
         if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         day, start = cards.parse_day(data.date), cards.parse_time(data.start)
-        minutes = whole_number(data.duration) or 0
+        minutes = parse_duration(data.duration) or 0
         errors = []
         if day is None:
             errors.append(turn.tr.t("meetings.error.date_unreadable"))
@@ -332,7 +333,7 @@ class MeetingsFeature:
             errors.append(turn.tr.t("meetings.error.date_unreadable"))
         if start is None:
             errors.append(turn.tr.t("meetings.error.start_unreadable"))
-        minutes = whole_number(data.duration) or 0
+        minutes = parse_duration(data.duration) or 0
         kinds = {kind.value: kind for kind in MeetingKind}
         if errors or day is None or start is None:
             return await self._form_again(turn, data, errors=errors)

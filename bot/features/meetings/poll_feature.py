@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.text import whole_number
 from bot.features.meetings import cards as meetings_cards
 from bot.features.meetings import poll_cards as cards
 from bot.features.meetings.feature import agenda_item
 from bot.features.meetings.poll_service import POLL_CARD, POLL_REMINDER
-from bot.features.meetings.rules import Availability, Slot
+from bot.features.meetings.rules import Availability, Slot, parse_duration
 from bot.services.outbox import SKIPPED, Sent
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card, as_message, notice
@@ -83,7 +82,7 @@ class PollsFeature:
                 errors.append(turn.tr.t("polls.error.slot_unreadable", n=position))
             else:
                 slots.append(Slot(len(slots) + 1, day, start))
-        minutes = whole_number(data.duration) or 0
+        minutes = parse_duration(data.duration) or 0
         agenda = [agenda_item(line) for line in data.agenda.splitlines() if line.strip()]
         if errors:
             return cards.poll_form(turn.tr, typed=data, errors=errors)

@@ -8,6 +8,7 @@ meeting planned at 13:30 stays at 13:30 across the November and March clock chan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -397,3 +398,25 @@ def best_slot(tallies: Sequence[SlotTally]) -> SlotTally | None:
             -(t.slot.start.hour * 60 + t.slot.start.minute),
         ),
     )
+
+
+# « 2 h », « 2h30 », « 1 h 30 min », « 90 min », « 1:30 », « 120 »: how people write a length.
+_DURATION = re.compile(
+    r"^\s*(?:(?P<hours>\d{1,2})\s*(?:h|heures?|hours?|hrs?)\s*(?P<and>\d{1,2})?\s*(?:min(?:utes?)?)?"
+    r"|(?P<clock_h>\d{1,2}):(?P<clock_m>\d{2})"
+    r"|(?P<minutes>\d{1,4})\s*(?:min(?:utes?)?|m)?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_duration(text: str) -> int | None:
+    """Minutes from what a person typed in a duration field; None when it is no duration.
+    A bare number is minutes (the field's unit)."""
+    found = _DURATION.match(text or "")
+    if found is None:
+        return None
+    if found["hours"] is not None:
+        return int(found["hours"]) * 60 + int(found["and"] or 0)
+    if found["clock_h"] is not None:
+        return int(found["clock_h"]) * 60 + int(found["clock_m"])
+    return int(found["minutes"])
