@@ -109,6 +109,8 @@ async def test_metrics_are_on_a_loopback_listener_of_their_own(
         await _open_chat(bot, SECRETARIAT)
         activity = activities.message(bot.connector.service_url, "aide", **_who(SECRETARIAT))
         assert (await bot.post(activity)).status == 200
+        made_up = {**activity, "type": "invoke", "name": "made/up-" + "x" * 40, "id": "odd-1"}
+        await bot.post(made_up)
         await bot.components.services.confidentiality.publish("Texte.", "Text.", SECRETARIAT.email)
         connector.fail_next(429, retry_after=0.01)
         await bot.components.dispatcher.dispatch_due()  # Teams says 429 to the first send
@@ -117,6 +119,8 @@ async def test_metrics_are_on_a_loopback_listener_of_their_own(
         await bot.components.dispatcher.waiting_since()
         page = await _scrape(f"http://127.0.0.1:{port}/metrics")
     assert _value(page, 'committee_turn_seconds_count{kind="message"}') >= 1
+    assert _value(page, 'committee_turn_seconds_count{kind="other"}') == 1
+    assert "made/up" not in page, "no label a client makes up"
     assert _value(page, 'committee_outbox_deliveries_total{outcome="sent"}') >= 1
     assert _value(page, 'committee_outbox_deliveries_total{outcome="throttled"}') == 1
     assert "committee_outbox_due_messages " in page
