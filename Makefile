@@ -31,8 +31,9 @@ $(PLAYGROUND): playground/package.json playground/package-lock.json
 
 install: $(VENV)/.installed $(PLAYGROUND)
 
+# `make run AS=membre` (or AS=inconnu, AS=secretariat2): the Playground as another person.
 run: install
-	./playground/run.sh
+	AS=$(AS) ./playground/run.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot tests bench

@@ -16,6 +16,7 @@ stop() {
   trap - INT TERM EXIT
   kill "$bot" "${playground:-}" 2>/dev/null || true
   wait 2>/dev/null || true
+  rm -rf "${here:-}"
   echo "Arrêté. / Stopped."
 }
 trap stop INT TERM EXIT
@@ -25,7 +26,12 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-cd playground
+# AS=membre (a member), AS=inconnu (on no committee), AS=secretariat2: the Playground's user is
+# that person, swapped with Camille in a configuration of this run's own.
+here=$(mktemp -d)
+"$python" playground/as_user.py "${AS:-secretariat}" > "$here/.m365agentsplayground.yml"
+ln -s "$root/playground/node_modules" "$here/node_modules"
+cd "$here"
 TEAMSAPPTESTER_BROWSER=none node node_modules/@microsoft/m365agentsplayground/cli.js start \
   --disable-telemetry -c msteams -p 56150 -e http://127.0.0.1:3978/api/messages &
 playground=$!

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -570,3 +571,20 @@ async def test_the_secretariat_opens_a_consultation_and_reads_it(client: Playgro
     [listed] = await client.shown(1)
     assert texts(_card(listed))[0] == "Action-plan consultations"
     assert "Action plan 2027-2029 — proposed commitments" in texts(_card(listed))
+
+
+@pytest.mark.parametrize(
+    ("who", "name"),
+    [("membre", "Amélie Côté"), ("inconnu", "Olivier Roy"), ("secretariat", "Camille Tremblay")],
+)
+def test_make_run_as_another_person_swaps_the_playgrounds_user(who: str, name: str) -> None:
+    """`make run AS=…`: the person becomes the current user and Camille one of the users, so
+    every id stays unique (the Playground exits on a duplicate)."""
+    made = subprocess.run(
+        [sys.executable, str(PLAYGROUND_DIR / "as_user.py"), who],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    current = made.split("currentUser:\n", 1)[1].split("users:\n", 1)[0]
+    assert f"  name: {name}\n" in current
+    ids = re.findall(r"id: (user-id-\d+)", made)
+    assert sorted(ids) == [f"user-id-{n}" for n in range(6)], "each person once"
