@@ -36,8 +36,8 @@ run: install
 	AS=$(AS) ./playground/run.sh
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check bot tests bench
-	$(VENV)/bin/ruff format --check bot tests bench
+	$(VENV)/bin/ruff check bot tests bench playground/as_user.py
+	$(VENV)/bin/ruff format --check bot tests bench playground/as_user.py
 	$(VENV)/bin/mypy
 
 test: install lint

@@ -28,7 +28,9 @@ def swapped(text: str, user_id: str) -> str:
     if current is None or chosen is None:
         raise SystemExit(f"{user_id} is not in {CONFIG.name}")
     as_current = "  id: " + user_id + "\n" + re.sub(r"^    ", "  ", chosen[1], flags=re.MULTILINE)
-    as_listed = re.sub(r"^  ", "    ", current[1], flags=re.MULTILINE).replace("    id:", "  - id:", 1)
+    as_listed = re.sub(r"^  ", "    ", current[1], flags=re.MULTILINE).replace(
+        "    id:", "  - id:", 1
+    )
     text = text.replace(chosen[0], as_listed, 1)
     return text.replace(current[0], "currentUser:\n" + as_current, 1)
 
