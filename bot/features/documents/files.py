@@ -93,6 +93,13 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+def _is_public(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -117,7 +124,7 @@ class _PublicOnlyResolver(AbstractResolver):
         found = await self._inner.resolve(host, port, family)
         if self._policy.explicit(host, port):
             return found
-        public = [r for r in found if ipaddress.ip_address(r["host"]).is_global]
+        public = [r for r in found if _is_public(r["host"])]
         if not public:
             raise SourceRefused(f"{host} resolves only to internal addresses")
         return public
