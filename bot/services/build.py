@@ -1,7 +1,7 @@
 """The use cases, built once on one database: shared by the bot and the command line.
 
 A new feature's service is one more field here; the Teams side reaches it through
-`FeatureKit.services`, the command line through `_opened` in `bot/__main__.py`.
+`FeatureContext.services`, the command line through `opened` in `bot/commandline.py`.
 """
 
 from __future__ import annotations
