@@ -153,6 +153,7 @@ def test_every_subcommand_answers_hostile_arguments_in_words_and_writes_nothing(
     round_file = tmp_path / "round.md"
     round_file.write_text("# Plan\n\n## 1. Engagement\n\nTexte.\n", encoding="utf-8")
     unwritable = str(tmp_path / "absent" / "x.csv")
+    schedule = ["meetings", "schedule", "--date", "2099-03-04", "--start", "13:30"]
     hostile: list[tuple[list[str], str]] = [
         (["meetings", "export", "--csv", unwritable], "ce dossier n’existe pas"),
         (["meetings", "export", "--csv", str(tmp_path)], "ce dossier n’existe pas"),
@@ -207,38 +208,8 @@ def test_every_subcommand_answers_hostile_arguments_in_words_and_writes_nothing(
             ],
             "caractère de contrôle",
         ),
-        (
-            [
-                "meetings",
-                "schedule",
-                "--date",
-                "2099-03-04",
-                "--start",
-                "13:30",
-                "--duration",
-                "90",
-                "--title",
-                "Ré\x00union",
-                *by,
-            ],
-            "caractère de contrôle",
-        ),
-        (
-            [
-                "meetings",
-                "schedule",
-                "--date",
-                "2099-03-04",
-                "--start",
-                "13:30",
-                "--duration",
-                str(2**63),
-                "--title",
-                "Réunion",
-                *by,
-            ],
-            "trop grand",
-        ),
+        ([*schedule, "--duration", "90", "--title", "Ré\x00union", *by], "caractère de contrôle"),
+        ([*schedule, "--duration", str(2**63), "--title", "Réunion", *by], "trop grand"),
         (["confidentiality", "publish", str(nul), str(round_file), *by], "caractère de contrôle"),
     ]
     for args, said in hostile:
