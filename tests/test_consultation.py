@@ -115,9 +115,9 @@ def test_a_round_is_opened_listed_and_exported_from_the_command_line(
         "consultation", "open", str(source), "--deadline", "2099-02-15", "--by", SECRETARIAT.email
     )
     assert code == 0
-    assert out.strip() == "Consultation 1 ouverte\u00a0: 3 élément(s), commentaires jusqu’au 2099-02-15 inclus."  # fmt: skip
+    assert out.strip() == "Consultation 1 ouverte\u00a0: 3\u00a0éléments, commentaires jusqu’au 2099-02-15 inclus."  # fmt: skip
     code, out, _ = cli("consultation", "list")
-    assert "1\u00a0: Plan d’action 2027-2029 — engagements proposés — jusqu’au 2099-02-15, 3 élément(s), 0 commentaire(s)" in out  # fmt: skip
+    assert "1\u00a0: Plan d’action 2027-2029 — engagements proposés — jusqu’au 2099-02-15, 3\u00a0éléments, 0\u00a0commentaire" in out  # fmt: skip
     code, _, err = cli(
         "consultation", "open", str(source), "--deadline", "2020-01-01", "--by", SECRETARIAT.email
     )

@@ -349,8 +349,11 @@ def test_the_purge_lists_then_deletes_and_the_audit_chain_holds(cli: Cli, tmp_pa
     assert "Amélie Côté <amelie.cote@transparence.example.org>" in out and "2015-08-31" in out
     assert "(rien n’a été supprimé)" in out
     code, out, _ = cli("declarations", "purge", "--by", SECRETARIAT.email)
-    assert "Déclarations supprimées pour 1 membre(s)" in out
-    assert "0 membre(s)" in cli("declarations", "purge", "--dry-run", "--by", SECRETARIAT.email)[1]
+    assert "Déclarations supprimées pour 1\u00a0membre\u00a0;" in out
+    assert (
+        "0\u00a0membre dont"
+        in cli("declarations", "purge", "--dry-run", "--by", SECRETARIAT.email)[1]
+    )
     code, out, _ = cli("audit", "verify")
     assert code == 0 and "intègre" in out
 

@@ -248,7 +248,7 @@ def test_the_mandates_report_from_the_command_line(cli: Cli, tmp_path: Path) -> 
     assert cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)[0] == 0
     target = tmp_path / "mandats.csv"
     code, out, _ = cli("mandates", "report", "--csv", str(target))
-    assert code == 0 and "5 mandat(s)" in out
+    assert code == 0 and "5\u00a0mandats écrits" in out
     rows = list(csv.reader(io.StringIO(target.read_bytes().decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:5] == ["Membre", "Organisation", "Siège", "Début", "Fin"]
     assert {r[4] for r in rows[1:]} == {"2027-08-31"}

@@ -33,7 +33,7 @@ async def _consultation_open(args: argparse.Namespace, settings: Settings, tr: T
         tr.t(
             "cli.consultation_opened",
             id=outcome.round.id,
-            items=len(outcome.round.items),
+            items=tr.n("unit.items", len(outcome.round.items)),
             deadline=outcome.round.deadline.isoformat(),
         )
     )
@@ -51,8 +51,8 @@ async def _consultation_list(args: argparse.Namespace, settings: Settings, tr: T
                     id=found.id,
                     title=found.title,
                     deadline=found.deadline.isoformat(),
-                    items=len(found.items),
-                    comments=sum(counts.values()),
+                    items=tr.n("unit.items", len(found.items)),
+                    comments=tr.n("unit.comments", sum(counts.values())),
                 )
             )
     if not rounds:

@@ -36,11 +36,11 @@ async def _declarations_purge(args: argparse.Namespace, settings: Settings, tr: 
                 name=found.member.display_name,
                 email=found.member.email,
                 ended=ended,
-                rows=found.rows,
+                rows=tr.n("unit.rows", found.rows),
             )
         )
     key = "cli.purge_would" if args.dry_run else "cli.purge_done"
-    print(tr.t(key, count=len(purged)))
+    print(tr.n(key, len(purged)))
     return 0
 
 

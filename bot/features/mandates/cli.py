@@ -16,7 +16,7 @@ async def _mandates_report(args: argparse.Namespace, settings: Settings, tr: Tra
         report = await services.mandates.csv_report(tr)
     if not write_report(args.csv_path, report, tr):
         return 2
-    print(tr.t("cli.mandates_report", path=args.csv_path, count=count))
+    print(tr.n("cli.mandates_report", count, path=args.csv_path))
     return 0
 
 

@@ -83,7 +83,7 @@ async def _meetings_export(args: argparse.Namespace, settings: Settings, tr: Tra
         exported = await services.meetings.csv_export(tr)
     if not write_report(args.csv_path, exported, tr):
         return 2
-    print(tr.t("cli.meetings_exported", path=args.csv_path, count=count))
+    print(tr.n("cli.meetings_exported", count, path=args.csv_path))
     return 0
 
 
