@@ -234,8 +234,7 @@ async def test_what_members_and_the_secretariat_see(bot: RunningBot) -> None:
     composition = texts(bot.connector.cards(CLERK_CHAT)[-1])
     assert composition[0] == "Committee composition"
     assert any(
-        line.startswith("Civil society") or "2 seat(s) held (6 to 8)" in line
-        for line in composition
+        line.startswith("Civil society") or "2 seats held (6 to 8)" in line for line in composition
     )
     await _say(bot, MEMBER, "mandats")
     assert "Mandats" not in texts(bot.connector.cards(CHAT)[-1])[:1]

@@ -716,7 +716,7 @@ async def test_after_the_meeting_the_minutes_and_decisions_reach_every_member(
     }
     refused = await _invoke(bot, SECRETARIAT, "meetings.minutes", typed)
     said = " ".join(texts(refused))
-    assert "commence par https://" in said and "(ligne(s) 2)" in said
+    assert "commence par https://" in said and "(ligne 2)" in said
     kept = {e["id"]: e.get("value") for e in refused["body"] if e["type"].startswith("Input.")}
     assert kept["decisions"] == typed["decisions"], "the card keeps what was typed"
 

@@ -225,7 +225,7 @@ def warning_text(tr: Translator, seats: Seats) -> str:
     return tr.t(
         key,
         category=tr.t(f"seat.{seats.category.value}"),
-        count=len(seats.holders),
+        count=tr.n("unit.seats_held", len(seats.holders)),
         low=seats.low,
         high=seats.high,
     )
@@ -276,10 +276,10 @@ def composition_card(
                 tr.t(
                     "mandates.composition_line",
                     category=tr.t(f"seat.{group.category.value}"),
-                    count=len(group.holders),
+                    count=tr.n("unit.seats_held", len(group.holders)),
                     low=group.low,
                     high=group.high,
-                    vacancies=group.vacancies,
+                    vacancies=tr.n("unit.vacancies", group.vacancies),
                 ),
                 weight="Bolder",
             )

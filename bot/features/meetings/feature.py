@@ -310,7 +310,8 @@ class MeetingsFeature:
         if recorded is None:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         if problems:
-            said = [turn.tr.t(key, lines=", ".join(map(str, lines))) for key in problems]
+            numbered = turn.tr.n("unit.lines", len(lines), lines=", ".join(map(str, lines)))
+            said = [turn.tr.t(key, lines=numbered) for key in problems]
             return cards.minutes_form(turn.tr, recorded, self._zone, typed=data, errors=said)
         self._dispatcher.kick()
         return cards.minutes_notice(turn.tr, recorded, self._zone)
