@@ -551,7 +551,15 @@ async def test_cancelling_from_the_card_asks_first_then_tells_everyone(
     question = await _invoke(bot, SECRETARIAT, ask["verb"], ask["data"])
     assert texts(question)[0] == "Annuler cette réunion\u00a0?"
     assert all("isCancelled" not in e for e in graph.events.values()), "nothing yet"
-    confirm = question["actions"][0]
+    confirm, keep = question["actions"]
+    assert (confirm["title"], keep["title"]) == (
+        "Oui, annuler la réunion",
+        "Non, garder la réunion",
+    )
+    kept = await _invoke(bot, SECRETARIAT, keep["verb"], keep["data"])
+    assert texts(kept)[0] == "Réunion maintenue, rien n’a changé"
+    assert all("isCancelled" not in e for e in graph.events.values()), "kept"
+    question = await _invoke(bot, SECRETARIAT, ask["verb"], ask["data"])
     done = await _invoke(bot, SECRETARIAT, confirm["verb"], confirm["data"])
     assert texts(done)[0] == "Réunion annulée"
     await bot.components.dispatcher.drain()

@@ -255,6 +255,7 @@ MOVE_FORM = "meetings.move_form"
 MOVE = "meetings.move"
 CANCEL_ASK = "meetings.cancel_ask"
 CANCEL = "meetings.cancel"
+KEEP = "meetings.keep"
 RETRY_CALENDAR = "meetings.retry_calendar"
 MINUTES_FORM = "meetings.minutes_form"
 MINUTES = "meetings.minutes"
@@ -429,7 +430,11 @@ def cancel_question(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> Card:
             *meeting_summary(tr, meeting, zone),
             paragraph(tr.t("meetings.cancel_warning"), weight="Bolder"),
         ],
-        [execute(tr.t("meetings.cancel_confirm"), CANCEL, MeetingRef(meeting=meeting.id))],
+        # Both answers, each saying what it does: an irreversible action is never one button.
+        [
+            execute(tr.t("meetings.cancel_confirm"), CANCEL, MeetingRef(meeting=meeting.id)),
+            execute(tr.t("meetings.keep_button"), KEEP, MeetingRef(meeting=meeting.id)),
+        ],
     )
 
 

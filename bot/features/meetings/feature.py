@@ -119,6 +119,7 @@ class MeetingsFeature:
                 Action(cards.MOVE, cards.MovePayload, self.move, SECRETARIAT_PERSONAL),
                 Action(cards.CANCEL_ASK, cards.MeetingRef, self.cancel_ask, SECRETARIAT_PERSONAL),
                 Action(cards.CANCEL, cards.MeetingRef, self.cancel, SECRETARIAT_PERSONAL),
+                Action(cards.KEEP, cards.MeetingRef, self.keep, SECRETARIAT_PERSONAL),
                 Action(
                     cards.MINUTES_FORM, cards.MeetingRef, self.minutes_form, SECRETARIAT_PERSONAL
                 ),
@@ -289,6 +290,13 @@ class MeetingsFeature:
         if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         return cards.cancel_question(turn.tr, meeting, self._zone)
+
+    async def keep(self, turn: Turn, data: cards.MeetingRef) -> Card:
+        """« Non, garder la réunion »: nothing changes, and the card says so."""
+        meeting = await self._service.get(data.meeting)
+        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
+        return cards.about(turn.tr, "meetings.kept", meeting, self._zone)
 
     async def cancel(self, turn: Turn, data: cards.MeetingRef) -> Card:
         cancelled = await self._service.cancel(data.meeting, turn.member)
