@@ -17,11 +17,14 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.capabilities import FEATURES
+from bot.capabilities import install
 from bot.errors import StorageUnavailable
 from bot.features.confidentiality.service import ConfidentialityService
+from bot.features.context import FeatureContext
 from bot.features.documents.downloads import DocumentDownloads
 from bot.graph import build_graph
+from bot.graph.client import GraphClient
+from bot.graph.teamwork import AppInstaller
 from bot.locale import Catalogues
 from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
@@ -62,6 +65,34 @@ CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 COMPONENTS = web.AppKey("components", Components)
 
 
+def assemble(
+    settings: Settings,
+    database: Database,
+    session: aiohttp.ClientSession,
+    catalogues: Catalogues,
+    services: Services,
+    clock: Clock,
+    graph: GraphClient | None = None,
+    metrics: Metrics | None = None,
+) -> TeamsTransport:
+    """The Teams transport with every feature installed, each built from one context."""
+    installer = (
+        AppInstaller(graph, settings.teams_app_catalog_id)
+        if graph is not None and settings.teams_app_catalog_id
+        else None
+    )
+    transport = build_transport(
+        settings, database, session, catalogues, services, clock,
+        app_installer=installer, metrics=metrics,
+    )  # fmt: skip
+    context = FeatureContext(
+        settings, services, catalogues, transport.messenger, transport.files, session, clock,
+        graph, database,
+    )  # fmt: skip
+    install(transport.registry, context)
+    return transport
+
+
 async def installed_commands(settings: Settings) -> list[Command]:
     """Every command of every feature, as the running bot registers them (nothing is started
     and the database is not opened): what `package` lists in the Teams manifest."""
@@ -69,9 +100,7 @@ async def installed_commands(settings: Settings) -> list[Command]:
     try:
         async with aiohttp.ClientSession() as session:
             services = build_services(settings, database)
-            transport = build_transport(
-                settings, database, session, Catalogues(), services, utcnow, features=FEATURES
-            )
+            transport = assemble(settings, database, session, Catalogues(), services, utcnow)
             return list(transport.registry.commands.values())
     finally:
         await database.dispose()
@@ -102,10 +131,9 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     services = build_services(
         settings, database, app[CLOCK], fetch_files=True, graph=graph, metrics=metrics
     )
-    transport = build_transport(
-        settings, database, session, catalogues, services, app[CLOCK], graph,
-        features=FEATURES, metrics=metrics,
-    )  # fmt: skip
+    transport = assemble(
+        settings, database, session, catalogues, services, app[CLOCK], graph, metrics
+    )
     await transport.authenticator.warm_up()
 
     async def forget_old_deliveries() -> None:

@@ -6,20 +6,21 @@ its migration.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from bot.features.confidentiality.feature import ConfidentialityFeature
 from bot.features.consultation.feature import ConsultationFeature
+from bot.features.context import FeatureContext, FeatureFactory
 from bot.features.declarations.feature import DeclarationsFeature
 from bot.features.documents.feature import DocumentsFeature
 from bot.features.mandates.feature import MandatesFeature
 from bot.features.meetings.feature import MeetingsFeature
 from bot.features.meetings.poll_feature import PollsFeature
 from bot.features.personal_data.feature import PersonalDataFeature
-from bot.teams.outbox import OutboxFeature
-from bot.teams.platform import Feature, FeatureContext
+from bot.features.reminders.feature import OutboxFeature
+from bot.teams.platform import Registry
 
-FEATURES: Sequence[Callable[[FeatureContext], Feature]] = (
+FEATURES: Sequence[FeatureFactory] = (
     OutboxFeature,
     ConfidentialityFeature,
     MeetingsFeature,
@@ -30,3 +31,9 @@ FEATURES: Sequence[Callable[[FeatureContext], Feature]] = (
     ConsultationFeature,
     PersonalDataFeature,
 )
+
+
+def install(registry: Registry, context: FeatureContext) -> None:
+    """Every feature, built from the one context, installed in the list's order."""
+    for build in FEATURES:
+        registry.install(build(context).spec())

@@ -21,7 +21,7 @@ import pytest
 from babel.messages.pofile import read_po
 from PIL import Image
 
-from bot.capabilities import FEATURES
+from bot.app import assemble
 from bot.domain.members import Member, Role, SeatCategory
 from bot.features.confidentiality import cards as conf_cards
 from bot.features.confidentiality.rules import Acceptance, Refusal, StatusRow, next_version
@@ -78,16 +78,16 @@ from bot.features.meetings.rules import (
 )
 from bot.features.meetings.service import CSV_COLUMNS
 from bot.features.personal_data.service import SECTION_TITLE, SECTIONS
+from bot.features.reminders import cards as outbox_cards
+from bot.features.reminders.cards import FEATURES as OUTBOX_FEATURES
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
 from bot.services.build import build_services
 from bot.services.reachability import Unreachable
 from bot.settings import load_settings
 from bot.storage.database import Database, utcnow
 from bot.storage.outbox import OutboxMessage
-from bot.teams import cards, outbox_cards
-from bot.teams.outbox_cards import FEATURES as OUTBOX_FEATURES
+from bot.teams import cards
 from bot.teams.platform import Command, Registry, parse_payload
-from bot.teams.wiring import build_transport
 from tests.conftest import ROOT
 from tests.support.cards import layout_problems
 
@@ -354,9 +354,7 @@ async def registry(tmp_path: Path) -> AsyncIterator[Registry]:
     database = Database(settings.database_url)
     async with aiohttp.ClientSession() as session:
         services = build_services(settings, database)
-        transport = build_transport(
-            settings, database, session, Catalogues(), services, utcnow, features=FEATURES
-        )
+        transport = assemble(settings, database, session, Catalogues(), services, utcnow)
         yield transport.registry
     await database.dispose()
 

@@ -9,7 +9,7 @@ refuses, the member stays unreachable (Undeliverable) and the secretariat is tol
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.schema import (
     ChannelAccount,
@@ -20,8 +20,6 @@ from botbuilder.schema import (
 
 from bot.domain.members import Member
 from bot.errors import Undeliverable
-from bot.graph.client import GraphPermissionDenied
-from bot.graph.teamwork import AppInstaller
 from bot.storage.database import Database
 from bot.storage.repositories import ConversationReferences
 from bot.teams.auth import ConnectorClients
@@ -29,10 +27,17 @@ from bot.teams.auth import ConnectorClients
 log = logging.getLogger(__name__)
 
 
+class AppInstalling(Protocol):
+    """Installs the committee's app in a member's personal scope (Graph, in `bot.graph`);
+    raises Undeliverable when it may not, DeliveryFailed when it could not now."""
+
+    async def install_for(self, aad_object_id: str) -> None: ...
+
+
 class ProactiveInstaller:
     def __init__(
         self,
-        installer: AppInstaller,
+        installer: AppInstalling,
         connectors: ConnectorClients,
         references: ConversationReferences,
         database: Database,
@@ -53,11 +58,8 @@ class ProactiveInstaller:
         """The member's personal conversation, created (and remembered) now."""
         if not member.aad_object_id or member.id is None:
             raise Undeliverable(f"member {member.id} has no Entra id to install the app for")
-        try:
-            # Installed already is fine: the conversation may still be new.
-            await self._installer.install_for(member.aad_object_id)
-        except GraphPermissionDenied as refused:
-            raise Undeliverable(f"Graph refused to install the app: {refused}") from refused
+        # Installed already is fine: the conversation may still be new.
+        await self._installer.install_for(member.aad_object_id)
         parameters = ConversationParameters(
             is_group=False,
             bot=ChannelAccount(id=f"28:{self._app_id}"),

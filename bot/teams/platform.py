@@ -1,7 +1,7 @@
 """How a capability plugs into the bot: the feature protocol and the registries it installs into.
 
 A feature (each capability in `bot.features`, and the outbox's own) is one object, built from a
-`FeatureContext`, whose `spec()` declares everything it adds:
+`bot.features.context.FeatureContext`, whose `spec()` declares everything it adds:
 
 - the commands a person types, with who may use them and where;
 - the card verbs (`Action.Execute`) it answers, each with the typed payload its data must fit;
@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import Activity
@@ -35,17 +34,6 @@ from bot.teams import commands as words
 from bot.teams.cards import CONTROL_CHARACTERS, Card, as_message
 from bot.teams.cards import NoData as NoData  # re-exported: features import it from here
 from bot.teams.cards import Payload as Payload
-
-if TYPE_CHECKING:
-    import aiohttp
-
-    from bot.graph.client import GraphClient
-    from bot.locale import Catalogues
-    from bot.services.build import Services
-    from bot.settings import Settings
-    from bot.storage.database import Database
-    from bot.teams.delivery import ProactiveMessenger
-    from bot.teams.files import FileConsents
 
 
 @dataclass(frozen=True)
@@ -208,24 +196,6 @@ class FeatureSpec:
 
 class Feature(Protocol):
     def spec(self) -> FeatureSpec: ...
-
-
-@dataclass(frozen=True)
-class FeatureContext:
-    """Everything a feature is built from, in one object: the settings, the use cases of every
-    capability (a feature takes those it needs, its own and the ones it declares it uses), the
-    transport's messenger and file consents, the clock, Graph and the database."""
-
-    settings: Settings
-    services: Services
-    catalogues: Catalogues
-    messenger: ProactiveMessenger
-    files: FileConsents
-    session: aiohttp.ClientSession
-    clock: Callable[[], datetime]
-    # None when Graph is not configured: a feature then works without calendars or SharePoint.
-    graph: GraphClient | None
-    database: Database
 
 
 # Invoke names the platform answers itself, so no feature may claim them.

@@ -1,21 +1,19 @@
 """Assembles the Teams transport and its features from what the composition root hands it.
 
-The features come from the composition root (`bot.capabilities.FEATURES`): each is built from
-one `FeatureContext` and returns an object whose `spec()` declares what it adds (see
+The features are installed by the composition root (`bot.capabilities.install`): each is built
+from one `FeatureContext` and returns an object whose `spec()` declares what it adds (see
 `bot.teams.platform`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiohttp
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from bot.graph.client import GraphClient
-from bot.graph.teamwork import AppInstaller
 from bot.locale import Catalogues
 from bot.metrics import Metrics
 from bot.services.build import Services
@@ -27,8 +25,8 @@ from bot.teams.bot import CommitteeBot
 from bot.teams.delivery import ProactiveMessenger
 from bot.teams.endpoint import MessagesEndpoint
 from bot.teams.files import FileConsents
-from bot.teams.install import ProactiveInstaller
-from bot.teams.platform import Feature, FeatureContext, Registry
+from bot.teams.install import AppInstalling, ProactiveInstaller
+from bot.teams.platform import Registry
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,7 @@ class TeamsTransport:
     authenticator: RequestAuthenticator
     registry: Registry
     messenger: ProactiveMessenger
+    files: FileConsents
 
 
 def build_transport(
@@ -48,12 +47,13 @@ def build_transport(
     catalogues: Catalogues,
     services: Services,
     clock: Callable[[], datetime],
-    graph: GraphClient | None = None,
     *,
-    features: Sequence[Callable[[FeatureContext], Feature]],
+    app_installer: AppInstalling | None = None,
     metrics: Metrics | None = None,
 ) -> TeamsTransport:
-    """The transport, with `features` (the composition root's list) installed in order."""
+    """The transport, with the bot's own commands; the composition root installs the
+    features into `registry`. `app_installer`: how to install the app for a member who never
+    opened it (None: such a member stays unreachable)."""
     authenticator = RequestAuthenticator(settings, session)
     # No on_turn_error: a failed turn raises out of the adapter to the endpoint, which
     # carries out the error policy (CommitteeBot.on_turn already told the person).
@@ -68,9 +68,9 @@ def build_transport(
         settings, catalogues, services.directory, database, references, processed, registry, files
     )
     registry.install(bot.core_spec())
-    if graph is not None and settings.teams_app_catalog_id and settings.microsoft_app_id:
+    if app_installer is not None and settings.microsoft_app_id:
         messenger.installer = ProactiveInstaller(
-            AppInstaller(graph, settings.teams_app_catalog_id),
+            app_installer,
             authenticator.connectors,
             references,
             database,
@@ -78,11 +78,6 @@ def build_transport(
             tenant_id=settings.graph_tenant_id or settings.microsoft_app_tenant_id,
             service_url=settings.teams_service_url,
         )
-    context = FeatureContext(
-        settings, services, catalogues, messenger, files, session, clock, graph, database
-    )
-    for build in features:
-        registry.install(build(context).spec())
     endpoint = MessagesEndpoint(
         adapter,
         bot,
@@ -93,4 +88,4 @@ def build_transport(
         settings.body_timeout_seconds,
         metrics,
     )
-    return TeamsTransport(endpoint, bot, adapter, authenticator, registry, messenger)
+    return TeamsTransport(endpoint, bot, adapter, authenticator, registry, messenger, files)

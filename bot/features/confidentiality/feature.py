@@ -14,6 +14,7 @@ from bot.features.confidentiality.service import (
     SUPERSEDE,
     explain_text_error,
 )
+from bot.features.context import FeatureContext
 from bot.scheduling.jobs import RecurringJob
 from bot.services.outbox import FANNED_OUT, SKIPPED, Done, Sent
 from bot.storage.outbox import OutboxMessage
@@ -23,7 +24,6 @@ from bot.teams.platform import (
     SECRETARIAT_PERSONAL,
     Action,
     Command,
-    FeatureContext,
     FeatureSpec,
     FileOffer,
     GeneratedFile,

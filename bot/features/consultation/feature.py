@@ -16,6 +16,7 @@ from bot.features.consultation.service import (
     REMINDER,
     RESPONDED,
 )
+from bot.features.context import FeatureContext
 from bot.features.meetings.rules import MeetingStatus
 from bot.locale import Translator
 from bot.services.outbox import SKIPPED, Done, Sent
@@ -27,7 +28,6 @@ from bot.teams.platform import (
     Access,
     Action,
     Command,
-    FeatureContext,
     FeatureSpec,
     FileOffer,
     GeneratedFile,

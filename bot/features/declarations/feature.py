@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.errors import DeliveryFailed, Undeliverable
+from bot.features.context import FeatureContext
 from bot.features.declarations import cards
 from bot.features.declarations.rules import Conflict, Interest, InterestKind, ItemAnswer, Measure
 from bot.features.declarations.service import (
@@ -30,7 +31,6 @@ from bot.teams.platform import (
     SECRETARIAT_PERSONAL,
     Action,
     Command,
-    FeatureContext,
     FeatureSpec,
     FileOffer,
     GeneratedFile,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.errors import DeliveryFailed
+from bot.features.context import FeatureContext
 from bot.features.documents import cards
 from bot.features.documents.rules import Document, StoredIn
 from bot.features.documents.service import (
@@ -23,7 +24,7 @@ from bot.scheduling.jobs import RecurringJob
 from bot.services.outbox import SKIPPED, Done, Sent
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card, as_message, bilingual
-from bot.teams.platform import Access, Action, Command, FeatureContext, FeatureSpec, Turn
+from bot.teams.platform import Access, Action, Command, FeatureSpec, Turn
 
 FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
 # What a pasted link to a SharePoint or OneDrive file looks like, lookalikes included

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.members import Member
+from bot.features.context import FeatureContext
 from bot.features.mandates import cards
 from bot.features.mandates.rules import Answer, Decision, Mandate
 from bot.features.mandates.service import (
@@ -27,7 +28,6 @@ from bot.teams.platform import (
     SECRETARIAT_PERSONAL,
     Action,
     Command,
-    FeatureContext,
     FeatureSpec,
     FileOffer,
     GeneratedFile,

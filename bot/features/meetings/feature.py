@@ -9,6 +9,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.text import record_id
+from bot.features.context import FeatureContext
 from bot.features.meetings import cards
 from bot.features.meetings.invitation import ics_invitation
 from bot.features.meetings.rules import (
@@ -49,7 +50,6 @@ from bot.teams.platform import (
     SECRETARIAT_PERSONAL,
     Action,
     Command,
-    FeatureContext,
     FeatureSpec,
     FileOffer,
     GeneratedFile,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.features.context import FeatureContext
 from bot.features.meetings import cards as meetings_cards
 from bot.features.meetings import poll_cards as cards
 from bot.features.meetings.feature import agenda_item
@@ -18,7 +19,6 @@ from bot.teams.platform import (
     SECRETARIAT_PERSONAL,
     Action,
     Command,
-    FeatureContext,
     FeatureSpec,
     NoData,
     Turn,

@@ -3,10 +3,10 @@ as a page to read and as JSON, through Teams' file consent in their personal cha
 
 from __future__ import annotations
 
+from bot.features.context import FeatureContext
 from bot.teams.platform import (
     Access,
     Command,
-    FeatureContext,
     FeatureSpec,
     FileOffer,
     GeneratedFile,

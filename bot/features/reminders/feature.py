@@ -6,17 +6,17 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.members import Member
+from bot.features.context import FeatureContext
+from bot.features.reminders import cards
 from bot.services.outbox import SENT, SKIPPED, Sent
 from bot.services.reachability import UNREACHABLE_NOTICE
 from bot.storage.outbox import Outbox, OutboxMessage
 from bot.storage.repositories import MemberRepository
-from bot.teams import outbox_cards as cards
 from bot.teams.cards import Card, as_message
 from bot.teams.platform import (
     SECRETARIAT_PERSONAL,
     Action,
     Command,
-    FeatureContext,
     FeatureSpec,
     NoData,
     Turn,
