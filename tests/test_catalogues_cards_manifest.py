@@ -37,7 +37,7 @@ from bot.features.consultation.rules import (
     Round,
     Verdict,
 )
-from bot.features.consultation.service import ItemView, MemberView
+from bot.features.consultation.views import ItemView, MemberView
 from bot.features.declarations import cards as decl_cards
 from bot.features.declarations.rules import (
     Conflict,
@@ -51,8 +51,8 @@ from bot.features.declarations.rules import (
 )
 from bot.features.declarations.service import GeneralRow, MeetingAsk, MeetingRow
 from bot.features.documents import cards as doc_cards
+from bot.features.documents.ports import Listed, Place
 from bot.features.documents.rules import Denial, Document, DocumentStatus, StoredIn
-from bot.features.documents.service import Listed, Place
 from bot.features.mandates import cards as mandate_cards
 from bot.features.mandates.rules import Answer as MandateAnswer
 from bot.features.mandates.rules import Decision as MandateDecision

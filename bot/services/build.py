@@ -25,7 +25,8 @@ from bot.features.documents.files import (
     LocalStore,
     SharePointStore,
 )
-from bot.features.documents.service import DocumentsService, DocumentStore, DownloadLinks
+from bot.features.documents.ports import DocumentStore, DownloadLinks
+from bot.features.documents.service import DocumentsService
 from bot.features.documents.store import DocumentRepository
 from bot.features.mandates.service import MandatesService
 from bot.features.mandates.store import MandateRepository

@@ -24,7 +24,7 @@ from bot.features.consultation.rules import (
     Verdict,
     items_as_text,
 )
-from bot.features.consultation.service import ItemView, MemberView
+from bot.features.consultation.views import ItemView, MemberView
 from bot.features.mandates.cards import day
 from bot.locale import Translator
 from bot.teams.cards import (

@@ -14,7 +14,6 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +35,13 @@ from bot.features.consultation.rules import (
     Verdict,
 )
 from bot.features.consultation.store import ConsultationRepository
+from bot.features.consultation.views import (
+    CommentOutcome,
+    Delivery,
+    ItemView,
+    MemberView,
+    OpenOutcome,
+)
 from bot.features.declarations.service import DeclarationsService
 from bot.features.meetings.store import MeetingRepository
 from bot.locale import Translator
@@ -55,52 +61,6 @@ SEND_AT = time(9, 0)
 def _fingerprint(value: object) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class OpenOutcome:
-    round: Round | None
-    problems: list[Problem] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class CommentOutcome:
-    """recorded, unchanged, or refused (the catalogue key says why)."""
-
-    kind: str
-    comment: Comment | None = None
-    refusal: str | None = None
-    problems: list[Problem] = field(default_factory=list)
-    # The member's first comment ever: they are asked whether they may be named.
-    ask_naming: bool = False
-
-
-@dataclass(frozen=True)
-class ItemView:
-    """One item as the secretariat reads it: each commenter's comment in force, how many
-    versions it had, and the response in force."""
-
-    item: Item
-    rows: list[tuple[Member, Comment, int, Response | None]]
-
-
-@dataclass(frozen=True)
-class MemberView:
-    round: Round
-    mine: dict[str, Comment]
-    responses: dict[str, Response]
-    open: bool
-
-
-@dataclass(frozen=True)
-class Delivery:
-    member: Member
-    round: Round | None = None
-    view: MemberView | None = None
-    response: Response | None = None
-    comment: Comment | None = None
-    proposal: Proposal | None = None
-    author: Member | None = None
 
 
 class ConsultationService:

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from bot.features.confidentiality import cards as confidentiality_cards
+from bot.features.documents.ports import Listed, Place
 from bot.features.documents.rules import DESCRIPTION_MAX, Denial, Document, DocumentStatus
-from bot.features.documents.service import Listed, Place
 from bot.features.meetings.rules import Meeting
 from bot.locale import Translator, format_day
 from bot.teams.cards import (
