@@ -59,6 +59,7 @@ from bot.features.mandates.rules import Decision as MandateDecision
 from bot.features.mandates.rules import Mandate, MandateStatus, Seats
 from bot.features.meetings import cards as meeting_cards
 from bot.features.meetings import poll_cards
+from bot.features.meetings.follow_up import CSV_COLUMNS
 from bot.features.meetings.poll_service import PollResults
 from bot.features.meetings.rules import (
     AgendaItem,
@@ -76,7 +77,6 @@ from bot.features.meetings.rules import (
     Slot,
     SlotTally,
 )
-from bot.features.meetings.service import CSV_COLUMNS
 from bot.features.personal_data.service import SECTION_TITLE, SECTIONS
 from bot.features.reminders import cards as outbox_cards
 from bot.features.reminders.cards import FEATURES as OUTBOX_FEATURES

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.text import record_id
 from bot.features.context import FeatureContext
 from bot.features.meetings import cards
+from bot.features.meetings.follow_up import CADENCE_NOTICE, MINUTES_NOTICE
 from bot.features.meetings.invitation import ics_invitation
 from bot.features.meetings.rules import (
     AgendaItem,
@@ -24,7 +25,6 @@ from bot.features.meetings.rules import (
     parse_duration,
 )
 from bot.features.meetings.service import (
-    CADENCE_NOTICE,
     CALENDAR,
     CALENDAR_CANCEL,
     CALENDAR_MOVE,
@@ -32,11 +32,10 @@ from bot.features.meetings.service import (
     CHANNEL,
     CHANNEL_REFRESH,
     INVITATION,
-    MINUTES_NOTICE,
     PERMISSION_NOTICE,
     REMINDER,
-    ChannelWork,
 )
+from bot.features.meetings.work import ChannelWork
 from bot.graph.calendar import OrganizerCalendar
 from bot.graph.client import GraphPermissionDenied
 from bot.locale import Translator

@@ -7,10 +7,8 @@ fails or cannot be reached, and created once whatever happens, thanks to its `tr
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member
 from bot.features.meetings import rules
+from bot.features.meetings.follow_up import MeetingFollowUp
 from bot.features.meetings.rules import (
     AgendaItem,
     Attendance,
@@ -30,8 +29,14 @@ from bot.features.meetings.rules import (
     Problem,
 )
 from bot.features.meetings.store import MeetingRepository
-from bot.locale import Translator
-from bot.services.spreadsheet import to_csv
+from bot.features.meetings.work import (
+    AttendanceOutcome,
+    AttendanceRow,
+    CalendarWork,
+    ChannelWork,
+    MemberWork,
+    ScheduleOutcome,
+)
 from bot.storage.committee import CommitteeTeam, CommitteeTeamRepository
 from bot.storage.database import Database, to_db, utcnow
 from bot.storage.outbox import Outbox, OutboxMessage
@@ -51,69 +56,9 @@ REMINDER = "meetings.reminder"
 CHANGE_NOTICE = "meetings.change_notice"
 # To each member of the secretariat: Graph refused, a permission is missing.
 PERMISSION_NOTICE = "meetings.permission_notice"
-CSV_COLUMNS = (
-    "date", "start", "minutes", "title", "kind", "status", "agenda", "minutes_url", "decisions"
-)  # fmt: skip
-# To each member: the minutes and decisions of a meeting held.
-MINUTES_NOTICE = "meetings.minutes_notice"
-# To each member of the secretariat: no meeting this quarter, or six months coming near.
-CADENCE_NOTICE = "meetings.cadence_notice"
 
 
-@dataclass(frozen=True)
-class ScheduleOutcome:
-    """The meeting saved; or nothing saved, with the problems to fix or the warnings to
-    confirm (a weekend, a holiday)."""
-
-    meeting: Meeting | None
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class AttendanceOutcome:
-    """The member's answer recorded (or refused: the meeting is over or cancelled)."""
-
-    meeting: Meeting | None
-    answer: Attendance | None = None
-    count: AttendanceCount | None = None
-
-
-@dataclass(frozen=True)
-class ChannelWork:
-    """What the channel card needs: where to post, what to show, what to replace."""
-
-    meeting: Meeting
-    count: AttendanceCount
-    team: CommitteeTeam
-    activity_id: str | None = None
-
-
-@dataclass(frozen=True)
-class MemberWork:
-    """A personal card about a meeting: to whom, and what they answered so far."""
-
-    meeting: Meeting
-    member: Member
-    answer: Attendance | None
-    change: str = ""
-
-
-@dataclass(frozen=True)
-class AttendanceRow:
-    member: Member
-    answer: Attendance | None
-
-
-@dataclass(frozen=True)
-class CalendarWork:
-    """What the calendar delivery needs: the meeting, and who is invited."""
-
-    meeting: Meeting
-    attendees: list[Member]
-
-
-class MeetingsService:
+class MeetingsService(MeetingFollowUp):
     def __init__(
         self,
         database: Database,
@@ -140,9 +85,6 @@ class MeetingsService:
         self._committee = committee or CommitteeTeamRepository()
         self._reminder_days = sorted(set(reminder_days), reverse=True)
         self._quorum = quorum
-
-    def _today(self) -> date:
-        return self._clock().astimezone(self._zone).date()
 
     async def schedule(
         self, plan: MeetingPlan, by: Member, *, confirmed: bool = False
@@ -269,10 +211,6 @@ class MeetingsService:
                 {"meeting": meeting.id, "change": change},
                 self._clock(),
             )
-
-    async def _serving(self, conn: AsyncConnection) -> list[Member]:
-        today = self._today()
-        return [m for m in await self._members.all(conn) if m.is_serving(today)]
 
     async def reschedule(
         self,
@@ -532,145 +470,6 @@ class MeetingsService:
             return None
         return meeting if meeting.calendar is CalendarState.CREATED and meeting.event_id else None
 
-    async def record_minutes(
-        self, meeting_id: int, minutes_url: str, decisions_text: str, by: Member
-    ) -> tuple[Meeting | None, list[str], list[int]]:
-        """After the meeting: its minutes' link and its decisions, each with its reason.
-        Returns the meeting as recorded, or the catalogue keys of what is wrong and the
-        numbers of the decision lines without a reason; nothing is recorded then."""
-        decisions, wrong_lines = rules.parse_decisions(decisions_text)
-        problems = []
-        url = minutes_url.strip()
-        if url and not rules.minutes_link_ok(url):
-            problems.append("meetings.error.minutes_link")
-        if wrong_lines:
-            problems.append("meetings.error.decision_reason")
-        if not url and not decisions and not wrong_lines:
-            problems.append("meetings.error.minutes_empty")
-        async with self._db.transaction() as conn:
-            meeting = await self._meetings.get(conn, meeting_id)
-            if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
-                return None, ["meetings.gone"], []
-            if meeting.starts_at > self._clock():
-                problems.append("meetings.error.minutes_early")
-            if problems:
-                return meeting, problems, wrong_lines
-            await self._meetings.record_minutes(conn, meeting_id, url, decisions, by.email)
-            fingerprint = hashlib.sha256(
-                json.dumps([url, [(d.text, d.reason) for d in decisions]]).encode()
-            ).hexdigest()
-            await self._audit.append(
-                conn,
-                AuditEvent(
-                    by.email,
-                    "meeting.minutes_recorded",
-                    "meeting",
-                    str(meeting_id),
-                    {"decisions": len(decisions), "sha256": fingerprint},
-                ),
-            )
-            for member in await self._serving(conn):
-                assert member.id is not None
-                await self._outbox.plan(
-                    conn,
-                    f"meetings:{meeting_id}:minutes:{fingerprint[:16]}:{member.id}",
-                    MINUTES_NOTICE,
-                    member.id,
-                    {"meeting": meeting_id, "sha256": fingerprint},
-                    self._clock(),
-                )
-            recorded = await self._meetings.get(conn, meeting_id)
-        return recorded, [], []
-
-    async def minutes_work(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> MemberWork | None:
-        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
-        member = await self._members.get(conn, message.member_id or 0)
-        if meeting is None or member is None or not member.is_serving(self._today()):
-            return None
-        return MemberWork(meeting, member, None)
-
-    async def csv_export(self, tr: Translator) -> bytes:
-        """Every meeting, for the public repository: when, what, the agenda, the minutes, the
-        decisions with their reasons. No attendance: who came is not published."""
-        header = [tr.t(f"meetings.csv.{column}") for column in CSV_COLUMNS]
-        rows = []
-        for meeting in await self.all():
-            local = meeting.starts_at.astimezone(self._zone)
-            rows.append(
-                [
-                    local.date().isoformat(),
-                    local.strftime("%H:%M"),
-                    str(meeting.plan.minutes),
-                    meeting.plan.title,
-                    tr.t(f"meetings.kind.{meeting.plan.kind.value}"),
-                    tr.t(f"meetings.status.{meeting.status.value}"),
-                    " | ".join(item.title for item in meeting.plan.agenda),
-                    meeting.minutes_url or "",
-                    " | ".join(
-                        tr.t("meetings.decision_line", text=d.text, reason=d.reason)
-                        for d in meeting.decisions
-                    ),
-                ]
-            )
-        return to_csv(header, rows, french=tr.is_french)
-
-    async def plan_cadence_notices(self) -> int:
-        """What the rhythm of meetings calls for, said once to each serving member of the
-        secretariat: once per quarter without a meeting; once when six months without one
-        come near, and again when it becomes urgent."""
-        today = self._today()
-        planned = 0
-        async with self._db.transaction() as conn:
-            held = [
-                m.starts_at
-                for m in await self._meetings.all(conn)
-                if m.status is MeetingStatus.SCHEDULED
-            ]
-            found = rules.cadence(held, today, self._zone)
-            if not found:
-                return 0
-            past = [
-                moment.astimezone(self._zone).date()
-                for moment in held
-                if moment.astimezone(self._zone).date() <= today
-            ]
-            year, quarter = rules.quarter_of(today)
-            for warning in found:
-                if warning.message == "meetings.cadence.quarter":
-                    occasion = f"quarter:{year}-Q{quarter}"
-                else:
-                    since = max(past).isoformat() if past else "never"
-                    occasion = f"six-months:{since}:{'urgent' if warning.urgent else 'early'}"
-                for member in await self._members.secretariat(conn, serving_on=today):
-                    planned += await self._outbox.plan(
-                        conn,
-                        f"meetings:cadence:{occasion}:{member.id}",
-                        CADENCE_NOTICE,
-                        member.id,
-                        {
-                            "message": warning.message,
-                            "urgent": warning.urgent,
-                            "occasion": occasion,
-                        },
-                        self._clock(),
-                    )
-        return planned
-
-    async def cadence_work(self, conn: AsyncConnection, message: OutboxMessage) -> Member | None:
-        """The secretariat member to tell, unless a meeting was planned since."""
-        member = await self._members.get(conn, message.member_id or 0)
-        if member is None or not member.is_serving(self._today()):
-            return None
-        held = [
-            m.starts_at
-            for m in await self._meetings.all(conn)
-            if m.status is MeetingStatus.SCHEDULED
-        ]
-        still = {w.message for w in rules.cadence(held, self._today(), self._zone)}
-        return member if message.payload.get("message") in still else None
-
     async def plan_permission_notices(self, conn: AsyncConnection, meeting: Meeting) -> None:
         """Each serving member of the secretariat gets one card: trying again will not help
         until an administrator grants the permission."""
@@ -721,10 +520,6 @@ class MeetingsService:
     async def get(self, meeting_id: int) -> Meeting | None:
         async with self._db.read() as conn:
             return await self._meetings.get(conn, meeting_id)
-
-    async def all(self) -> list[Meeting]:
-        async with self._db.read() as conn:
-            return await self._meetings.all(conn)
 
     async def proposed_day(self) -> date:
         """Where the next regular meeting would fit: the first quarter without one."""

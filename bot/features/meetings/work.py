@@ -1,0 +1,67 @@
+"""What the meetings' use cases answer, and what each outbox delivery reads of a meeting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain.members import Member
+from bot.features.meetings.rules import (
+    Attendance,
+    AttendanceCount,
+    Meeting,
+    Problem,
+)
+from bot.storage.committee import CommitteeTeam
+
+
+@dataclass(frozen=True)
+class ScheduleOutcome:
+    """The meeting saved; or nothing saved, with the problems to fix or the warnings to
+    confirm (a weekend, a holiday)."""
+
+    meeting: Meeting | None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AttendanceOutcome:
+    """The member's answer recorded (or refused: the meeting is over or cancelled)."""
+
+    meeting: Meeting | None
+    answer: Attendance | None = None
+    count: AttendanceCount | None = None
+
+
+@dataclass(frozen=True)
+class ChannelWork:
+    """What the channel card needs: where to post, what to show, what to replace."""
+
+    meeting: Meeting
+    count: AttendanceCount
+    team: CommitteeTeam
+    activity_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberWork:
+    """A personal card about a meeting: to whom, and what they answered so far."""
+
+    meeting: Meeting
+    member: Member
+    answer: Attendance | None
+    change: str = ""
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    member: Member
+    answer: Attendance | None
+
+
+@dataclass(frozen=True)
+class CalendarWork:
+    """What the calendar delivery needs: the meeting, and who is invited."""
+
+    meeting: Meeting
+    attendees: list[Member]
