@@ -74,3 +74,14 @@ def test_every_capability_is_one_folder_with_its_parts() -> None:
             assert (folder / "feature.py").exists(), folder.name
             # The reminders' view reads the platform's own outbox and reachability services.
             assert (folder / "service.py").exists() or folder.name == "reminders", folder.name
+
+
+def test_no_module_grows_past_600_lines() -> None:
+    """A module that long has seams: split it along them rather than let it grow."""
+    long = sorted(
+        f"{path.relative_to(ROOT)} ({count})"
+        for path in BOT.rglob("*.py")
+        if "migrations" not in path.parts
+        and (count := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    )
+    assert long == []

@@ -26,6 +26,7 @@ from bot.domain.members import Member, Role, SeatCategory
 from bot.features.confidentiality import cards as conf_cards
 from bot.features.confidentiality.rules import Acceptance, Refusal, StatusRow, next_version
 from bot.features.consultation import cards as cons_cards
+from bot.features.consultation import proposal_cards
 from bot.features.consultation.rules import (
     Comment,
     Item,
@@ -634,13 +635,13 @@ def _consultation_cards(tr: Any) -> dict[str, dict[str, Any]]:
         "item review, empty": cons_cards.item_review(tr, ROUND, ItemView(ROUND.items[1], []), ZONE),
         "response notice": cons_cards.response_notice(tr, ROUND, ROUND.items[0], RESPONSE, COMMENT),
         "reopen form": cons_cards.reopen_form(tr, ROUND, ZONE, [tr.t("consultation.error.deadline")]),
-        "proposal form": cons_cards.proposal_form(
+        "proposal form": proposal_cards.proposal_form(
             tr, errors=[tr.t("consultation.error.proposal_title")]
         ),
-        "proposal saved": cons_cards.proposal_saved(tr, PROPOSAL),
-        "proposal notice": cons_cards.proposal_notice(tr, PROPOSAL, MEMBER),
-        "proposals": cons_cards.proposals(tr, [(PROPOSAL, MEMBER), (PROPOSAL, None)]),
-        "proposals, none": cons_cards.proposals(tr, []),
+        "proposal saved": proposal_cards.proposal_saved(tr, PROPOSAL),
+        "proposal notice": proposal_cards.proposal_notice(tr, PROPOSAL, MEMBER),
+        "proposals": proposal_cards.proposals(tr, [(PROPOSAL, MEMBER), (PROPOSAL, None)]),
+        "proposals, none": proposal_cards.proposals(tr, []),
     }  # fmt: skip
 
 

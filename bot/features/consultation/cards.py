@@ -11,14 +11,11 @@ from zoneinfo import ZoneInfo
 from bot.domain.members import Member
 from bot.features.consultation.rules import (
     COMMENT_MAX,
-    PROPOSAL_TEXT_MAX,
     REASON_MAX,
     Comment,
     Item,
     Opinion,
     Phase,
-    Proposal,
-    ProposalKind,
     Response,
     Round,
     Verdict,
@@ -107,18 +104,11 @@ class ExportPayload(Payload):
     format: Literal["csv", "markdown"]
 
 
-class ProposePayload(Payload):
-    kind: str = ""
-    title: str = ""
-    description: str = ""
-    why: str = ""
-
-
-def _row(*buttons: dict[str, Any]) -> Element:
+def button_row(*buttons: dict[str, Any]) -> Element:
     return {"type": "ActionSet", "actions": list(buttons)}
 
 
-def _heading(text: str) -> Element:
+def subheading(text: str) -> Element:
     return {
         "type": "TextBlock",
         "text": text,
@@ -149,7 +139,7 @@ def overview(
     body: list[Element] = [title(tr.t("consultation.overview_title"))]
     if secretariat:
         body.append(
-            _row(
+            button_row(
                 execute(tr.t("consultation.open_button"), OPEN_FORM),
                 execute(tr.t("consultation.proposals_button"), PROPOSALS),
             )
@@ -158,10 +148,13 @@ def overview(
         body.append(paragraph(tr.t("consultation.none")))
     for found, is_open in rounds:
         ref = RoundRef(round=found.id)
-        body += [_heading(found.title), paragraph(_state(tr, found, is_open, zone), spacing="None")]
+        body += [
+            subheading(found.title),
+            paragraph(_state(tr, found, is_open, zone), spacing="None"),
+        ]
         if secretariat:
             body.append(
-                _row(
+                button_row(
                     execute(tr.t("consultation.review_button"), REVIEW, ref),
                     execute(tr.t("consultation.reopen_button"), REOPEN_FORM, ref),
                     execute(
@@ -175,9 +168,9 @@ def overview(
                 )
             )  # fmt: skip
         else:
-            body.append(_row(execute(tr.t("consultation.see_button"), ROUND, ref)))
+            body.append(button_row(execute(tr.t("consultation.see_button"), ROUND, ref)))
     if not secretariat:
-        body.append(_row(execute(tr.t("consultation.propose_button"), PROPOSE_FORM)))
+        body.append(button_row(execute(tr.t("consultation.propose_button"), PROPOSE_FORM)))
     return card(body)
 
 
@@ -200,7 +193,7 @@ def round_card(
     if view.open:
         body.append(paragraph(tr.t("consultation.intro"), isSubtle=True))
     for item in found.items:
-        body.append(_heading(f"{item.number}. {item.title}"))
+        body.append(subheading(f"{item.number}. {item.title}"))
         if item.text:
             body.append(paragraph(item.text, spacing="None"))
         mine = view.mine.get(item.number)
@@ -232,8 +225,8 @@ def round_card(
                 {"type": "Action.OpenUrl", "title": tr.t("consultation.document"), "url": item.link}
             )
         if buttons:
-            body.append(_row(*buttons))
-    body.append(_row(execute(tr.t("consultation.propose_button"), PROPOSE_FORM)))
+            body.append(button_row(*buttons))
+    body.append(button_row(execute(tr.t("consultation.propose_button"), PROPOSE_FORM)))
     return card(body)
 
 
@@ -429,11 +422,11 @@ def review(
     body: list[Element] = [title(found.title), paragraph(_state(tr, found, is_open, zone))]
     for item in found.items:
         body += [
-            _heading(f"{item.number}. {item.title}"),
+            subheading(f"{item.number}. {item.title}"),
             paragraph(tr.n("consultation.comment_count", counts.get(item.number, 0)), spacing="None"),
-            _row(execute(tr.t("consultation.read_respond"), ITEM, ItemRef(round=found.id, item=item.number))),
+            button_row(execute(tr.t("consultation.read_respond"), ITEM, ItemRef(round=found.id, item=item.number))),
         ]  # fmt: skip
-    body.append(_row(execute(tr.t("consultation.all_rounds"), OVERVIEW)))
+    body.append(button_row(execute(tr.t("consultation.all_rounds"), OVERVIEW)))
     return card(body)
 
 
@@ -460,7 +453,7 @@ def item_review(
         body.append(paragraph(tr.t("consultation.no_comment")))
     for member, comment, versions, response in view.rows:
         body.append(
-            _heading(
+            subheading(
                 tr.t(
                     "consultation.comment_by",
                     name=member.display_name,
@@ -487,7 +480,7 @@ def item_review(
     if view.rows:
         unanswered = [str(m.id) for m, _, _, r in view.rows if r is None]
         body += [
-            _heading(tr.t("consultation.respond_title")),
+            subheading(tr.t("consultation.respond_title")),
             *[error_line(e) for e in errors],
             choice_set(
                 "members", tr.t("consultation.respond_to"),
@@ -557,91 +550,3 @@ def reopen_form(tr: Translator, found: Round, zone: ZoneInfo, errors: Sequence[s
         ],
         [execute(tr.t("consultation.reopen_submit"), REOPEN, RoundRef(round=found.id))],
     )
-
-
-def proposal_form(
-    tr: Translator, *, typed: ProposePayload | None = None, errors: Sequence[str] = ()
-) -> Card:
-    return card(
-        [
-            title(tr.t("consultation.propose_title")),
-            paragraph(tr.t("consultation.propose_intro")),
-            *[error_line(e) for e in errors],
-            choice_set(
-                "kind",
-                tr.t("consultation.kind_label"),
-                [(k.value, tr.t(f"consultation.kind.{k.value}")) for k in ProposalKind],
-                value=(typed.kind if typed else "") or ProposalKind.AREA.value,
-            ),
-            text_input(
-                "title",
-                tr.t("consultation.proposal_title_label"),
-                value=typed.title if typed else "",
-                required=True,
-                error=tr.t("consultation.error.proposal_title"),
-                max_length=200,
-            ),
-            text_input(
-                "description",
-                tr.t("consultation.description_label"),
-                value=typed.description if typed else "",
-                multiline=True,
-                required=True,
-                error=tr.t("consultation.error.proposal_description"),
-                max_length=PROPOSAL_TEXT_MAX,
-            ),
-            text_input(
-                "why",
-                tr.t("consultation.why_label"),
-                value=typed.why if typed else "",
-                multiline=True,
-                max_length=PROPOSAL_TEXT_MAX,
-            ),
-        ],
-        [execute(tr.t("consultation.propose_submit"), PROPOSE)],
-    )
-
-
-def proposal_saved(tr: Translator, proposal: Proposal) -> Card:
-    return card(
-        [
-            title(tr.t("consultation.proposed_title")),
-            paragraph(proposal.title, weight="Bolder"),
-            paragraph(tr.t("consultation.proposed")),
-        ]
-    )
-
-
-def _proposal_body(tr: Translator, proposal: Proposal, author: Member | None) -> list[Element]:
-    found: list[Element] = [
-        _heading(f"{tr.t(f'consultation.kind.{proposal.kind.value}')} — {proposal.title}"),
-        paragraph(
-            tr.t(
-                "consultation.proposed_by",
-                name=author.display_name if author else "—",
-                organisation=author.organisation if author else "—",
-            ),
-            isSubtle=True, spacing="None",
-        ),
-        paragraph(proposal.description),
-    ]  # fmt: skip
-    if proposal.why:
-        found.append(paragraph(tr.t("consultation.why", why=proposal.why)))
-    return found
-
-
-def proposal_notice(tr: Translator, proposal: Proposal, author: Member | None) -> Card:
-    return card(
-        [title(tr.t("consultation.proposal_notice_title")), *_proposal_body(tr, proposal, author)],
-        [execute(tr.t("consultation.proposals_button"), PROPOSALS)],
-    )
-
-
-def proposals(tr: Translator, found: Sequence[tuple[Proposal, Member | None]]) -> Card:
-    body: list[Element] = [title(tr.t("consultation.proposals_title"))]
-    if not found:
-        body.append(paragraph(tr.t("consultation.no_proposals")))
-    for proposal, author in found:
-        body += _proposal_body(tr, proposal, author)
-    body.append(_row(execute(tr.t("consultation.all_rounds"), OVERVIEW)))
-    return card(body)

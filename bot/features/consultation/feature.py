@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.text import iso_day, record_id
-from bot.features.consultation import cards
+from bot.features.consultation import cards, proposal_cards
 from bot.features.consultation.rules import Opinion, Phase, ProposalKind, Verdict, parse_items
 from bot.features.consultation.service import (
     OPENED,
@@ -89,7 +89,7 @@ class ConsultationFeature:
                 Action(cards.COMMENT, cards.CommentPayload, self.comment, member),
                 Action(cards.NAMING, cards.NamingPayload, self.naming, member),
                 Action(cards.PROPOSE_FORM, NoData, self.proposal_form, member),
-                Action(cards.PROPOSE, cards.ProposePayload, self.propose, member),
+                Action(cards.PROPOSE, proposal_cards.ProposePayload, self.propose, member),
                 Action(cards.OPEN_FORM, NoData, self.open_form, clerk),
                 Action(cards.OPEN, cards.OpenPayload, self.open, clerk),
                 Action(cards.REVIEW, cards.RoundRef, self.review, clerk),
@@ -179,12 +179,12 @@ class ConsultationFeature:
         return cards.naming_saved(turn.tr, data.named == "yes", data.round)
 
     async def show_proposal_form(self, turn: Turn) -> None:
-        await turn.send_card(cards.proposal_form(turn.tr))
+        await turn.send_card(proposal_cards.proposal_form(turn.tr))
 
     async def proposal_form(self, turn: Turn, _data: NoData) -> Card:
-        return cards.proposal_form(turn.tr)
+        return proposal_cards.proposal_form(turn.tr)
 
-    async def propose(self, turn: Turn, data: cards.ProposePayload) -> Card:
+    async def propose(self, turn: Turn, data: proposal_cards.ProposePayload) -> Card:
         try:
             kind = ProposalKind(data.kind)
         except ValueError:
@@ -193,11 +193,11 @@ class ConsultationFeature:
             turn.member, kind, data.title, data.description, data.why
         )
         if proposal is None:
-            return cards.proposal_form(
+            return proposal_cards.proposal_form(
                 turn.tr, typed=data, errors=[turn.tr.t(p.message) for p in problems]
             )
         self._dispatcher.kick()
-        return cards.proposal_saved(turn.tr, proposal)
+        return proposal_cards.proposal_saved(turn.tr, proposal)
 
     # --- the secretariat ---------------------------------------------------------------------
 
@@ -320,7 +320,7 @@ class ConsultationFeature:
         )
 
     async def proposals(self, turn: Turn, _data: NoData) -> Card:
-        return cards.proposals(turn.tr, await self._service.proposals())
+        return proposal_cards.proposals(turn.tr, await self._service.proposals())
 
     # --- on its own --------------------------------------------------------------------------
 
@@ -330,7 +330,7 @@ class ConsultationFeature:
             return SKIPPED
         tr = self._tr(work.member.preferred_locale)
         if message.kind == PROPOSED and work.proposal is not None:
-            content = cards.proposal_notice(tr, work.proposal, work.author)
+            content = proposal_cards.proposal_notice(tr, work.proposal, work.author)
         elif message.kind == RESPONDED and work.round and work.response:
             item = work.round.item(work.response.item)
             if item is None:
