@@ -150,8 +150,12 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
             ),
             RecurringJob("forget-old-deliveries", 6 * 3600, forget_old_deliveries),
             RecurringJob("return-freed-memory", 10, _return_freed_memory),
-            # The outbox's depth and oldest wait, for the metrics.
-            RecurringJob("outbox.measure", 15, _measured(services.dispatcher)),
+            # The outbox's depth and oldest wait, only when something scrapes the metrics.
+            *(
+                [RecurringJob("outbox.measure", 15, _measured(services.dispatcher))]
+                if settings.metrics_port
+                else []
+            ),
         ],
         settings.timezone,
     )

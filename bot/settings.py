@@ -139,7 +139,7 @@ class Settings(
             raise ValueError("MicrosoftAppTenantId is required for a SingleTenant bot")
         if self.metrics_port and self.metrics_port == self.port:
             raise ValueError("METRICS_PORT must be a port of its own, not BOT_PORT's")
-        if not self.microsoft_app_id and not _is_loopback(self.host):
+        if not self.microsoft_app_id and not is_loopback_host(self.host):
             # Local mode accepts unsigned activities: it must never be reachable from outside.
             raise ValueError(
                 f"BOT_HOST={self.host} is not a loopback address; local mode (no MicrosoftAppId) "
@@ -193,7 +193,7 @@ class Settings(
         return ZoneInfo(self.timezone)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
     if host == "localhost":
         return True
     try:

@@ -367,6 +367,8 @@ async def test_the_command_shows_the_text_and_my_status(bot: RunningBot) -> None
     assert "pas encore publié" in "\n".join(texts(bot.connector.cards()[0]))
     await _publish(bot)
     await _invoke(bot, MEMBER, "confidentiality.accept", {"version": 1})
+    # The publication's cards go out in the background: done before listening for the answer.
+    await bot.components.dispatcher.drain()
     bot.connector.clear()
     await _say(bot, MEMBER, "confidentialité")
     await bot.connector.wait_for_replies(1)

@@ -31,6 +31,7 @@ from bot.features.documents.rules import (
     TooLarge,
 )
 from bot.graph.drive import DriveItem, TeamDrive
+from bot.settings import is_loopback_host
 from bot.storage.committee import CommitteeTeam
 
 CHUNK = 256 * 1024
@@ -76,7 +77,7 @@ class DownloadPolicy:
         if not host or parts.username is not None or parts.password is not None:
             raise SourceRefused("the address names no host the bot downloads from")
         if self.explicit(host, port):
-            if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
+            if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host)):
                 return
             raise SourceRefused(f"{parts.scheme or 'no'} scheme for {host}")
         if parts.scheme != "https":
@@ -96,15 +97,6 @@ def _is_ip(host: str) -> bool:
 def _is_public(address: str) -> bool:
     try:
         return ipaddress.ip_address(address.split("%", 1)[0]).is_global
-    except ValueError:
-        return False
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
