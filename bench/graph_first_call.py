@@ -34,7 +34,7 @@ async def main():
     import aiohttp
     from tests.support.graph import LoopbackGraph
     from bot.graph.client import GRAPH_SCOPE, GraphClient
-    from bot.oauth import ClientCredentialsToken
+    from bot.oauth import ClientSecretToken
     graph = LoopbackGraph("bench-client", "bench-secret")
     await graph.start()
     event = {
@@ -47,7 +47,7 @@ async def main():
         "attendees": [{"emailAddress": {"address": f"m{i}@x.org", "name": f"M {i}"}, "type": "required"} for i in range(10)],
     }
     async with aiohttp.ClientSession() as session:
-        token = ClientCredentialsToken(session, graph.token_url, "bench-client", "bench-secret", GRAPH_SCOPE)
+        token = ClientSecretToken(session, graph.token_url, "bench-client", "bench-secret", GRAPH_SCOPE)
         client = GraphClient(session, token, graph.api_url)
         # Connection and token first: both ways pay them alike.
         await token.get()

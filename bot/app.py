@@ -28,6 +28,7 @@ from bot.graph.teamwork import AppInstaller
 from bot.locale import Catalogues
 from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
+from bot.outbound import client_session
 from bot.scheduling.jobs import RecurringJob, build_scheduler
 from bot.services.build import Services, build_services
 from bot.services.outbox import OutboxDispatcher
@@ -124,7 +125,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     database = Database(settings.database_url)
     await database.upgrade()
-    session = aiohttp.ClientSession()
+    session = client_session()
     catalogues = Catalogues()
     metrics = Metrics()
     graph = build_graph(settings, session, metrics)

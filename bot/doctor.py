@@ -18,7 +18,8 @@ import aiohttp
 from bot.graph import probes
 from bot.graph.client import GRAPH_SCOPE, GraphClient
 from bot.locale import Translator
-from bot.oauth import ClientCredentialsToken, TokenError
+from bot.oauth import Credential, CredentialKind, TokenError, token_source
+from bot.outbound import client_session
 from bot.settings import Settings
 from bot.storage.committee import CommitteeTeamRepository
 from bot.storage.database import SCHEMA_REVISION, Database
@@ -38,6 +39,18 @@ class Finding:
 
 
 Check = Callable[[], Awaitable[list[Finding]]]
+
+# How the bot proves who it is, and what to look at when Entra refuses it.
+_HOW: dict[CredentialKind, str] = {
+    "secret": "doctor.how.secret",
+    "certificate": "doctor.how.certificate",
+    "managed_identity": "doctor.how.managed_identity",
+}
+_FIX: dict[CredentialKind, str] = {
+    "secret": "doctor.fix.secret",
+    "certificate": "doctor.fix.certificate",
+    "managed_identity": "doctor.fix.managed_identity",
+}
 
 
 class Doctor:
@@ -60,7 +73,7 @@ class Doctor:
         database = Database(self._settings.database_url)
         try:
             findings += await self._database(database)
-            async with aiohttp.ClientSession() as session:
+            async with client_session() as session:
                 findings += await self._connector(session)
                 findings += await self._graph(session, database)
         finally:
@@ -77,7 +90,7 @@ class Doctor:
         found = [self._ok("doctor.settings", app_id=s.microsoft_app_id)]
         if not s.committee_organizer:
             found.append(self._warn("doctor.no_organizer"))
-        if not s.documents_link_secret.get_secret_value() and s.graph_client is None:
+        if not s.documents_link_secret.get_secret_value() and s.graph_credential is None:
             found.append(self._warn("doctor.no_link_secret"))
         return found
 
@@ -91,29 +104,38 @@ class Doctor:
 
     async def _connector(self, session: aiohttp.ClientSession) -> list[Finding]:
         s = self._settings
-        token = ClientCredentialsToken(
-            session, s.token_url, s.microsoft_app_id,
-            s.microsoft_app_password.get_secret_value(), s.oauth_scope,
-        )  # fmt: skip
+        credential = s.connector_credential
+        if credential is None:  # local mode, already reported
+            return []
+        how = self._how(credential)
         try:
-            await token.get()
+            await token_source(credential, s.oauth_scope, session).get()
         except TokenError as error:
-            return [self._fail("doctor.connector_token", error=str(error))]
-        return [self._ok("doctor.connector")]
+            fix = self._tr.t(_FIX[credential.kind])
+            return [self._fail("doctor.connector_token", how=how, error=str(error), fix=fix)]
+        return [self._ok("doctor.connector", how=how)]
+
+    def _how(self, credential: Credential) -> str:
+        return self._tr.t(
+            _HOW[credential.kind],
+            path=credential.certificate_path, client_id=credential.client_id,
+        )  # fmt: skip
 
     async def _graph(self, session: aiohttp.ClientSession, database: Database) -> list[Finding]:
         s = self._settings
-        credentials = s.graph_client
-        if credentials is None:
+        credential = s.graph_credential
+        if credential is None:
             return [self._warn("doctor.graph_off")]
-        client_id, secret = credentials
-        token = ClientCredentialsToken(session, s.graph_token_url, client_id, secret, GRAPH_SCOPE)
+        how = self._how(credential)
+        token = token_source(credential, GRAPH_SCOPE, session)
         try:
             await token.get()
         except TokenError as error:
-            return [self._fail("doctor.graph_token", error=str(error))]
+            fix = self._tr.t(_FIX[credential.kind])
+            values = {"client_id": credential.client_id, "how": how, "fix": fix}
+            return [self._fail("doctor.graph_token", error=str(error), **values)]
         graph = GraphClient(session, token, s.graph_base_url, attempts=1)
-        found = [self._ok("doctor.graph")]
+        found = [self._ok("doctor.graph", how=how)]
         async with database.read() as conn:
             team = await CommitteeTeamRepository().get(conn)
             members = await MemberRepository().all(conn)
@@ -131,7 +153,19 @@ class Doctor:
                 )
         group = s.committee_team_id or (team.group_id if team else None)
         if group:
-            found.append(self._read(await probes.library(graph, group), "doctor.library"))
+            found.append(
+                self._read(
+                    await probes.library(graph, group, s.committee_site_id), "doctor.library"
+                )
+            )
+            if s.committee_site_id:
+                # Sites.Selected is narrow only if nothing tenant-wide is granted beside it.
+                wide = await probes.library(graph, group)
+                found.append(
+                    self._warn("doctor.library_not_scoped")
+                    if wide.allowed
+                    else self._ok("doctor.library_scoped")
+                )
         else:
             found.append(self._warn("doctor.no_team"))
         if s.teams_app_catalog_id and s.committee_organizer:

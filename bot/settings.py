@@ -20,6 +20,7 @@ from bot.features.declarations.settings import DeclarationsSettings
 from bot.features.documents.settings import DocumentsSettings
 from bot.features.mandates.settings import MandatesSettings
 from bot.features.meetings.settings import MeetingsSettings
+from bot.oauth import TOKEN_PATH, Credential, certificate_problem
 
 SUPPORTED_LOCALES = ("fr-CA", "en")
 
@@ -44,8 +45,12 @@ class Settings(
 
     # Azure Bot registration. An empty app id means local mode (no JWT validation).
     microsoft_app_id: str = Field("", alias="MicrosoftAppId")
+    # How the bot proves it is that app: a client secret, a certificate (a PEM holding the
+    # private key and its certificate; wins over the secret), or, with UserAssignedMSI, the
+    # managed identity whose client id is MicrosoftAppId (neither secret nor certificate).
     microsoft_app_password: SecretStr = Field(SecretStr(""), alias="MicrosoftAppPassword")
-    microsoft_app_type: Literal["SingleTenant", "MultiTenant"] = Field(
+    microsoft_app_certificate_path: str = Field("", alias="MicrosoftAppCertificatePath")
+    microsoft_app_type: Literal["SingleTenant", "MultiTenant", "UserAssignedMSI"] = Field(
         "SingleTenant", alias="MicrosoftAppType"
     )
     microsoft_app_tenant_id: str = Field("", alias="MicrosoftAppTenantId")
@@ -70,6 +75,7 @@ class Settings(
     graph_tenant_id: str = Field("", alias="GRAPH_TENANT_ID")
     graph_client_id: str = Field("", alias="GRAPH_CLIENT_ID")
     graph_client_secret: SecretStr = Field(SecretStr(""), alias="GRAPH_CLIENT_SECRET")
+    graph_certificate_path: str = Field("", alias="GRAPH_CERTIFICATE_PATH")
     graph_login_url: str = Field("", alias="GRAPH_TOKEN_URL")
     # At most this many Graph requests in flight for one mailbox (Graph throttles beyond).
     graph_concurrency_per_mailbox: int = Field(4, alias="GRAPH_CONCURRENCY_PER_MAILBOX", ge=1)
@@ -129,14 +135,35 @@ class Settings(
 
     @model_validator(mode="after")
     def _coherent(self) -> Settings:
-        if self.microsoft_app_id and not self.microsoft_app_password.get_secret_value():
-            raise ValueError("MicrosoftAppPassword is required when MicrosoftAppId is set")
         if (
             self.microsoft_app_id
-            and self.microsoft_app_type == "SingleTenant"
+            and self.microsoft_app_type != "UserAssignedMSI"
+            and not self.microsoft_app_password.get_secret_value()
+            and not self.microsoft_app_certificate_path
+        ):
+            raise ValueError(
+                "MicrosoftAppPassword or MicrosoftAppCertificatePath is required when "
+                "MicrosoftAppId is set (or MicrosoftAppType=UserAssignedMSI)"
+            )
+        if (
+            self.microsoft_app_id
+            and self.microsoft_app_type != "MultiTenant"
             and not self.microsoft_app_tenant_id
         ):
-            raise ValueError("MicrosoftAppTenantId is required for a SingleTenant bot")
+            raise ValueError(
+                f"MicrosoftAppTenantId is required for a {self.microsoft_app_type} bot"
+            )
+        for variable, credential in (
+            ("MicrosoftAppCertificatePath", self.connector_credential),
+            ("GRAPH_CERTIFICATE_PATH", self.graph_credential),
+        ):
+            if credential is None or credential.kind != "certificate":
+                continue
+            problem = certificate_problem(credential.certificate_path)
+            if problem is None and not TOKEN_PATH.match(credential.token_url):
+                problem = f"a certificate needs an Entra token URL, not {credential.token_url}"
+            if problem is not None:
+                raise ValueError(f"{variable}: {problem}")
         if self.metrics_port and self.metrics_port == self.port:
             raise ValueError("METRICS_PORT must be a port of its own, not BOT_PORT's")
         if not self.microsoft_app_id and not is_loopback_host(self.host):
@@ -157,25 +184,53 @@ class Settings(
             return self.login_url
         tenant = (
             self.microsoft_app_tenant_id
-            if self.microsoft_app_type == "SingleTenant"
+            if self.microsoft_app_type != "MultiTenant"
             else "botframework.com"
         )
         return f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 
     @property
-    def graph_client(self) -> tuple[str, str] | None:
-        """Graph's app id and secret, or None when Graph is off (then nothing calls it)."""
-        client_id = self.graph_client_id or self.microsoft_app_id
-        secret = (
-            self.graph_client_secret.get_secret_value()
-            or self.microsoft_app_password.get_secret_value()
+    def connector_credential(self) -> Credential | None:
+        """How the bot gets its Bot Connector token; None in local mode."""
+        app = self.microsoft_app_id
+        if not app:
+            return None
+        if self.microsoft_app_certificate_path:
+            return Credential(
+                "certificate", app, self.token_url,
+                certificate_path=self.microsoft_app_certificate_path,
+            )  # fmt: skip
+        if self.microsoft_app_type == "UserAssignedMSI":
+            return Credential("managed_identity", app, self.token_url)
+        return Credential(
+            "secret", app, self.token_url, secret=self.microsoft_app_password.get_secret_value()
         )
-        return (client_id, secret) if client_id and secret else None
+
+    @property
+    def graph_credential(self) -> Credential | None:
+        """How the bot gets its Graph token, or None when Graph is off (then nothing calls it).
+
+        Each GRAPH_* variable defaults to the bot's own: a Graph secret, else a certificate
+        (GRAPH_CERTIFICATE_PATH, else the bot's), else the bot's secret, else its managed
+        identity."""
+        client_id = self.graph_client_id or self.microsoft_app_id
+        if not client_id:
+            return None
+        url = self.graph_token_url
+        if secret := self.graph_client_secret.get_secret_value():
+            return Credential("secret", client_id, url, secret=secret)
+        if certificate := self.graph_certificate_path or self.microsoft_app_certificate_path:
+            return Credential("certificate", client_id, url, certificate_path=certificate)
+        if secret := self.microsoft_app_password.get_secret_value():
+            return Credential("secret", client_id, url, secret=secret)
+        if self.microsoft_app_type == "UserAssignedMSI":
+            return Credential("managed_identity", client_id, url)
+        return None
 
     @property
     def calendar_enabled(self) -> bool:
         """Meetings go into a calendar when Graph is on and an organiser mailbox is named."""
-        return self.graph_client is not None and bool(self.committee_organizer)
+        return self.graph_credential is not None and bool(self.committee_organizer)
 
     @property
     def graph_token_url(self) -> str:

@@ -221,7 +221,8 @@ def _start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[s
         ),
         (
             {"MicrosoftAppId": APP_ID},
-            "Configuration error: MicrosoftAppPassword is required when MicrosoftAppId is set",
+            "Configuration error: MicrosoftAppPassword or MicrosoftAppCertificatePath is required "
+            "when MicrosoftAppId is set (or MicrosoftAppType=UserAssignedMSI)",
         ),
         (
             {"BOT_HOST": "0.0.0.0"},

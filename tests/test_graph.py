@@ -16,7 +16,7 @@ from bot.graph.client import (
     GraphThrottled,
     GraphUnavailable,
 )
-from bot.oauth import ClientCredentialsToken
+from bot.oauth import ClientSecretToken
 from bot.settings import load_settings
 from tests.support.graph import LoopbackGraph
 
@@ -67,7 +67,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def _client(graph: LoopbackGraph, session: aiohttp.ClientSession, pauses: Pauses) -> GraphClient:
-    token = ClientCredentialsToken(
+    token = ClientSecretToken(
         session, graph.token_url, CLIENT_ID, SECRET, "https://graph.microsoft.com/.default"
     )
     return GraphClient(session, token, graph.api_url, sleep=pauses)
@@ -180,16 +180,21 @@ async def test_at_most_four_requests_are_in_flight_for_one_mailbox(
 
 def test_graph_is_on_only_with_credentials_which_default_to_the_bots() -> None:
     local = load_settings()
-    assert local.graph_client is None
+    assert local.graph_credential is None
     developer = load_settings(GRAPH_CLIENT_ID=CLIENT_ID, GRAPH_CLIENT_SECRET=SECRET)
-    assert developer.graph_client == (CLIENT_ID, SECRET)
+    assert developer.graph_credential is not None
+    assert (developer.graph_credential.client_id, developer.graph_credential.secret) == (
+        CLIENT_ID,
+        SECRET,
+    )
     assert developer.graph_token_url.startswith("https://login.microsoftonline.com/")
     bot = load_settings(
         MicrosoftAppId=CLIENT_ID,
         MicrosoftAppPassword=SECRET,
         MicrosoftAppTenantId="0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
     )
-    assert bot.graph_client == (CLIENT_ID, SECRET)
+    assert bot.graph_credential is not None
+    assert (bot.graph_credential.client_id, bot.graph_credential.secret) == (CLIENT_ID, SECRET)
     assert "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" in bot.graph_token_url
 
 

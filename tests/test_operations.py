@@ -15,7 +15,7 @@ import pytest
 from bot.graph.client import GraphClient
 from bot.logs import JsonFormatter
 from bot.metrics import Metrics
-from bot.oauth import ClientCredentialsToken
+from bot.oauth import ClientSecretToken
 from bot.settings import ConfigurationError, load_settings
 from tests.conftest import (
     APP_ID,
@@ -130,7 +130,7 @@ async def test_metrics_are_on_a_loopback_listener_of_their_own(
 async def test_graph_responses_are_counted_by_status(graph: LoopbackGraph) -> None:
     metrics = Metrics()
     async with aiohttp.ClientSession() as session:
-        token = ClientCredentialsToken(
+        token = ClientSecretToken(
             session, graph.token_url, APP_ID, APP_PASSWORD, "https://graph.microsoft.com/.default"
         )
         client = GraphClient(session, token, graph.api_url, sleep=_no_pause, metrics=metrics)

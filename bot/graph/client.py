@@ -29,7 +29,7 @@ import aiohttp
 
 from bot.errors import DeliveryFailed, retry_after_seconds
 from bot.metrics import Metrics
-from bot.oauth import ClientCredentialsToken, TokenError
+from bot.oauth import TokenError, TokenSource
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 # Longer than this, a Retry-After is not waited out inside a request: the caller postpones.
@@ -85,7 +85,7 @@ class GraphClient:
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        token: ClientCredentialsToken,
+        token: TokenSource,
         base_url: str,
         *,
         per_mailbox: int = 4,

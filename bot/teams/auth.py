@@ -6,8 +6,8 @@ the SDK sees it, (2) fetch the OpenID metadata and keys ourselves with aiohttp, 
 request path, and hand them to the SDK's key cache, and (3) turn every SDK failure into 401.
 
 Outbound: the SDK's MSAL credentials refuse an http login URL and block the loop while they
-fetch a token; `bot.oauth.ClientCredentialsToken` fetches it asynchronously (the grant MSAL
-makes) and msrest gets a credential that reads it. The connector clients are built once per
+fetch a token; a `bot.oauth` token source fetches it asynchronously (by secret, certificate or
+managed identity) and msrest gets a credential that reads it. The connector clients are built once per
 service URL (`ConnectorClients`), not once per turn as the SDK does.
 """
 
@@ -35,7 +35,7 @@ from botframework.connector.auth import (
 from botframework.connector.auth._connector_factory_impl import USER_AGENT
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
 
-from bot.oauth import ClientCredentialsToken
+from bot.oauth import TokenSource, token_source
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -103,11 +103,11 @@ class AsyncOpenIdMetadata(_OpenIdMetadata):  # type: ignore[misc]
 class TokenCredentials(AppCredentials):  # type: ignore[misc]
     """A credential msrest asks synchronously: it reads the token the async client holds.
 
-    Whoever hands out this credential first awaits `ClientCredentialsToken.get()`, which
+    Whoever hands out this credential first awaits `TokenSource.get()`, which
     renews the token five minutes before it expires, so what is read here is always fresh.
     """
 
-    def __init__(self, app_id: str, token: ClientCredentialsToken, oauth_scope: str) -> None:
+    def __init__(self, app_id: str, token: TokenSource, oauth_scope: str) -> None:
         super().__init__(app_id=app_id, oauth_scope=oauth_scope)
         self._token_client = token
 
@@ -116,7 +116,7 @@ class TokenCredentials(AppCredentials):  # type: ignore[misc]
 
 
 class ClientCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore[misc]
-    def __init__(self, app_id: str, token: ClientCredentialsToken, oauth_scope: str) -> None:
+    def __init__(self, app_id: str, token: TokenSource | None, oauth_scope: str) -> None:
         self._app_id = app_id
         self._token = token
         self._scope = oauth_scope
@@ -130,7 +130,7 @@ class ClientCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore
     async def create_credentials(
         self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
     ) -> AppCredentials:
-        if not self._app_id:
+        if self._token is None:  # local mode
             return MicrosoftAppCredentials.empty()
         if app_id != self._app_id:
             raise Unauthorized("unknown app id")
@@ -138,7 +138,7 @@ class ClientCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore
         return TokenCredentials(self._app_id, self._token, self._scope)
 
     async def refresh(self) -> None:
-        if self._app_id:
+        if self._token is not None:
             await self._token.get()
 
 
@@ -209,12 +209,9 @@ class RequestAuthenticator:
 
     def __init__(self, settings: Settings, session: aiohttp.ClientSession) -> None:
         self._settings = settings
-        self.token = ClientCredentialsToken(
-            session,
-            settings.token_url,
-            settings.microsoft_app_id,
-            settings.microsoft_app_password.get_secret_value(),
-            settings.oauth_scope,
+        credential = settings.connector_credential
+        self.token: TokenSource | None = (
+            token_source(credential, settings.oauth_scope, session) if credential else None
         )
         self.credentials = ClientCredentialsFactory(
             settings.microsoft_app_id, self.token, settings.oauth_scope
