@@ -126,3 +126,20 @@ async def test_a_database_behind_the_code_is_reported_not_migrated(
 def test_local_mode_is_not_an_installation(cli: Cli) -> None:
     code, out, _ = cli("doctor")
     assert code == 1 and out.startswith("✗ MicrosoftAppId n’est pas défini")
+
+
+async def test_sites_selected_is_probed_and_a_tenant_wide_grant_beside_it_is_a_warning(
+    configured: Cli, graph: LoopbackGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_documents import SITE
+
+    monkeypatch.setenv("COMMITTEE_SITE_ID", SITE)
+    graph.granted_site = SITE
+    code, out, _ = await _doctor(configured)
+    assert code == 0, out
+    assert "✔ Bibliothèque de l’équipe du comité lisible (Sites.Selected)." in out
+    assert "✔ L’accès aux fichiers est restreint au site du comité (Sites.Selected)." in out
+    graph.granted_site = None  # Files.ReadWrite.All still granted too
+    code, out, _ = await _doctor(configured)
+    assert code == 0
+    assert "⚠ L’application atteint aussi la bibliothèque par le groupe de l’équipe" in out

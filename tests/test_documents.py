@@ -765,3 +765,69 @@ async def test_an_invitation_left_half_sent_by_a_crash_is_sent_again(
     assert await documents.reconcile() == 1
     assert mathieu.email in graph.permissions[stored.id].values()
     assert await documents.reconcile() == 0
+
+
+# --- Sites.Selected: the library reached through the committee's site alone ------------------
+
+SITE = "contoso.sharepoint.com,2c7b9a3e-5d41-4b8f-9a6e-0c1d2e3f4a5b,7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a"
+
+
+@pytest.fixture
+async def bot_with_site(
+    connector: LoopbackConnector, database_url: str, graph: LoopbackGraph
+) -> AsyncIterator[RunningBot]:
+    """Graph grants Sites.Selected on the committee's site and nothing tenant-wide."""
+    graph.granted_site = SITE
+    await import_roster(database_url)
+    settings = signed_settings(
+        connector,
+        database_url,
+        GRAPH_BASE_URL=graph.api_url,
+        GRAPH_TOKEN_URL=graph.token_url,
+        DOCUMENTS_DOWNLOAD_HOSTS=_files_host(graph),
+        COMMITTEE_SITE_ID=SITE,
+    )
+    async with serve(settings, connector) as running:
+        await _committee(running)
+        yield running
+
+
+async def test_with_sites_selected_alone_a_confidential_document_is_stored_and_invited(
+    bot_with_site: RunningBot, graph: LoopbackGraph
+) -> None:
+    bot = bot_with_site
+    await _meeting(bot)
+    form = await _send_file(bot, graph, SECRETARIAT, "Avis.pdf", b"%PDF secret")
+    await _share(bot, SECRETARIAT, form, "general", confidential=True)
+    stored = graph.file_at("Confidentiel/Général/Avis.pdf")
+    assert stored is not None and stored.content == b"%PDF secret"
+    invited = set(graph.permissions.get(stored.id, {}).values())
+    assert {SECRETARIAT.email, MEMBER.email} <= invited, "no commitment published yet: all serve"
+    paths = {call.path for call in graph.calls}
+    assert f"/v1.0/sites/{SITE}/drive" in paths
+    assert not [p for p in paths if p.startswith(("/v1.0/groups/", "/v1.0/shares/"))], paths
+
+
+async def test_with_sites_selected_a_files_address_is_shared_and_a_sharing_link_explained(
+    bot_with_site: RunningBot, graph: LoopbackGraph
+) -> None:
+    bot = bot_with_site
+    general = graph._new_item(f"drive-site-{SITE}", "root", "Général", folder=True)
+    item = graph._new_item(f"drive-site-{SITE}", general.id, "Mémoire 2027.docx", folder=False)
+    address = f"{graph.LIBRARY_URL}/G%C3%A9n%C3%A9ral/M%C3%A9moire%202027.docx?web=1"
+    activity = activities.message(bot.connector.service_url, f"Voici {address}", **_who(MEMBER))
+    assert (await bot.post(activity)).status == 200
+    [form] = bot.connector.cards(f"personal-{MEMBER.id}")
+    assert texts(form)[0] == "Partager «\u00a0Mémoire 2027.docx\u00a0»"
+    await _share(bot, MEMBER, form, "general")
+    assert len(graph.items) == 2, "nothing copied"
+    assert [d["name"] for d in await _documents(bot)] == [item.name]
+
+    bot.connector.clear()
+    link = "https://contoso.sharepoint.com/:w:/s/cgo/EaBc123"
+    graph.shared_links[link] = item.id  # Graph could resolve it, but not with Sites.Selected
+    activity = activities.message(bot.connector.service_url, f"Voir {link}", **_who(MEMBER))
+    assert (await bot.post(activity)).status == 200
+    [answer] = bot.connector.cards(f"personal-{MEMBER.id}")
+    assert texts(answer)[0] == "Document non partagé"
+    assert "Copiez plutôt l’adresse du fichier" in " ".join(texts(answer))

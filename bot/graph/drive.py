@@ -16,12 +16,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from bot.features.documents.rules import SIMPLE_UPLOAD_MAX, fragments, resume_at
 from bot.graph.client import GraphClient, GraphError, GraphNotFound
 
+# The team's library addressed through its group needs the tenant-wide permission; addressed
+# through its site (COMMITTEE_SITE_ID), Sites.Selected with a grant on that site alone suffices.
 FILES = "Files.ReadWrite.All"
+SITE_GRANT = "Sites.Selected"
 # A fragment failing this many times in a row (after resuming each time) fails the upload.
 FRAGMENT_ATTEMPTS = 4
 
@@ -54,19 +57,34 @@ def _path(folder: str) -> str:
     return "/".join(quote(part, safe="") for part in folder.split("/") if part)
 
 
+class SharingLinkUnchecked(GraphError):
+    """With Sites.Selected, a sharing link cannot be followed (`/shares` needs a tenant-wide
+    permission): only an address inside the library can be checked."""
+
+
 class TeamDrive:
-    def __init__(self, graph: GraphClient) -> None:
+    """The committee team's library: through its site when `site_id` is given (Sites.Selected),
+    through its group otherwise (Files.ReadWrite.All)."""
+
+    def __init__(self, graph: GraphClient, site_id: str = "") -> None:
         self._graph = graph
-        self._drives: dict[str, str] = {}
+        self._site = site_id
+        self._permission = SITE_GRANT if site_id else FILES
+        self._drives: dict[str, tuple[str, str]] = {}
+
+    async def _library(self, group_id: str) -> tuple[str, str]:
+        if group_id not in self._drives:
+            where = f"/sites/{quote(self._site)}" if self._site else f"/groups/{quote(group_id)}"
+            found = await self._graph.request(
+                "GET", f"{where}/drive?$select=id,webUrl", permission=self._permission
+            )
+            body = found.body
+            self._drives[group_id] = (str(body.get("id", "")), str(body.get("webUrl", "")))
+        return self._drives[group_id]
 
     async def drive_of(self, group_id: str) -> str:
-        """The id of the team's document library (the group's default drive)."""
-        if group_id not in self._drives:
-            found = await self._graph.request(
-                "GET", f"/groups/{quote(group_id)}/drive?$select=id", permission=FILES
-            )
-            self._drives[group_id] = str(found.body.get("id", ""))
-        return self._drives[group_id]
+        """The id of the team's document library (the site's, or the group's, default drive)."""
+        return (await self._library(group_id))[0]
 
     async def folder(self, drive_id: str, folder: str) -> str:
         """The id of the folder at this path, each missing level created (never renamed:
@@ -77,7 +95,9 @@ class TeamDrive:
             here = f"{parent_path}/{part}" if parent_path else part
             try:
                 found = await self._graph.request(
-                    "GET", f"/drives/{drive_id}/root:/{_path(here)}?$select=id", permission=FILES
+                    "GET",
+                    f"/drives/{drive_id}/root:/{_path(here)}?$select=id",
+                    permission=self._permission,
                 )
                 parent_id = str(found.body["id"])
             except GraphNotFound:
@@ -91,7 +111,7 @@ class TeamDrive:
                             "folder": {},
                             "@microsoft.graph.conflictBehavior": "fail",
                         },
-                        permission=FILES,
+                        permission=self._permission,
                     )
                     parent_id = str(made.body["id"])
                 except GraphError as error:
@@ -99,7 +119,9 @@ class TeamDrive:
                         raise
                     # Another upload made it a moment ago.
                     again = await self._graph.request(
-                        "GET", f"/drives/{drive_id}/root:/{_path(here)}", permission=FILES
+                        "GET",
+                        f"/drives/{drive_id}/root:/{_path(here)}",
+                        permission=self._permission,
                     )
                     parent_id = str(again.body["id"])
             parent_path = here
@@ -125,7 +147,7 @@ class TeamDrive:
                 "?@microsoft.graph.conflictBehavior=rename",
                 data=content.read_bytes(),
                 headers={"Content-Type": "application/octet-stream"},
-                permission=FILES,
+                permission=self._permission,
             )
             return _item(answer.body, drive_id)
         if session_url is None:
@@ -133,7 +155,7 @@ class TeamDrive:
                 "POST",
                 f"/drives/{drive_id}/items/{folder_id}:/{quote(name, safe='')}:/createUploadSession",
                 json={"item": {"@microsoft.graph.conflictBehavior": "rename"}},
-                permission=FILES,
+                permission=self._permission,
             )
             session_url = str(opened.body["uploadUrl"])
             await remember_session(session_url)
@@ -193,7 +215,7 @@ class TeamDrive:
             "POST",
             f"/drives/{drive_id}/items/{item_id}/createLink",
             json={"type": "edit", "scope": "organization"},
-            permission=FILES,
+            permission=self._permission,
         )
         link = answer.body.get("link") or {}
         return str(link.get("webUrl", ""))
@@ -210,7 +232,7 @@ class TeamDrive:
                 "sendInvitation": False,
                 "roles": ["write"],
             },
-            permission=FILES,
+            permission=self._permission,
         )
         granted = answer.body.get("value") or [{}]
         return str(granted[0].get("id", ""))
@@ -221,14 +243,14 @@ class TeamDrive:
             await self._graph.request(
                 "DELETE",
                 f"/drives/{drive_id}/items/{item_id}/permissions/{quote(permission_id)}",
-                permission=FILES,
+                permission=self._permission,
             )
 
     async def inherits_access(self, drive_id: str, item_id: str) -> bool:
         """Whether anyone may open the item through a permission inherited from a folder
         above (the team's members, by default): then invitations alone protect nothing."""
         answer = await self._graph.request(
-            "GET", f"/drives/{drive_id}/items/{item_id}/permissions", permission=FILES
+            "GET", f"/drives/{drive_id}/items/{item_id}/permissions", permission=self._permission
         )
         return any(
             p.get("inheritedFrom") and "owner" not in (p.get("roles") or [])
@@ -242,7 +264,7 @@ class TeamDrive:
             answer = await self._graph.request(
                 "GET",
                 f"/drives/{drive_id}/items/{item_id}?$select=id,name,webUrl,size,deleted",
-                permission=FILES,
+                permission=self._permission,
             )
         except GraphNotFound:
             return None
@@ -250,10 +272,27 @@ class TeamDrive:
             return None
         return _item(answer.body, drive_id)
 
-    async def resolve(self, url: str) -> DriveItem:
-        """The drive item a pasted SharePoint or OneDrive sharing link points to."""
+    async def resolve(self, url: str, group_id: str) -> DriveItem:
+        """The drive item a pasted SharePoint or OneDrive link points to."""
+        if self._site:
+            return await self._by_address(url, group_id)
         encoded = base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
         answer = await self._graph.request(
             "GET", f"/shares/u!{encoded}/driveItem", permission=FILES
         )
         return _item(answer.body)
+
+    async def _by_address(self, url: str, group_id: str) -> DriveItem:
+        """A file's own address in the library (…/Shared Documents/Général/x.docx), looked up
+        by its path in the library; any other link cannot be checked with Sites.Selected."""
+        drive_id, library_url = await self._library(group_id)
+        pasted, library = urlsplit(url), urlsplit(library_url)
+        folder = unquote(library.path).rstrip("/") + "/"
+        path = unquote(pasted.path)
+        if pasted.netloc.lower() != library.netloc.lower() or not path.startswith(folder):
+            raise SharingLinkUnchecked(f"{url} is not an address inside {library_url}")
+        answer = await self._graph.request(
+            "GET", f"/drives/{drive_id}/root:/{_path(path[len(folder):])}",
+            permission=self._permission,
+        )  # fmt: skip
+        return _item(answer.body, drive_id)

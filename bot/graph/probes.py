@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.graph.calendar import CALENDARS_PERMISSION
 from bot.graph.client import GraphClient, GraphError, GraphPermissionDenied
-from bot.graph.drive import FILES
+from bot.graph.drive import FILES, SITE_GRANT
 from bot.graph.teamwork import INSTALL_PERMISSION
 
 
@@ -39,7 +39,10 @@ async def calendar(graph: GraphClient, mailbox: str) -> Probe:
     return await _read(graph, path, CALENDARS_PERMISSION, mailbox)
 
 
-async def library(graph: GraphClient, group_id: str) -> Probe:
+async def library(graph: GraphClient, group_id: str, site_id: str = "") -> Probe:
+    """The committee team's library, where the documents feature reaches it."""
+    if site_id:
+        return await _read(graph, f"/sites/{site_id}/drive?$select=id", SITE_GRANT)
     return await _read(graph, f"/groups/{group_id}/drive?$select=id", FILES)
 
 

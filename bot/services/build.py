@@ -191,7 +191,7 @@ def build_services(
 
 def _document_store(settings: Settings, graph: GraphClient | None) -> DocumentStore:
     if graph is not None:
-        return SharePointStore(TeamDrive(graph))
+        return SharePointStore(TeamDrive(graph, settings.committee_site_id))
     return LocalStore(settings.documents_dir)
 
 

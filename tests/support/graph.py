@@ -98,6 +98,10 @@ class LoopbackGraph(LoopbackServer):
     downloads: list[str] = field(default_factory=list)
     # Pasted sharing links Graph can resolve: URL → item id.
     shared_links: dict[str, str] = field(default_factory=dict)
+    # The app holds Sites.Selected with a grant on this site alone (and nothing tenant-wide):
+    # the site's library answers, the group's drive and /shares are refused, as SharePoint
+    # refuses them. None: Files.ReadWrite.All, every library.
+    granted_site: str | None = None
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -117,6 +121,7 @@ class LoopbackGraph(LoopbackServer):
         app.router.add_post("/v1.0/users/{mailbox}/teamwork/installedApps", self._install_app)
         app.router.add_post("/v1.0/users/{mailbox}/events/{event}/cancel", self._cancel_event)
         app.router.add_get("/v1.0/groups/{group}/drive", self._group_drive)
+        app.router.add_get("/v1.0/sites/{site}/drive", self._site_drive)
         app.router.add_route("*", "/v1.0/drives/{drive}/{rest:.*}", self._drive)
         app.router.add_get("/v1.0/shares/{share}/driveItem", self._shared_item)
         app.router.add_route("*", "/upload/{session}", self._upload_session)
@@ -161,8 +166,20 @@ class LoopbackGraph(LoopbackServer):
     async def _redirect(self, request: web.Request) -> web.Response:
         raise web.HTTPFound(request.query["to"])
 
+    # Where the committee team's site keeps its library, as Graph's webUrl gives it.
+    LIBRARY_URL = "https://contoso.sharepoint.com/sites/cgo/Shared%20Documents"
+
     async def _group_drive(self, request: web.Request) -> web.Response:
-        return web.json_response({"id": f"drive-{request.match_info['group']}"})
+        if self.granted_site is not None:
+            return _error(403, "accessDenied")
+        group = request.match_info["group"]
+        return web.json_response({"id": f"drive-{group}", "webUrl": self.LIBRARY_URL})
+
+    async def _site_drive(self, request: web.Request) -> web.Response:
+        site = request.match_info["site"]
+        if self.granted_site is not None and site != self.granted_site:
+            return _error(403, "accessDenied")
+        return web.json_response({"id": f"drive-site-{site}", "webUrl": self.LIBRARY_URL})
 
     def _new_item(
         self, drive: str, parent: str, name: str, *, folder: bool, content: bytes = b""
@@ -296,6 +313,8 @@ class LoopbackGraph(LoopbackServer):
         return found
 
     async def _shared_item(self, request: web.Request) -> web.Response:
+        if self.granted_site is not None:
+            return _error(403, "accessDenied")  # /shares takes no selected scope
         share = request.match_info["share"]
         if not share.startswith("u!"):
             return _error(400, "invalidRequest")

@@ -23,6 +23,7 @@ from bot.domain.members import Member
 from bot.errors import DeliveryFailed
 from bot.features.documents.rules import (
     Document,
+    LinkUnchecked,
     NoLibrary,
     OutsideLibrary,
     SourceRefused,
@@ -30,7 +31,7 @@ from bot.features.documents.rules import (
     StoredIn,
     TooLarge,
 )
-from bot.graph.drive import DriveItem, TeamDrive
+from bot.graph.drive import DriveItem, SharingLinkUnchecked, TeamDrive
 from bot.settings import is_loopback_host
 from bot.storage.committee import CommitteeTeam
 
@@ -243,7 +244,8 @@ def _stored(item: DriveItem) -> StoredFile:
 
 
 class SharePointStore:
-    """The committee team's library: `/groups/{team}/drive`, a folder per meeting."""
+    """The committee team's library (`/sites/{site}/drive`, or `/groups/{team}/drive`), a
+    folder per meeting."""
 
     kind = StoredIn.SHAREPOINT
 
@@ -280,7 +282,10 @@ class SharePointStore:
         committee's."""
         if team is None or not team.group_id:
             raise NoLibrary("the committee's team is not known yet")
-        item = await self._drive.resolve(url)
+        try:
+            item = await self._drive.resolve(url, team.group_id)
+        except SharingLinkUnchecked as unchecked:
+            raise LinkUnchecked(str(unchecked)) from None
         if item.drive_id != await self._drive.drive_of(team.group_id):
             raise OutsideLibrary(f"drive {item.drive_id} is not the committee team's")
         return _stored(item)

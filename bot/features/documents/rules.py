@@ -120,6 +120,11 @@ class OutsideLibrary(Exception):
     """A pasted link leads to a file outside the committee team's library."""
 
 
+class LinkUnchecked(Exception):
+    """A sharing link the bot cannot follow with its narrow permission (Sites.Selected): the
+    member is asked for the file's address in the library, or the file itself."""
+
+
 # The hosts of Microsoft's file links: SharePoint and OneDrive (for Business, and personal).
 MICROSOFT_FILE_DOMAINS = ("sharepoint.com", "onedrive.live.com", "1drv.ms")
 

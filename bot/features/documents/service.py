@@ -52,6 +52,7 @@ from bot.features.documents.rules import (
     DESCRIPTION_MAX,
     Document,
     DocumentStatus,
+    LinkUnchecked,
     NoLibrary,
     OutsideLibrary,
     SourceRefused,
@@ -160,6 +161,9 @@ class DocumentsService(DocumentAccess):
         except OutsideLibrary as outside:
             log.info("A pasted link was refused: %s", outside)
             return Received(refusal="documents.refused.outside_library")
+        except LinkUnchecked as unchecked:
+            log.info("A pasted sharing link could not be checked: %s", unchecked)
+            return Received(refusal="documents.refused.sharing_link")
         except NoLibrary:
             return Received(refusal="documents.refused.no_team")
         async with self._db.transaction() as conn:

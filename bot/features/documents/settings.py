@@ -27,6 +27,12 @@ class DocumentsSettings(Section):
     # restart, as they would within the hour anyway).
     documents_link_secret: SecretStr = Field(SecretStr(""), alias="DOCUMENTS_LINK_SECRET")
     documents_link_minutes: int = Field(60, alias="DOCUMENTS_LINK_MINUTES", ge=1, le=24 * 60)
+    # The committee team's SharePoint site (`HOST,SITE-GUID,WEB-GUID`, as Graph's
+    # /sites/HOST:/sites/NAME answers): the library is then reached through it, so the app
+    # needs Sites.Selected with a grant on this site only, not Files.ReadWrite.All.
+    committee_site_id: str = Field(
+        "", alias="COMMITTEE_SITE_ID", pattern=r"^([^/,\s]+,[0-9a-fA-F-]{36},[0-9a-fA-F-]{36})?$"
+    )
 
     @field_validator("documents_download_hosts")
     @classmethod
