@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PLAYGROUND := playground/node_modules/.package-lock.json
 
-.PHONY: run test lint install bench clean lock
+.PHONY: run test lint install bench clean lock image
 
 # The installer is pinned and hash-checked before anything else: the pip that a machine's
 # `python3 -m venv` brings varies (23.2.1 here resolves a dependency's extra, httpx[http2],
@@ -43,6 +43,25 @@ lint: $(VENV)/.installed
 test: install lint
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
+# The OCI image (podman, as root or rootless): non-root, a HEALTHCHECK, no compilers, the
+# lock's runtime packages with their hashes. BASE_IMAGE is built from Debian's packages when
+# it is the local default (no container registry reachable here); name a registry's
+# `python:3.11-slim` instead where one is. CA_BUNDLE reaches pip as a build secret (an
+# intercepting proxy's CA), never a layer. podman here: runc (crun refuses the hybrid
+# cgroups), bounded ulimits and the host's network.
+IMAGE ?= committee-bot:latest
+BASE_IMAGE ?= localhost/committee-bot-base:bookworm
+CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+PODMAN := podman --runtime runc
+image:
+	@if [ "$(BASE_IMAGE)" = localhost/committee-bot-base:bookworm ] && ! $(PODMAN) image exists $(BASE_IMAGE); then \
+	  .ci/image/base $(BASE_IMAGE); fi
+	$(PODMAN) build --quiet --format docker --network host \
+	  --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
+	  --secret id=ca,src=$(CA_BUNDLE) --build-arg BASE=$(BASE_IMAGE) --build-arg PIP_PIN='$(PIP_PIN)' \
+	  --ignorefile .ci/image/ignore -f .ci/image/Containerfile -t $(IMAGE) .
+	@$(PODMAN) image inspect $(IMAGE) --format '$(IMAGE): {{.Size}} bytes'
+
 # Re-pins the lock: uv.lock is resolved from pyproject.toml, keeping current pins where they
 # still fit (add --upgrade-package NAME to move one on purpose), and requirements.txt is its
 # export with hashes, which `make` installs with pip (no uv needed to run or test).
@@ -53,6 +72,8 @@ lock: $(VENV)/.installed
 	  --quiet -o requirements.txt
 	$(VENV)/bin/uv export --frozen --extra dev --extra bench --no-emit-project \
 	  --format requirements-txt --quiet -o bench/requirements.txt
+	$(VENV)/bin/uv export --frozen --no-emit-project --format requirements-txt --quiet \
+	  -o .ci/image/requirements.txt
 
 # The bench alone needs msgraph-sdk (to compare against it): installed here, from the same lock.
 $(VENV)/.bench: $(VENV)/.installed bench/requirements.txt
