@@ -35,6 +35,7 @@ from bot.services.outbox import OutboxDispatcher
 from bot.serving import return_freed_memory
 from bot.settings import Settings
 from bot.storage.database import SCHEMA_REVISION, Database, utcnow
+from bot.teams.outgoing import Outgoing
 from bot.teams.platform import Command
 from bot.teams.wiring import TeamsTransport, build_transport
 
@@ -86,9 +87,10 @@ def assemble(
         settings, database, session, catalogues, services, clock,
         app_installer=installer, metrics=metrics,
     )  # fmt: skip
+    outgoing = Outgoing(transport.messenger, catalogues, settings.default_locale)
     context = FeatureContext(
-        settings, services, catalogues, transport.messenger, transport.files, session, clock,
-        graph, database,
+        settings, services, catalogues, transport.messenger, outgoing, transport.files, session,
+        clock, graph, database,
     )  # fmt: skip
     install(transport.registry, context)
     return transport

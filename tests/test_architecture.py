@@ -85,3 +85,26 @@ def test_no_module_grows_past_600_lines() -> None:
         and (count := len(path.read_text(encoding="utf-8").splitlines())) > 600
     )
     assert long == []
+
+
+def test_a_feature_hands_its_outbox_cards_to_the_transport_instead_of_sending_them() -> None:
+    """Read → render → send → mark: a feature says what its outbox kinds read and how they
+    render (`kit.outgoing`); the transport sends and redraws. A feature that sent a proactive
+    card itself would grow a second path for failures, throttling and marking."""
+    sends = ("send_to_channel", "update_in_channel", "update_at", "send_to")
+    found = sorted(
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.func.attr}"
+        for path in (BOT / "features").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and (
+            node.func.attr in sends
+            or (
+                node.func.attr == "update"
+                and isinstance(node.func.value, ast.Attribute)
+                and node.func.value.attr == "_messenger"
+            )
+        )
+    )
+    assert found == []

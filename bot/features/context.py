@@ -15,19 +15,23 @@ from bot.settings import Settings
 from bot.storage.database import Database
 from bot.teams.delivery import ProactiveMessenger
 from bot.teams.files import FileConsents
+from bot.teams.outgoing import Outgoing
 from bot.teams.platform import Feature
 
 
 @dataclass(frozen=True)
 class FeatureContext:
     """The settings, the use cases of every capability (a feature takes those it needs, its own
-    and the ones it declares it uses), the transport's messenger and file consents, the clock,
+    and the ones it declares it uses), the transport's messenger, outgoing cards and file
+    consents, the clock,
     Graph and the database."""
 
     settings: Settings
     services: Services
     catalogues: Catalogues
     messenger: ProactiveMessenger
+    # How an outbox message becomes a card in Teams (read → render → send → mark).
+    outgoing: Outgoing
     files: FileConsents
     session: aiohttp.ClientSession
     clock: Callable[[], datetime]

@@ -78,6 +78,7 @@ def build_services(
     members = MemberRepository()
     audit = AuditLog()
     outbox = Outbox()
+    reachability = ReachabilityService(database, members, outbox, settings.zone, clock)
     dispatcher = OutboxDispatcher(
         database,
         outbox,
@@ -85,9 +86,8 @@ def build_services(
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         bucket=TokenBucket(settings.teams_sends_per_second),
         metrics=metrics,
+        on_unreachable=reachability.unreachable,
     )
-    reachability = ReachabilityService(database, members, outbox, settings.zone, clock)
-    dispatcher.on_unreachable = reachability.unreachable
     meetings = MeetingsService(
         database,
         MeetingRepository(),
@@ -185,6 +185,7 @@ def build_services(
             settings.zone,
             clock,
             max_bytes=settings.documents_max_bytes,
+            on_settled=dispatcher.kick,
         ),
     )
 

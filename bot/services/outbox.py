@@ -120,6 +120,7 @@ class OutboxDispatcher:
         bucket: TokenBucket | None = None,
         parallel: int = PARALLEL,
         metrics: Metrics | None = None,
+        on_unreachable: Callable[[int, str], Awaitable[object]] | None = None,
     ) -> None:
         self._metrics = metrics
         self._parallel = parallel
@@ -128,7 +129,7 @@ class OutboxDispatcher:
         # After a 429 nothing is sent before Teams said; the rest waits for the next round.
         self._quiet_until: datetime | None = None
         # Told when a send says its person cannot be reached (member id, reason).
-        self.on_unreachable: Callable[[int, str], Awaitable[object]] | None = None
+        self._on_unreachable = on_unreachable
         self._db = database
         self._outbox = outbox
         self._clock = clock
@@ -340,8 +341,8 @@ class OutboxDispatcher:
             async with self._db.transaction() as conn:
                 await self._outbox.postpone(conn, message.id, now + retry_in, decision.summary)
             reason = errors.unreachable_reason(error)
-            if reason and message.member_id and self.on_unreachable is not None:
-                await self.on_unreachable(message.member_id, reason)
+            if reason and message.member_id and self._on_unreachable is not None:
+                await self._on_unreachable(message.member_id, reason)
             if isinstance(error, DeliveryFailed) and error.throttled:
                 self._throttled(now, retry_in)
                 return _Result(message, THROTTLED)

@@ -53,13 +53,15 @@ class ProactiveMessenger:
         connectors: ConnectorClients,
         references: ConversationReferences,
         installer: ProactiveInstaller | None = None,
+        *,
+        pace: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._connectors = connectors
         self._references = references
-        # Set when Graph can install the app for someone who never talked to the bot.
-        self.installer = installer
+        # Given when Graph can install the app for someone who never talked to the bot.
+        self._installer = installer
         # Awaited right before each request to Teams: the outbox's pace (Teams' limit).
-        self.pace: Callable[[], Awaitable[None]] | None = None
+        self._pace = pace
 
     async def send(self, conn: AsyncConnection, member: Member, activity: Activity) -> str | None:
         """The id Teams gave the message. Raises Undeliverable until the member has opened a
@@ -69,9 +71,9 @@ class ProactiveMessenger:
         stored = await self._references.personal_for(conn, member.id)
         if stored is not None:
             return await self.send_to(ConversationReference().deserialize(stored), activity)
-        if self.installer is None:
+        if self._installer is None:
             raise Undeliverable(f"no personal conversation with member {member.id} yet")
-        return await self.send_to(await self.installer.reach(member), activity)
+        return await self.send_to(await self._installer.reach(member), activity)
 
     async def update(
         self, conn: AsyncConnection, member: Member, activity_id: str, activity: Activity
@@ -90,8 +92,8 @@ class ProactiveMessenger:
         """Replaces a message sent earlier to a conversation (a channel card redrawn)."""
         outgoing = TurnContext.apply_conversation_reference(activity, reference)
         outgoing.id = activity_id
-        if self.pace is not None:
-            await self.pace()
+        if self._pace is not None:
+            await self._pace()
         try:
             client = await self._connectors.create(reference.service_url)
             await client.conversations.update_activity(
@@ -116,8 +118,8 @@ class ProactiveMessenger:
 
     async def send_to(self, reference: ConversationReference, activity: Activity) -> str | None:
         outgoing = TurnContext.apply_conversation_reference(activity, reference)
-        if self.pace is not None:
-            await self.pace()
+        if self._pace is not None:
+            await self._pace()
         try:
             client = await self._connectors.create(reference.service_url)
             response = await client.conversations.send_to_conversation(

@@ -62,14 +62,8 @@ def build_transport(
     references = ConversationReferences()
     registry = Registry(services.dispatcher)
     files = FileConsents(registry, session)
-    messenger = ProactiveMessenger(authenticator.connectors, references)
-    messenger.pace = services.dispatcher.pace
-    bot = CommitteeBot(
-        settings, catalogues, services.directory, database, references, processed, registry, files
-    )
-    registry.install(bot.core_spec())
-    if app_installer is not None and settings.microsoft_app_id:
-        messenger.installer = ProactiveInstaller(
+    installer = (
+        ProactiveInstaller(
             app_installer,
             authenticator.connectors,
             references,
@@ -78,6 +72,16 @@ def build_transport(
             tenant_id=settings.graph_tenant_id or settings.microsoft_app_tenant_id,
             service_url=settings.teams_service_url,
         )
+        if app_installer is not None and settings.microsoft_app_id
+        else None
+    )
+    messenger = ProactiveMessenger(
+        authenticator.connectors, references, installer, pace=services.dispatcher.pace
+    )
+    bot = CommitteeBot(
+        settings, catalogues, services.directory, database, references, processed, registry, files
+    )
+    registry.install(bot.core_spec())
     endpoint = MessagesEndpoint(
         adapter,
         bot,

@@ -12,13 +12,15 @@ from bot.features.confidentiality.service import (
     ESCALATION_NOTICE,
     KIND_PREFIX,
     SUPERSEDE,
+    FollowUp,
     explain_text_error,
 )
 from bot.features.context import FeatureContext
+from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
 from bot.services.outbox import FANNED_OUT, SKIPPED, Done, Sent
 from bot.storage.outbox import OutboxMessage
-from bot.teams.cards import Card, as_message
+from bot.teams.cards import Card
 from bot.teams.platform import (
     MEMBERS,
     SECRETARIAT_PERSONAL,
@@ -38,7 +40,7 @@ class ConfidentialityFeature:
     def __init__(self, kit: FeatureContext) -> None:
         self._service = kit.services.confidentiality
         self._dispatcher = kit.services.dispatcher
-        self._messenger = kit.messenger
+        self._outgoing = kit.outgoing
         self._files = kit.files
         self._catalogues = kit.catalogues
         self._default_locale = kit.settings.default_locale
@@ -46,6 +48,7 @@ class ConfidentialityFeature:
         self._poll_seconds = kit.settings.reminder_poll_seconds
 
     def spec(self) -> FeatureSpec:
+        out, service = self._outgoing, self._service
         return FeatureSpec(
             name="confidentiality",
             commands=[
@@ -87,9 +90,26 @@ class ConfidentialityFeature:
             ],
             files=[FileOffer(REPORT, self.report, SECRETARIAT_PERSONAL)],
             deliveries={
-                **{KIND_PREFIX + stage.value: self.deliver_follow_up for stage in Stage},
-                ESCALATION_NOTICE: self.deliver_escalation_notice,
-                SUPERSEDE: self.deliver_supersede,
+                **{
+                    KIND_PREFIX + stage.value: out.to_member(
+                        service.follow_up_for, self._follow_up_card
+                    )
+                    for stage in Stage
+                    if stage is not Stage.ESCALATION
+                },
+                KIND_PREFIX + Stage.ESCALATION.value: self.deliver_escalation,
+                ESCALATION_NOTICE: out.to_member(
+                    service.escalation_notice_for,
+                    lambda tr, notice, _: cards.escalation(
+                        tr, notice.version, notice.overdue, notice.days
+                    ),
+                    member=lambda notice: notice.recipient,
+                ),
+                SUPERSEDE: out.replace_for_member(
+                    service.superseded_for,
+                    lambda tr, found, _: cards.superseded(tr, found.old, found.current.number),
+                    activity_id=lambda found: found.activity_id,
+                ),
             },
             gathering=[KIND_PREFIX + Stage.ESCALATION.value],
             # New members and renewed mandates are found here; the outbox then sends.
@@ -230,53 +250,29 @@ class ConfidentialityFeature:
 
     # --- what the bot does on its own ----------------------------------------------------
 
-    async def deliver_follow_up(
+    async def deliver_escalation(
         self, conn: AsyncConnection, message: OutboxMessage
     ) -> str | Sent | Done:
-        follow_up = await self._service.follow_up_for(conn, message)
-        if follow_up is None:
+        """Nothing sent here: one notice per secretariat member listing everyone overdue,
+        each its own outbox row, so a member of the secretariat Teams cannot reach does not
+        hold up the others, and one who got it is never sent it again when another's send is
+        retried."""
+        if await self._service.follow_up_for(conn, message) is None:
             return SKIPPED
-        if follow_up.stage is Stage.ESCALATION:
-            # One card per secretariat member listing everyone overdue, each its own outbox
-            # row: a member of the secretariat Teams cannot reach does not hold up the others,
-            # and one who got it is never sent it again when another's send is retried.
-            overdue, covered = await self._service.escalations_due_with(conn, message)
-            if not overdue:
-                return SKIPPED
+        overdue, covered = await self._service.escalations_due_with(conn, message)
+        if not overdue:
+            return SKIPPED
 
-            async def fan_out(writing: AsyncConnection) -> None:
-                await self._service.plan_escalation_notices(writing, message, overdue)
-                await self._dispatcher.mark_covered(writing, covered, FANNED_OUT)
+        async def fan_out(writing: AsyncConnection) -> None:
+            await self._service.plan_escalation_notices(writing, message, overdue)
+            await self._dispatcher.mark_covered(writing, covered, FANNED_OUT)
 
-            return Done(FANNED_OUT, fan_out)
-        member = follow_up.member
-        tr = self._catalogues.for_locale(member.preferred_locale, self._default_locale)
+        return Done(FANNED_OUT, fan_out)
+
+    def _follow_up_card(self, tr: Translator, follow_up: FollowUp, _: OutboxMessage) -> Card:
         if follow_up.stage is Stage.REMINDER:
-            card = cards.reminder(tr, follow_up.version, follow_up.days, self._zone)
-        else:
-            card = cards.commitment(tr, follow_up.version, None, self._zone)
-        return Sent(await self._messenger.send(conn, member, as_message(card)))
-
-    async def deliver_supersede(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent | Done:
-        found = await self._service.superseded_for(conn, message)
-        if found is None:
-            return SKIPPED
-        tr = self._catalogues.for_locale(found.member.preferred_locale, self._default_locale)
-        card = cards.superseded(tr, found.old, found.current.number)
-        await self._messenger.update(conn, found.member, found.activity_id, as_message(card))
-        return Sent(found.activity_id)
-
-    async def deliver_escalation_notice(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent | Done:
-        notice = await self._service.escalation_notice_for(conn, message)
-        if notice is None:
-            return SKIPPED
-        tr = self._catalogues.for_locale(notice.recipient.preferred_locale, self._default_locale)
-        card = cards.escalation(tr, notice.version, notice.overdue, notice.days)
-        return Sent(await self._messenger.send(conn, notice.recipient, as_message(card)))
+            return cards.reminder(tr, follow_up.version, follow_up.days, self._zone)
+        return cards.commitment(tr, follow_up.version, None, self._zone)
 
     async def _viewer_ids(self) -> list[str]:
         _, rows = await self._service.status_rows()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.domain.text import iso_day, record_id
 from bot.features.consultation import cards, proposal_cards
 from bot.features.consultation.rules import Opinion, Phase, ProposalKind, Verdict, parse_items
@@ -16,12 +14,12 @@ from bot.features.consultation.service import (
     REMINDER,
     RESPONDED,
 )
+from bot.features.consultation.views import ConsultationWork
 from bot.features.context import FeatureContext
 from bot.features.meetings.rules import MeetingStatus
 from bot.locale import Translator
-from bot.services.outbox import SKIPPED, Done, Sent
 from bot.storage.outbox import OutboxMessage
-from bot.teams.cards import Card, as_message
+from bot.teams.cards import Card
 from bot.teams.files import FileGone
 from bot.teams.platform import (
     SECRETARIAT_PERSONAL,
@@ -50,7 +48,7 @@ class ConsultationFeature:
         self._service = kit.services.consultation
         self._meetings = kit.services.meetings
         self._dispatcher = kit.services.dispatcher
-        self._messenger = kit.messenger
+        self._outgoing = kit.outgoing
         self._files = kit.files
         self._catalogues = kit.catalogues
         self._default_locale = kit.settings.default_locale
@@ -105,10 +103,8 @@ class ConsultationFeature:
                 FileOffer(MARKDOWN_FILE, self.markdown_file, clerk),
             ],
             deliveries={
-                OPENED: self.deliver,
-                REMINDER: self.deliver,
-                RESPONDED: self.deliver,
-                PROPOSED: self.deliver,
+                kind: self._outgoing.to_member(self._service.delivery, self._card)
+                for kind in (OPENED, REMINDER, RESPONDED, PROPOSED)
             },
         )
 
@@ -324,33 +320,26 @@ class ConsultationFeature:
 
     # --- on its own --------------------------------------------------------------------------
 
-    async def deliver(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent | Done:
-        work = await self._service.delivery(conn, message)
-        if work is None:
-            return SKIPPED
-        tr = self._tr(work.member.preferred_locale)
+    def _card(self, tr: Translator, work: ConsultationWork, message: OutboxMessage) -> Card | None:
         if message.kind == PROPOSED and work.proposal is not None:
-            content = proposal_cards.proposal_notice(tr, work.proposal, work.author)
-        elif message.kind == RESPONDED and work.round and work.response:
+            return proposal_cards.proposal_notice(tr, work.proposal, work.author)
+        if message.kind == RESPONDED and work.round and work.response:
             item = work.round.item(work.response.item)
             if item is None:
-                return SKIPPED
-            content = cards.response_notice(tr, work.round, item, work.response, work.comment)
-        elif work.view is not None:
-            view = work.view
-            if message.kind == REMINDER:
-                left = (view.round.deadline - self._clock().astimezone(self._zone).date()).days
-                content = cards.round_card(
-                    tr, view, self._zone, heading=tr.t("consultation.reminder_title"),
-                    days=max(left, 0),
-                )  # fmt: skip
-            else:
-                heading = (
-                    "consultation.reopened_title"
-                    if message.payload.get("reopened")
-                    else "consultation.opened_notice_title"
-                )
-                content = cards.round_card(tr, view, self._zone, heading=tr.t(heading))
-        else:
-            return SKIPPED
-        return Sent(await self._messenger.send(conn, work.member, as_message(content)))
+                return None
+            return cards.response_notice(tr, work.round, item, work.response, work.comment)
+        if work.view is None:
+            return None
+        view = work.view
+        if message.kind == REMINDER:
+            left = (view.round.deadline - self._clock().astimezone(self._zone).date()).days
+            return cards.round_card(
+                tr, view, self._zone, heading=tr.t("consultation.reminder_title"),
+                days=max(left, 0),
+            )  # fmt: skip
+        heading = (
+            "consultation.reopened_title"
+            if message.payload.get("reopened")
+            else "consultation.opened_notice_title"
+        )
+        return cards.round_card(tr, view, self._zone, heading=tr.t(heading))

@@ -37,7 +37,7 @@ from bot.features.consultation.rules import (
 from bot.features.consultation.store import ConsultationRepository
 from bot.features.consultation.views import (
     CommentOutcome,
-    Delivery,
+    ConsultationWork,
     ItemView,
     MemberView,
     OpenOutcome,
@@ -414,7 +414,9 @@ class ConsultationService:
 
     # --- what the outbox delivers ---------------------------------------------------------------
 
-    async def delivery(self, conn: AsyncConnection, message: OutboxMessage) -> Delivery | None:
+    async def delivery(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> ConsultationWork | None:
         """What a message still has to say; None when it no longer should go (a reminder to
         someone who has answered, a round closed since, a member no longer serving)."""
         member = await self._members.get(conn, message.member_id or 0)
@@ -425,7 +427,7 @@ class ConsultationService:
             if proposal is None:
                 return None
             author = await self._members.get(conn, proposal.member_id)
-            return Delivery(member, proposal=proposal, author=author)
+            return ConsultationWork(member, proposal=proposal, author=author)
         found = await self._rounds.get(conn, int(message.payload.get("round", 0)))
         if found is None:
             return None
@@ -436,7 +438,9 @@ class ConsultationService:
             mine = await self._rounds.comments(
                 conn, found.id, member_id=member.id, item=response.item
             )
-            return Delivery(member, found, response=response, comment=mine[-1] if mine else None)
+            return ConsultationWork(
+                member, found, response=response, comment=mine[-1] if mine else None
+            )
         if not found.is_open(self._clock(), self._zone):
             return None
         if message.kind == REMINDER:
@@ -444,7 +448,7 @@ class ConsultationService:
                 return None  # reopened since: the new deadline has its own reminders
             if member.id in await self._rounds.commenters(conn, found.id):
                 return None
-        return Delivery(member, found, await self._view(conn, member, found))
+        return ConsultationWork(member, found, await self._view(conn, member, found))
 
     # --- the public report ---------------------------------------------------------------------
 

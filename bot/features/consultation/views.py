@@ -51,7 +51,7 @@ class MemberView:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class ConsultationWork:
     member: Member
     round: Round | None = None
     view: MemberView | None = None

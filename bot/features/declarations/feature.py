@@ -7,8 +7,11 @@ each coming meeting brings a card listing its agenda items; the secretariat foll
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.members import Member
 from bot.errors import DeliveryFailed, Undeliverable
 from bot.features.context import FeatureContext
 from bot.features.declarations import cards
@@ -20,10 +23,13 @@ from bot.features.declarations.service import (
     MEASURE_NOTICE,
     MEETING_CARD,
     MEETING_REMINDER,
+    FollowUp,
+    MeetingAsk,
 )
+from bot.features.meetings.rules import Meeting
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
-from bot.services.outbox import SENT, SKIPPED, Sent
+from bot.services.outbox import SENT, Then
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card, as_message, notice
 from bot.teams.platform import (
@@ -41,6 +47,10 @@ from bot.teams.platform import (
 REPORT = "declarations.report"
 
 
+# The secretariat member told, everyone overdue now, and the escalations the card covers.
+Overdue = tuple[Member, list[Member], list[OutboxMessage]]
+
+
 class DeclarationsFeature:
     def __init__(self, kit: FeatureContext) -> None:
         self._db = kit.database
@@ -49,6 +59,7 @@ class DeclarationsFeature:
         self._meetings = kit.services.meetings
         self._dispatcher = kit.services.dispatcher
         self._messenger = kit.messenger
+        self._outgoing = kit.outgoing
         self._files = kit.files
         self._catalogues = kit.catalogues
         self._default_locale = kit.settings.default_locale
@@ -56,6 +67,9 @@ class DeclarationsFeature:
         self._poll_seconds = kit.settings.reminder_poll_seconds
 
     def spec(self) -> FeatureSpec:
+        out, service = self._outgoing, self._service
+        general = out.to_member(service.general_follow_up, self._general_card)
+        meeting = out.to_member(service.meeting_follow_up, self._meeting_card, member=_first)
         return FeatureSpec(
             name="declarations",
             commands=[
@@ -104,12 +118,19 @@ class DeclarationsFeature:
             ],
             files=[FileOffer(REPORT, self.report, SECRETARIAT_PERSONAL)],
             deliveries={
-                GENERAL_CARD: self.deliver_general,
-                GENERAL_REMINDER: self.deliver_general,
-                GENERAL_ESCALATION: self.deliver_general,
-                MEETING_CARD: self.deliver_meeting,
-                MEETING_REMINDER: self.deliver_meeting,
-                MEASURE_NOTICE: self.deliver_measure,
+                GENERAL_CARD: general,
+                GENERAL_REMINDER: general,
+                GENERAL_ESCALATION: out.to_member(
+                    self._overdue,
+                    self._overdue_card,
+                    member=lambda batch: batch[0],
+                    after=self._covered_too,
+                ),
+                MEETING_CARD: meeting,
+                MEETING_REMINDER: meeting,
+                MEASURE_NOTICE: out.to_member(
+                    service.measure_notice, self._measure_card, member=_first
+                ),
             },
             gathering=[GENERAL_ESCALATION],
             jobs=[
@@ -296,62 +317,51 @@ class DeclarationsFeature:
     def _tr(self, locale: str | None) -> Translator:
         return self._catalogues.for_locale(locale, self._default_locale)
 
-    async def deliver_general(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
-        follow_up = await self._service.general_follow_up(conn, message)
-        if follow_up is None:
-            return SKIPPED
-        tr = self._tr(follow_up.member.preferred_locale)
-        if follow_up.about is not None:
-            # One card for everyone overdue now, marked for each only once Teams took it.
-            batch = await self._service.overdue_for(conn, message)
-            if batch is None:
-                return SKIPPED
-            clerk, overdue, covered = batch
-            days = int(message.payload.get("days", 0))
-            names = ", ".join(member.display_name for member in overdue)
-            card = cards.general_due(tr, "", about=names, days=days)
-            sent = await self._messenger.send(conn, clerk, as_message(card))
+    async def _overdue(self, conn: AsyncConnection, message: OutboxMessage) -> Overdue | None:
+        """The secretariat member told, everyone overdue now, and the escalations one card
+        covers (marked for each only once Teams took it)."""
+        if await self._service.general_follow_up(conn, message) is None:
+            return None
+        return await self._service.overdue_for(conn, message)
 
-            async def covered_too(writing: AsyncConnection) -> None:
-                await self._dispatcher.mark_covered(writing, covered, SENT, sent)
+    def _overdue_card(self, tr: Translator, batch: Overdue, message: OutboxMessage) -> Card:
+        days = int(message.payload.get("days", 0))
+        names = ", ".join(member.display_name for member in batch[1])
+        return cards.general_due(tr, "", about=names, days=days)
 
-            return Sent(sent, covered_too)
+    def _covered_too(self, batch: Overdue, sent: str | None) -> Then:
+        async def mark(writing: AsyncConnection) -> None:
+            await self._dispatcher.mark_covered(writing, batch[2], SENT, sent)
+
+        return mark
+
+    def _general_card(self, tr: Translator, follow_up: FollowUp, message: OutboxMessage) -> Card:
         if message.kind == GENERAL_REMINDER:
-            card = cards.general_due(tr, "declarations.reminder_title")
-        else:
-            current = follow_up.current.interests if follow_up.current else []
-            card = cards.general_form(tr, current, heading="declarations.due_title")
-        return Sent(await self._messenger.send(conn, follow_up.member, as_message(card)))
+            return cards.general_due(tr, "declarations.reminder_title")
+        current = follow_up.current.interests if follow_up.current else []
+        return cards.general_form(tr, current, heading="declarations.due_title")
 
-    async def deliver_meeting(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
-        found = await self._service.meeting_follow_up(conn, message)
-        if found is None:
-            return SKIPPED
-        member, ask = found
-        tr = self._tr(member.preferred_locale)
+    def _meeting_card(
+        self, tr: Translator, found: tuple[Member, MeetingAsk], message: OutboxMessage
+    ) -> Card:
         heading = (
             "declarations.meeting_reminder_title"
             if message.kind == MEETING_REMINDER
             else "declarations.meeting_title"
         )
-        card = cards.meeting_form(tr, ask, self._zone, heading=heading)
-        return Sent(await self._messenger.send(conn, member, as_message(card)))
+        return cards.meeting_form(tr, found[1], self._zone, heading=heading)
 
-    async def deliver_measure(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
-        found = await self._service.measure_notice(conn, message)
-        if found is None:
-            return SKIPPED
-        member, meeting = found
-        tr = self._tr(member.preferred_locale)
-        card = cards.measure_notice(
+    def _measure_card(
+        self, tr: Translator, found: tuple[Member, Meeting], message: OutboxMessage
+    ) -> Card:
+        return cards.measure_notice(
             tr,
-            meeting,
+            found[1],
             str(message.payload.get("item")),
             Measure(str(message.payload.get("measure"))),
             str(message.payload.get("reason")),
             self._zone,
         )
-        return Sent(await self._messenger.send(conn, member, as_message(card)))
 
 
 def _interests(tr: Translator, data: cards.GeneralPayload) -> tuple[list[Interest], list[str]]:
@@ -377,3 +387,8 @@ def _problem(tr: Translator, key: str, entry: int, where: str = "declarations.er
     """The problem, named by the block (an interest, an agenda item) it is about."""
     said = tr.t(key)
     return tr.t(where, n=entry, detail=said) if entry else said
+
+
+def _first(found: tuple[Member, Any]) -> Member:
+    """Whom a (member, what about) pair is for."""
+    return found[0]

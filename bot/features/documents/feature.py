@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.errors import DeliveryFailed
 from bot.features.context import FeatureContext
 from bot.features.documents import cards
+from bot.features.documents.ports import NoticeWork
 from bot.features.documents.rules import Document, StoredIn
 from bot.features.documents.service import (
     CHANNEL_CARD,
@@ -21,9 +22,9 @@ from bot.features.documents.service import (
 )
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
-from bot.services.outbox import SKIPPED, Done, Sent
+from bot.storage.committee import CommitteeTeam
 from bot.storage.outbox import OutboxMessage
-from bot.teams.cards import Card, as_message, bilingual
+from bot.teams.cards import Card
 from bot.teams.platform import Access, Action, Command, FeatureSpec, Turn
 
 FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
@@ -42,13 +43,12 @@ class DocumentsFeature:
     def __init__(self, kit: FeatureContext) -> None:
         self._service = kit.services.documents
         self._dispatcher = kit.services.dispatcher
-        self._messenger = kit.messenger
+        self._outgoing = kit.outgoing
         self._catalogues = kit.catalogues
         self._default_locale = kit.settings.default_locale
         self._zone = kit.settings.zone
         self._poll_seconds = kit.settings.reminder_poll_seconds
         self._clock = kit.clock
-        self._service.on_settled = self._dispatcher.kick
 
     def spec(self) -> FeatureSpec:
         return FeatureSpec(
@@ -73,10 +73,13 @@ class DocumentsFeature:
             ],
             on_message=[self.take],
             deliveries={
-                CHANNEL_CARD: self.deliver_channel_card,
-                STORED_NOTICE: self.deliver_notice,
-                FAILED_NOTICE: self.deliver_notice,
-                EXPOSED_NOTICE: self.deliver_notice,
+                CHANNEL_CARD: self._outgoing.to_channel(
+                    self._channel_work, self._channel_card, team=lambda found: found[0]
+                ),
+                **{
+                    kind: self._outgoing.to_member(self._service.notice_work, self._notice)
+                    for kind in (STORED_NOTICE, FAILED_NOTICE, EXPOSED_NOTICE)
+                },
             },
             jobs=[
                 RecurringJob("documents.access", self._poll_seconds, self._reconcile),
@@ -185,40 +188,30 @@ class DocumentsFeature:
             return document.web_url
         return None
 
-    async def deliver_channel_card(
+    async def _channel_work(
         self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent | Done:
+    ) -> tuple[CommitteeTeam, NoticeWork] | None:
         team = await self._service.channel_team(conn, message)
         work = await self._service.notice_work(conn, message)
-        if team is None or work is None:
-            return SKIPPED
-        french, english = self._catalogues.all["fr-CA"], self._catalogues.all["en"]
-        url = self._public_url(work.document)
-        content = bilingual(
-            cards.channel_card(french, work.document, work.meeting, work.shared_by, self._zone, url),
-            cards.channel_card(english, work.document, work.meeting, work.shared_by, self._zone, url),
-        )  # fmt: skip
-        return Sent(await self._messenger.send_to_channel(team, as_message(content)))
+        return (team, work) if team is not None and work is not None else None
 
-    async def deliver_notice(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent | Done:
-        work = await self._service.notice_work(conn, message)
-        if work is None:
-            return SKIPPED
-        tr = self._tr(work.member.preferred_locale)
-        max_mb = self._service.max_bytes // (1024 * 1024)
+    def _channel_card(
+        self, tr: Translator, found: tuple[CommitteeTeam, NoticeWork], _: OutboxMessage
+    ) -> Card:
+        work = found[1]
+        url = self._public_url(work.document)
+        return cards.channel_card(tr, work.document, work.meeting, work.shared_by, self._zone, url)
+
+    def _notice(self, tr: Translator, work: NoticeWork, message: OutboxMessage) -> Card:
         if message.kind == STORED_NOTICE:
             url = self._service.open_url(work.document, work.member, self._clock())
-            content = cards.stored(
+            return cards.stored(
                 tr, work.document, work.meeting, self._zone, url, announced=work.announced
             )
-        elif message.kind == EXPOSED_NOTICE:
-            content = cards.exposed(tr, work.document)
-        else:
-            reason = str(message.payload.get("reason", "documents.failed.unavailable"))
-            content = cards.failed(tr, work.document, reason, max_mb)
-        return Sent(await self._messenger.send(conn, work.member, as_message(content)))
+        if message.kind == EXPOSED_NOTICE:
+            return cards.exposed(tr, work.document)
+        reason = str(message.payload.get("reason", "documents.failed.unavailable"))
+        return cards.failed(tr, work.document, reason, self._service.max_bytes // (1024 * 1024))
 
 
 def _size(content: dict[str, Any]) -> int | None:

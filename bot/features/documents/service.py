@@ -101,6 +101,7 @@ class DocumentsService(DocumentAccess):
         *,
         max_bytes: int,
         upload_lease: timedelta = timedelta(minutes=15),
+        on_settled: Callable[[], object] = lambda: None,
     ) -> None:
         self._db = database
         self._documents = documents
@@ -121,7 +122,7 @@ class DocumentsService(DocumentAccess):
         self._lease = upload_lease
         self._running: set[asyncio.Task[None]] = set()
         # Called when an upload ends (stored or failed), so the outbox sends at once.
-        self.on_settled: Callable[[], None] = lambda: None
+        self._on_settled = on_settled
 
     # --- receiving -------------------------------------------------------------------------
 
@@ -375,7 +376,7 @@ class DocumentsService(DocumentAccess):
                     await self._tell_exposed(document)
             except DeliveryFailed as error:
                 log.warning("Access to document %s waits for the next tick: %s", document_id, error)
-        self.on_settled()
+        self._on_settled()
 
     async def _tell_exposed(self, document: Document) -> None:
         """The confidential folder still inherits the team's permissions: the secretariat is
@@ -465,7 +466,7 @@ class DocumentsService(DocumentAccess):
                 {"document": document.id, "reason": reason},
                 self._clock(),
             )
-        self.on_settled()
+        self._on_settled()
 
     # --- the outbox's work -----------------------------------------------------------------
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.domain.members import Member
 from bot.features.context import FeatureContext
 from bot.features.mandates import cards
@@ -17,12 +15,12 @@ from bot.features.mandates.service import (
     MEMBER_REMINDER,
     WELCOME,
     DecisionOutcome,
+    ReminderWork,
 )
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
-from bot.services.outbox import SKIPPED, Sent
 from bot.storage.outbox import OutboxMessage
-from bot.teams.cards import Card, as_message, notice
+from bot.teams.cards import Card, notice
 from bot.teams.platform import (
     MEMBERS,
     SECRETARIAT_PERSONAL,
@@ -42,7 +40,7 @@ class MandatesFeature:
     def __init__(self, kit: FeatureContext) -> None:
         self._service = kit.services.mandates
         self._dispatcher = kit.services.dispatcher
-        self._messenger = kit.messenger
+        self._outgoing = kit.outgoing
         self._files = kit.files
         self._catalogues = kit.catalogues
         self._default_locale = kit.settings.default_locale
@@ -86,10 +84,10 @@ class MandatesFeature:
             ],
             files=[FileOffer(REPORT, self.report, SECRETARIAT_PERSONAL)],
             deliveries={
-                MEMBER_REMINDER: self.deliver,
-                CLERK_REMINDER: self.deliver,
-                ENDED_NOTICE: self.deliver,
-                WELCOME: self.deliver,
+                kind: self._outgoing.to_member(
+                    self._service.reminder_work, self._card, member=_recipient
+                )
+                for kind in (MEMBER_REMINDER, CLERK_REMINDER, ENDED_NOTICE, WELCOME)
             },
             jobs=[RecurringJob("mandates.plan", self._poll_seconds, self._service.plan)],
         )
@@ -192,20 +190,19 @@ class MandatesFeature:
     def _tr(self, locale: str | None) -> Translator:
         return self._catalogues.for_locale(locale, self._default_locale)
 
-    async def deliver(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
-        work = await self._service.reminder_work(conn, message)
-        if work is None:
-            return SKIPPED
-        tr = self._tr(work.recipient.preferred_locale)
+    def _card(self, tr: Translator, work: ReminderWork, message: OutboxMessage) -> Card:
         # Said as it is when sent: a reminder delayed (downtime, Teams unreachable) never
         # announces more days than are left.
         days = max(work.mandate.days_left(self._today()), 0)
         if message.kind == MEMBER_REMINDER:
-            card = cards.member_question(tr, work.mandate, self._zone, days)
-        elif message.kind == CLERK_REMINDER:
-            card = cards.clerk_question(tr, work.member, work.mandate, self._zone, days)
-        elif message.kind == WELCOME:
-            card = cards.welcome_delegate(tr, work.member, work.mandate, self._zone)
-        else:
-            card = cards.ended_notice(tr, work.member, work.mandate, self._zone)
-        return Sent(await self._messenger.send(conn, work.recipient, as_message(card)))
+            return cards.member_question(tr, work.mandate, self._zone, days)
+        if message.kind == CLERK_REMINDER:
+            return cards.clerk_question(tr, work.member, work.mandate, self._zone, days)
+        if message.kind == WELCOME:
+            return cards.welcome_delegate(tr, work.member, work.mandate, self._zone)
+        return cards.ended_notice(tr, work.member, work.mandate, self._zone)
+
+
+def _recipient(work: ReminderWork) -> Member:
+    """Whom the card goes to: the member, or the secretariat member told about them."""
+    return work.recipient

@@ -8,6 +8,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.members import Member
 from bot.domain.text import record_id
 from bot.features.context import FeatureContext
 from bot.features.meetings import cards
@@ -35,14 +36,15 @@ from bot.features.meetings.service import (
     PERMISSION_NOTICE,
     REMINDER,
 )
-from bot.features.meetings.work import ChannelWork
+from bot.features.meetings.work import ChannelWork, MemberWork
 from bot.graph.calendar import OrganizerCalendar
 from bot.graph.client import GraphPermissionDenied
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
 from bot.services.outbox import SKIPPED, Done, Sent
+from bot.storage.committee import CommitteeTeam
 from bot.storage.outbox import OutboxMessage
-from bot.teams.cards import Card, as_message, bilingual, notice
+from bot.teams.cards import Card, bilingual, notice
 from bot.teams.files import FileGone
 from bot.teams.platform import (
     MEMBERS,
@@ -67,7 +69,7 @@ class MeetingsFeature:
         self._conflicts_of = kit.services.declarations.conflict_items
         self._service = kit.services.meetings
         self._committee_team_id = kit.settings.committee_team_id
-        self._messenger = kit.messenger
+        self._outgoing = kit.outgoing
         self._files = kit.files
         self._default_locale = kit.settings.default_locale
         self._dispatcher = kit.services.dispatcher
@@ -81,6 +83,8 @@ class MeetingsFeature:
         self._zone = kit.settings.zone
 
     def spec(self) -> FeatureSpec:
+        out, service = self._outgoing, self._service
+        personal = out.to_member(service.member_work, self._personal_card)
         return FeatureSpec(
             name="meetings",
             commands=[
@@ -136,14 +140,25 @@ class MeetingsFeature:
                 CALENDAR: self.deliver_calendar,
                 CALENDAR_CANCEL: self.deliver_cancellation,
                 CALENDAR_MOVE: self.deliver_move,
-                CHANNEL: self.deliver_channel_card,
-                CHANNEL_REFRESH: self.deliver_channel_refresh,
-                INVITATION: self.deliver_personal,
-                REMINDER: self.deliver_personal,
-                CHANGE_NOTICE: self.deliver_personal,
-                PERMISSION_NOTICE: self.deliver_permission_notice,
-                CADENCE_NOTICE: self.deliver_cadence_notice,
-                MINUTES_NOTICE: self.deliver_minutes_notice,
+                CHANNEL: out.to_channel(service.channel_work, self._new_channel_card, team=_team),
+                CHANNEL_REFRESH: out.to_channel(
+                    service.channel_refresh_work,
+                    self._redrawn_channel_card,
+                    team=_team,
+                    replacing=_posted,
+                ),
+                INVITATION: personal,
+                REMINDER: personal,
+                CHANGE_NOTICE: personal,
+                PERMISSION_NOTICE: out.to_member(
+                    service.permission_work,
+                    lambda tr, work, _: cards.permission_notice(tr, work.meeting, self._zone),
+                ),
+                CADENCE_NOTICE: out.to_member(service.cadence_work, self._cadence_card),
+                MINUTES_NOTICE: out.to_member(
+                    service.minutes_work,
+                    lambda tr, work, _: cards.minutes_notice(tr, work.meeting, self._zone),
+                ),
             },
             # Twice a day is plenty: each occasion is said once, whatever the tick.
             jobs=[
@@ -454,6 +469,9 @@ class MeetingsFeature:
             return self._refused(meeting, refused)
         return Sent(None)
 
+    # Cards the bot sends on its own: what each kind reads and how it renders, nothing else
+    # (the transport sends, the outbox marks).
+
     def _channel_card(self, meeting: Meeting, count: AttendanceCount) -> Card:
         # A whole channel reads it: French first, English below.
         french, english = self._catalogues.all["fr-CA"], self._catalogues.all["en"]
@@ -462,91 +480,40 @@ class MeetingsFeature:
             cards.channel_card(english, meeting, count, self._zone),
         )
 
-    async def deliver_channel_card(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent | Done:
-        work = await self._service.channel_work(conn, message)
-        if work is None or work.meeting.status is not MeetingStatus.SCHEDULED:
-            return SKIPPED
+    def _redrawn_channel_card(
+        self, tr: Translator, work: ChannelWork, _: OutboxMessage
+    ) -> Card | None:
+        return cards.channel_card(tr, work.meeting, work.count, self._zone)
+
+    def _new_channel_card(self, tr: Translator, work: ChannelWork, _: OutboxMessage) -> Card | None:
+        # Only a meeting still to come is announced: after it began it would be noise.
+        if work.meeting.status is not MeetingStatus.SCHEDULED:
+            return None
         if work.meeting.starts_at <= self._clock():
-            return SKIPPED
-        card = self._channel_card(work.meeting, work.count)
-        return Sent(await self._messenger.send_to_channel(work.team, as_message(card)))
+            return None
+        return cards.channel_card(tr, work.meeting, work.count, self._zone)
 
-    async def deliver_channel_refresh(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent | Done:
-        """The channel card redrawn in place: not a new post at each answer."""
-        work: ChannelWork | None = await self._service.channel_refresh_work(conn, message)
-        if work is None or work.activity_id is None:
-            return SKIPPED
-        card = self._channel_card(work.meeting, work.count)
-        await self._messenger.update_in_channel(work.team, work.activity_id, as_message(card))
-        return Sent(work.activity_id)
-
-    async def deliver_personal(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent | Done:
+    def _personal_card(self, tr: Translator, work: MemberWork, message: OutboxMessage) -> Card:
         """The invitation, a reminder, or a move or cancellation, in the member's language."""
-        work = await self._service.member_work(conn, message)
-        if work is None:
-            return SKIPPED
-        tr = self._catalogues.for_locale(work.member.preferred_locale, self._default_locale)
         if message.kind == REMINDER:
             # Said as it is when sent: a reminder delayed (Teams unreachable, a moved
             # meeting) never announces more days than are left.
             today = self._clock().astimezone(self._zone).date()
             days = max((work.meeting.plan.day - today).days, 0)
-            card = cards.personal_card(
-                tr,
-                work.meeting,
-                self._zone,
-                answer=work.answer,
-                heading="meetings.reminder_title",
-                days=days,
+            return cards.personal_card(
+                tr, work.meeting, self._zone, answer=work.answer,
+                heading="meetings.reminder_title", days=days,
+            )  # fmt: skip
+        headings = {"moved": "meetings.moved_title", "agenda": "meetings.agenda_title"}
+        if work.change in headings:
+            return cards.personal_card(
+                tr, work.meeting, self._zone, answer=work.answer, heading=headings[work.change]
             )
-        elif work.change in ("moved", "agenda"):
-            heading = {"moved": "meetings.moved_title", "agenda": "meetings.agenda_title"}[
-                work.change
-            ]
-            card = cards.personal_card(
-                tr, work.meeting, self._zone, answer=work.answer, heading=heading
-            )
-        else:
-            card = cards.personal_card(tr, work.meeting, self._zone, answer=work.answer)
-        return Sent(await self._messenger.send(conn, work.member, as_message(card)))
+        return cards.personal_card(tr, work.meeting, self._zone, answer=work.answer)
 
-    async def deliver_permission_notice(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent | Done:
-        work = await self._service.permission_work(conn, message)
-        if work is None:
-            return SKIPPED
-        tr = self._catalogues.for_locale(work.member.preferred_locale, self._default_locale)
-        card = cards.permission_notice(tr, work.meeting, self._zone)
-        return Sent(await self._messenger.send(conn, work.member, as_message(card)))
-
-    async def deliver_minutes_notice(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent | Done:
-        work = await self._service.minutes_work(conn, message)
-        if work is None:
-            return SKIPPED
-        tr = self._catalogues.for_locale(work.member.preferred_locale, self._default_locale)
-        card = cards.minutes_notice(tr, work.meeting, self._zone)
-        return Sent(await self._messenger.send(conn, work.member, as_message(card)))
-
-    async def deliver_cadence_notice(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent | Done:
-        member = await self._service.cadence_work(conn, message)
-        if member is None:
-            return SKIPPED
-        tr = self._catalogues.for_locale(member.preferred_locale, self._default_locale)
-        card = cards.cadence_notice(
-            tr, str(message.payload.get("message")), bool(message.payload.get("urgent"))
-        )
-        return Sent(await self._messenger.send(conn, member, as_message(card)))
+    def _cadence_card(self, tr: Translator, _: Member, message: OutboxMessage) -> Card:
+        said, urgent = str(message.payload.get("message")), bool(message.payload.get("urgent"))
+        return cards.cadence_notice(tr, said, urgent)
 
     @staticmethod
     def _agenda_text(tr: Translator, plan: MeetingPlan) -> str:
@@ -579,3 +546,11 @@ def agenda_item(line: str) -> AgendaItem:
     """« Plan d’action — Secrétariat »: the item, then who presents it (optional)."""
     subject, _, presenter = line.partition(" — ")
     return AgendaItem(subject.strip(), presenter.strip() or None)
+
+
+def _team(work: ChannelWork) -> CommitteeTeam:
+    return work.team
+
+
+def _posted(work: ChannelWork) -> str | None:
+    return work.activity_id

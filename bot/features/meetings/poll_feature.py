@@ -3,17 +3,15 @@ results table, and « Planifier ce créneau », which schedules through the meet
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.features.context import FeatureContext
 from bot.features.meetings import cards as meetings_cards
 from bot.features.meetings import poll_cards as cards
 from bot.features.meetings.feature import agenda_item
-from bot.features.meetings.poll_service import POLL_CARD, POLL_REMINDER
+from bot.features.meetings.poll_service import POLL_CARD, POLL_REMINDER, PollWork
 from bot.features.meetings.rules import Availability, Slot, parse_duration
-from bot.services.outbox import SKIPPED, Sent
+from bot.locale import Translator
 from bot.storage.outbox import OutboxMessage
-from bot.teams.cards import Card, as_message, notice
+from bot.teams.cards import Card, notice
 from bot.teams.platform import (
     MEMBERS,
     SECRETARIAT_PERSONAL,
@@ -29,12 +27,13 @@ class PollsFeature:
     def __init__(self, kit: FeatureContext) -> None:
         self._service = kit.services.polls
         self._dispatcher = kit.services.dispatcher
-        self._messenger = kit.messenger
+        self._outgoing = kit.outgoing
         self._catalogues = kit.catalogues
         self._default_locale = kit.settings.default_locale
         self._zone = kit.settings.zone
 
     def spec(self) -> FeatureSpec:
+        delivery = self._outgoing.to_member(self._service.poll_work, self._card)
         return FeatureSpec(
             name="polls",
             commands=[
@@ -56,7 +55,7 @@ class PollsFeature:
                 Action(cards.SCHEDULE, cards.SlotRef, self.schedule, SECRETARIAT_PERSONAL),
                 Action(cards.ANSWER, cards.AnswerPayload, self.answer, MEMBERS),
             ],
-            deliveries={POLL_CARD: self.deliver, POLL_REMINDER: self.deliver},
+            deliveries={POLL_CARD: delivery, POLL_REMINDER: delivery},
         )
 
     # --- the secretariat -------------------------------------------------------------------
@@ -120,11 +119,6 @@ class PollsFeature:
         mine = await self._service.answers_of(turn.member, poll.id)
         return cards.answer_card(turn.tr, poll, self._zone, mine, thanked=True)
 
-    async def deliver(self, conn: AsyncConnection, message: OutboxMessage) -> str | Sent:
-        work = await self._service.poll_work(conn, message)
-        if work is None:
-            return SKIPPED
-        tr = self._catalogues.for_locale(work.member.preferred_locale, self._default_locale)
+    def _card(self, tr: Translator, work: PollWork, message: OutboxMessage) -> Card:
         heading = "polls.reminder_title" if message.kind == POLL_REMINDER else "polls.card_title"
-        card = cards.answer_card(tr, work.poll, self._zone, work.answers, heading=heading)
-        return Sent(await self._messenger.send(conn, work.member, as_message(card)))
+        return cards.answer_card(tr, work.poll, self._zone, work.answers, heading=heading)

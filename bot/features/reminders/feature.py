@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.members import Member
 from bot.features.context import FeatureContext
 from bot.features.reminders import cards
-from bot.services.outbox import SENT, SKIPPED, Sent
-from bot.services.reachability import UNREACHABLE_NOTICE
+from bot.locale import Translator
+from bot.services.outbox import SENT, Then
+from bot.services.reachability import UNREACHABLE_NOTICE, Unreachable
 from bot.storage.outbox import Outbox, OutboxMessage
 from bot.storage.repositories import MemberRepository
-from bot.teams.cards import Card, as_message
+from bot.teams.cards import Card
 from bot.teams.platform import (
     SECRETARIAT_PERSONAL,
     Action,
@@ -22,13 +23,16 @@ from bot.teams.platform import (
     Turn,
 )
 
+# The secretariat member to tell, the people listed, and the notices the card covers.
+UnreachableNotice = tuple[Member, list[Unreachable], list[OutboxMessage]]
+
 
 class OutboxFeature:
     def __init__(self, kit: FeatureContext) -> None:
         self._db = kit.database
         self._dispatcher = kit.services.dispatcher
         self._reachability = kit.services.reachability
-        self._messenger = kit.messenger
+        self._outgoing = kit.outgoing
         self._catalogues = kit.catalogues
         self._default_locale = kit.settings.default_locale
         self._zone = kit.settings.zone
@@ -53,7 +57,14 @@ class OutboxFeature:
                 Action(cards.OVERVIEW, NoData, self.overview, SECRETARIAT_PERSONAL),
                 Action(cards.RETRY, cards.MessageRef, self.retry, SECRETARIAT_PERSONAL),
             ],
-            deliveries={UNREACHABLE_NOTICE: self.deliver_unreachable},
+            deliveries={
+                UNREACHABLE_NOTICE: self._outgoing.to_member(
+                    self._reachability.notice_for,
+                    self._unreachable_card,
+                    member=lambda found: found[0],
+                    after=self._covered_too,
+                )
+            },
             gathering=[UNREACHABLE_NOTICE],
             on_reachable=[self.deliver_what_waited],
         )
@@ -83,19 +94,13 @@ class OutboxFeature:
         await self._dispatcher.dispatch_due()
         return await self.overview(turn, NoData())
 
-    async def deliver_unreachable(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> str | Sent:
-        found = await self._reachability.notice_for(conn, message)
-        if found is None:
-            return SKIPPED
-        clerk, listed, covered = found
-        tr = self._catalogues.for_locale(clerk.preferred_locale, self._default_locale)
-        sent = await self._messenger.send(
-            conn, clerk, as_message(cards.unreachable_notice(tr, listed, self._zone))
-        )
+    def _unreachable_card(self, tr: Translator, found: UnreachableNotice, _: OutboxMessage) -> Card:
+        return cards.unreachable_notice(tr, found[1], self._zone)
 
-        async def covered_too(writing: AsyncConnection) -> None:
-            await self._dispatcher.mark_covered(writing, covered, SENT, sent)
+    def _covered_too(self, found: UnreachableNotice, sent: str | None) -> Then:
+        """The notices the card listed are sent with it (one card for all of them)."""
 
-        return Sent(sent, covered_too)
+        async def mark(writing: AsyncConnection) -> None:
+            await self._dispatcher.mark_covered(writing, found[2], SENT, sent)
+
+        return mark
