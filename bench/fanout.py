@@ -205,6 +205,7 @@ async def due_lookup(count: int = 100_000) -> float:
     """Milliseconds to find, among `count` mandates, those the reminder tick reads."""
     from sqlalchemy import insert
 
+    from bot.features.mandates import tables as mandates_tables
     from bot.features.mandates.store import MandateRepository
     from bot.storage import tables
     from bot.storage.database import Database, to_db, utcnow
@@ -224,7 +225,7 @@ async def due_lookup(count: int = 100_000) -> float:
                 ],
             )  # fmt: skip
             await conn.execute(
-                insert(tables.mandates),
+                insert(mandates_tables.mandates),
                 [
                     {"member_id": n + 1, "number": 0, "seat": "societe_civile",
                      "starts_on": start, "ends_on": start + timedelta(days=n % 730),

@@ -108,3 +108,39 @@ def test_a_feature_hands_its_outbox_cards_to_the_transport_instead_of_sending_th
         )
     )
     assert found == []
+
+
+def test_a_capabilitys_tables_are_its_own() -> None:
+    """Each capability keeps its tables in its `tables.py` and reads another's data through
+    that capability's service or store, never its tables. The one exception is the person's
+    right of access (`personal_data`, Law 25 s. 27), which reads everything kept about them."""
+    found = sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (BOT / "features").rglob("*.py")
+        if path.relative_to(BOT / "features").parts[0] != "personal_data"
+        for name in _imports(path)
+        if name.startswith("bot.features.")
+        and name.endswith(".tables")
+        and name.split(".")[2] != path.relative_to(BOT / "features").parts[0]
+    ) + sorted(
+        f"{path.relative_to(ROOT)}: from {node.module} import tables"
+        for path in (BOT / "features").rglob("*.py")
+        if path.relative_to(BOT / "features").parts[0] not in ("personal_data",)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.startswith("bot.features.")
+        and any(a.name == "tables" for a in node.names)
+        and node.module.split(".")[2] != path.relative_to(BOT / "features").parts[0]
+    )
+    assert found == []
+    platform = ast.parse((BOT / "storage" / "tables.py").read_text(encoding="utf-8"))
+    defined = {
+        n.targets[0].id
+        for n in platform.body
+        if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)
+    }
+    assert defined == {
+        "metadata", "members", "audit_log", "conversation_references", "processed_activities",
+        "outbox", "committee_team", "unreachable_members",
+    }  # fmt: skip

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Executable, Table, delete, func, insert, select, update
 
 from bot.__main__ import main
+from bot.features.confidentiality import tables as confidentiality_tables
 from bot.storage import tables
 from bot.storage.database import Database
 from tests.conftest import APP_ID, ROOT, ROSTER, SECRETARIAT, Cli
@@ -338,7 +339,7 @@ def test_only_a_serving_secretariat_member_publishes_from_the_command_line(
     )
     assert code == 1
     assert "n’est pas un membre du Secrétariat en fonction" in err
-    assert _count(database_url, tables.commitment_versions) == 0
+    assert _count(database_url, confidentiality_tables.commitment_versions) == 0
     assert _count(database_url, tables.audit_log) == 1, "only the roster import"
 
 

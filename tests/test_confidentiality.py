@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.features.confidentiality import tables as confidentiality_tables
 from bot.features.confidentiality.rules import fingerprint, normalise_text
 from bot.storage import tables
 from tests.conftest import (
@@ -94,7 +95,10 @@ async def _publish(
 
 async def _acceptances(bot: RunningBot) -> list[dict[str, Any]]:
     async with bot.database.transaction() as conn:
-        return [dict(r) for r in (await conn.execute(select(tables.acceptances))).mappings()]
+        return [
+            dict(r)
+            for r in (await conn.execute(select(confidentiality_tables.acceptances))).mappings()
+        ]
 
 
 async def _open_chat(bot: RunningBot, user: TeamsUser, locale: str = "fr-CA") -> None:
@@ -454,7 +458,9 @@ async def test_members_cannot_see_the_table_or_publish(bot: RunningBot) -> None:
     card = await _invoke(bot, MEMBER, "confidentiality.publish", {"text_fr": "x", "text_en": "y"})
     assert "réservée au Secrétariat" in "\n".join(texts(card))
     async with bot.database.transaction() as conn:
-        assert (await conn.execute(select(tables.commitment_versions))).first() is None
+        assert (
+            await conn.execute(select(confidentiality_tables.commitment_versions))
+        ).first() is None
 
 
 async def test_publishing_an_empty_text_keeps_the_form_and_says_which(bot: RunningBot) -> None:
@@ -469,7 +475,9 @@ async def test_publishing_an_empty_text_keeps_the_form_and_says_which(bot: Runni
     inputs = {e["id"]: e["value"] for e in card["body"] if e["type"] == "Input.Text"}
     assert inputs["text_fr"] == TEXT_FR
     async with bot.database.transaction() as conn:
-        assert (await conn.execute(select(tables.commitment_versions))).first() is None
+        assert (
+            await conn.execute(select(confidentiality_tables.commitment_versions))
+        ).first() is None
 
 
 async def test_the_longest_commitment_allowed_still_fits_in_one_teams_message(
@@ -551,7 +559,9 @@ async def test_someone_marked_inactive_loses_access_secretariat_rights_included(
         await bot.connector.wait_for_replies(1)
         assert texts(bot.connector.cards()[0])[0] == "Accès réservé aux membres du comité"
         async with bot.database.transaction() as conn:
-            assert (await conn.execute(select(tables.commitment_versions))).first() is None
+            assert (
+                await conn.execute(select(confidentiality_tables.commitment_versions))
+            ).first() is None
 
 
 async def test_publishing_says_who_gets_the_card_now_and_who_cannot_be_reached_yet(
@@ -592,7 +602,9 @@ async def test_nothing_is_published_before_the_preview_is_confirmed(bot: Running
     ]
     assert "I undertake not to disclose" in "\n".join(texts(bot.connector.cards()[-1]))
     async with bot.database.read() as conn:
-        assert (await conn.execute(select(tables.commitment_versions))).first() is None
+        assert (
+            await conn.execute(select(confidentiality_tables.commitment_versions))
+        ).first() is None
     edit = preview["actions"][1]
     form_again = await _invoke(bot, SECRETARIAT, edit["verb"], edit["data"])
     assert {e["id"]: e["value"] for e in form_again["body"] if e["type"] == "Input.Text"} == {
@@ -604,7 +616,9 @@ async def test_nothing_is_published_before_the_preview_is_confirmed(bot: Running
     again = await _invoke(bot, SECRETARIAT, publish["verb"], publish["data"])
     assert texts(first)[0] == texts(again)[0] == "Version 1 publiée"
     async with bot.database.read() as conn:
-        assert len((await conn.execute(select(tables.commitment_versions))).all()) == 1
+        assert (
+            len((await conn.execute(select(confidentiality_tables.commitment_versions))).all()) == 1
+        )
 
 
 def _acceptable(bot: RunningBot, user: TeamsUser) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.features.consultation import tables as consultation_tables
 from bot.features.consultation.rules import Item, parse_items
 from bot.features.declarations.rules import Conflict, ItemAnswer
 from bot.features.meetings.rules import AgendaItem, MeetingKind, MeetingPlan
@@ -182,7 +183,9 @@ async def test_opened_from_a_card_each_member_gets_the_items_once(bot: RunningBo
     assert '"items":2' in opening["details"] and "sha256" in opening["details"]
     refused = await _invoke(bot, SECRETARIAT, "consultation.open", {"title": "", "items": "rien"})
     assert "Donnez un titre à la consultation." in texts(refused)
-    assert len(await _rows(bot, tables.consultation_rounds)) == 1, "nothing half-written"
+    assert len(await _rows(bot, consultation_tables.consultation_rounds)) == 1, (
+        "nothing half-written"
+    )
 
 
 async def test_comment_edit_read_only_after_the_deadline_then_reopen(bot: RunningBot) -> None:
@@ -228,7 +231,9 @@ async def test_comment_edit_read_only_after_the_deadline_then_reopen(bot: Runnin
     assert "(version 3)" in _all_text(
         await _comment(bot, MEMBER, "1", "desaccord", "Finalement non.")
     )
-    versions = [r for r in await _rows(bot, tables.consultation_comments) if r["item"] == "1"]
+    versions = [
+        r for r in await _rows(bot, consultation_tables.consultation_comments) if r["item"] == "1"
+    ]
     assert [(r["version"], r["opinion"]) for r in versions] == [
         (1, "appui"), (2, "appui_reserves"), (3, "desaccord"),
     ], "every version kept"  # fmt: skip
@@ -264,7 +269,7 @@ async def test_a_response_reaches_its_author_with_the_reason(bot: RunningBot) ->
         bot, SECRETARIAT, "consultation.respond", {**respond, "members": str(jf), "reason": "x"}
     )
     assert "On ne répond qu’aux personnes qui ont commenté cet élément." in texts(stranger)
-    assert len(await _rows(bot, tables.consultation_responses)) == 1
+    assert len(await _rows(bot, consultation_tables.consultation_responses)) == 1
     member_tries = await _invoke(bot, MEMBER, "consultation.respond", {**respond, "reason": "x"})
     assert "secrétariat" in _all_text(member_tries).lower()
     assert len(await _audit(bot, "consultation.responded")) == 1
@@ -288,7 +293,7 @@ async def test_forged_cards_record_nothing(bot: RunningBot) -> None:
     bot.clock.advance(days=30)
     closed = await _comment(bot, MEMBER, "1", "desaccord", "Changé d’avis.")
     assert "fermée" in _all_text(closed)
-    rows = await _rows(bot, tables.consultation_comments)
+    rows = await _rows(bot, consultation_tables.consultation_comments)
     amelie = await _member_id(bot, MEMBER.email)
     assert [(r["member_id"], r["version"], r["opinion"]) for r in rows] == [(amelie, 1, "appui")]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.storage import tables
+from bot.features.declarations import tables as declarations_tables
 from tests.conftest import MEMBER, OUTSIDER, ROSTER, SECRETARIAT, Cli, RunningBot
 from tests.support.cards import texts
 from tests.test_confidentiality import _invoke, _open_chat, _say
@@ -44,7 +44,9 @@ def _button(card: dict[str, Any], verb: str) -> dict[str, Any]:
 async def _general(bot: RunningBot) -> list[dict[str, Any]]:
     async with bot.database.read() as conn:
         rows = await conn.execute(
-            select(tables.general_declarations).order_by(tables.general_declarations.c.id)
+            select(declarations_tables.general_declarations).order_by(
+                declarations_tables.general_declarations.c.id
+            )
         )
         return [dict(r) for r in rows.mappings()]
 
@@ -52,7 +54,9 @@ async def _general(bot: RunningBot) -> list[dict[str, Any]]:
 async def _per_meeting(bot: RunningBot) -> list[dict[str, Any]]:
     async with bot.database.read() as conn:
         rows = await conn.execute(
-            select(tables.meeting_declarations).order_by(tables.meeting_declarations.c.id)
+            select(declarations_tables.meeting_declarations).order_by(
+                declarations_tables.meeting_declarations.c.id
+            )
         )
         return [dict(r) for r in rows.mappings()]
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.features.confidentiality import tables as confidentiality_tables
 from bot.storage import tables
 from bot.storage.database import from_db
 from bot.teams import cards
@@ -262,7 +263,9 @@ async def test_private_secretariat_buttons_are_refused_outside_personal_chat(
     )
     assert texts(published)[0] == "Action non permise"
     async with bot.database.read() as conn:
-        assert (await conn.execute(select(tables.commitment_versions))).first() is None
+        assert (
+            await conn.execute(select(confidentiality_tables.commitment_versions))
+        ).first() is None
 
 
 @pytest.mark.parametrize(
@@ -283,7 +286,7 @@ async def test_button_data_of_the_wrong_type_records_nothing_and_says_so(
         "Ce bouton a transmis des données que je ne peux pas lire. Rien n’a été enregistré.",
     ]
     async with bot.database.read() as conn:
-        assert (await conn.execute(select(tables.acceptances))).first() is None
+        assert (await conn.execute(select(confidentiality_tables.acceptances))).first() is None
 
 
 async def test_a_second_feature_cannot_take_a_verb_a_command_or_an_outbox_kind(

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.domain.members import Member, Role, SeatCategory
 from bot.features.declarations.rules import Conflict, ItemAnswer
+from bot.features.documents import tables as documents_tables
 from bot.features.documents.files import DownloadPolicy, _PublicOnlyResolver
 from bot.features.documents.rules import (
     Denial,
@@ -177,7 +178,9 @@ async def _share(
 
 async def _documents(bot: RunningBot) -> list[dict[str, Any]]:
     async with bot.database.read() as conn:
-        return [dict(r) for r in (await conn.execute(select(tables.documents))).mappings()]
+        return [
+            dict(r) for r in (await conn.execute(select(documents_tables.documents))).mappings()
+        ]
 
 
 async def _audit(bot: RunningBot, action: str) -> list[dict[str, Any]]:
@@ -752,10 +755,10 @@ async def test_an_invitation_left_half_sent_by_a_crash_is_sent_again(
     graph.permissions[stored.id] = {
         p: e for p, e in graph.permissions[stored.id].items() if e != mathieu.email
     }
-    grants = tables.document_grants.c
+    grants = documents_tables.document_grants.c
     async with bot.database.transaction() as conn:
         await conn.execute(
-            update(tables.document_grants)
+            update(documents_tables.document_grants)
             .where(grants.member_id == mathieu.id)
             .values(permission_id=None, granted_at=bot.clock.now.replace(tzinfo=None))
         )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.storage import tables
+from bot.features.confidentiality import tables as confidentiality_tables
 from tests.conftest import (
     MEMBER,
     SECRETARIAT,
@@ -149,7 +149,7 @@ async def test_long_ids_are_stored_alike_on_both_databases_and_absurd_ones_refus
 
 async def _versions(bot: RunningBot) -> int:
     async with bot.database.read() as conn:
-        query = select(func.count()).select_from(tables.commitment_versions)
+        query = select(func.count()).select_from(confidentiality_tables.commitment_versions)
         return int((await conn.execute(query)).scalar_one())
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.features.mandates import tables as mandates_tables
 from bot.features.mandates.rules import MandateStatus
 from bot.storage import tables
 from tests.conftest import MEMBER, ROSTER, SECRETARIAT, Cli, RunningBot, import_roster
@@ -25,7 +26,9 @@ NINETY_DAYS_BEFORE = datetime(2027, 6, 2, 13, 5, tzinfo=UTC)
 async def _mandates(bot: RunningBot) -> list[dict[str, Any]]:
     async with bot.database.read() as conn:
         rows = await conn.execute(
-            select(tables.mandates).order_by(tables.mandates.c.member_id, tables.mandates.c.number)
+            select(mandates_tables.mandates).order_by(
+                mandates_tables.mandates.c.member_id, mandates_tables.mandates.c.number
+            )
         )
         return [dict(r) for r in rows.mappings()]
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.features.meetings import tables as meetings_tables
 from bot.features.meetings.rules import AgendaItem, CalendarState, MeetingKind, MeetingPlan
 from bot.storage import tables
 from bot.storage.committee import CommitteeTeamRepository
@@ -464,7 +465,7 @@ async def test_attendance_answers_redraw_the_channel_card_and_show_the_quorum(
     member_table = await _invoke(bot, MEMBER, "meetings.attendance", {"meeting": meeting.id})
     assert "Amélie Côté" not in texts(member_table), "members do not see who answered what"
     async with bot.database.read() as conn:
-        answers = (await conn.execute(select(tables.meeting_attendance))).mappings().all()
+        answers = (await conn.execute(select(meetings_tables.meeting_attendance))).mappings().all()
     assert sorted(a["answer"] for a in answers) == ["absent", "present"]
 
 
@@ -845,7 +846,7 @@ async def test_a_poll_becomes_a_meeting_and_only_the_silent_are_reminded(
     late = await _invoke(bot, MEMBER, button["verb"], {**button["data"], "slot_2": "yes"})
     assert "Rien n’a été enregistré" in " ".join(texts(late)), "a closed poll records nothing"
     async with bot.database.read() as conn:
-        recorded = (await conn.execute(select(tables.poll_answers))).mappings().all()
+        recorded = (await conn.execute(select(meetings_tables.poll_answers))).mappings().all()
     assert sorted((r["position"], r["answer"]) for r in recorded) == [(1, "yes"), (2, "no")]
 
 

@@ -45,13 +45,20 @@ async def test_healthz_is_503_when_the_database_stops_answering(
         assert (await bot.post(activity)).status == 503
 
 
-async def test_the_migrations_build_exactly_the_tables_of_tables_py(database: Database) -> None:
-    """A column added to tables.py without its migration (or the reverse) fails here, on
-    SQLite and on PostgreSQL alike."""
+async def test_the_migrations_build_exactly_the_tables_of_every_capability(
+    database: Database,
+) -> None:
+    """A column added to a `tables.py` (the platform's or a capability's) without its
+    migration, or the reverse, fails here, on SQLite and on PostgreSQL alike."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from bot.storage.tables import metadata
+    from bot.capabilities import schema
+
+    metadata = schema()
+    assert {"members", "outbox", "meetings", "documents", "consultation_rounds"} <= set(
+        metadata.tables
+    )
 
     def differences(sync: Any) -> list[Any]:
         context = MigrationContext.configure(sync, opts={"compare_type": True})

@@ -6,8 +6,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.features.confidentiality import tables
 from bot.features.confidentiality.rules import Acceptance, CommitmentDraft, CommitmentVersion
-from bot.storage import tables
 from bot.storage.database import fit_key, from_db, insert_if_absent, to_db
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.features.consultation import tables
 from bot.features.consultation.rules import (
     Comment,
     Item,
@@ -20,7 +21,6 @@ from bot.features.consultation.rules import (
     Round,
     Verdict,
 )
-from bot.storage import tables
 from bot.storage.database import from_db, insert_if_absent, to_db
 
 _r = tables.consultation_rounds.c

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.features.declarations import tables
 from bot.features.declarations.rules import (
     Conflict,
     GeneralDeclaration,
@@ -19,7 +20,6 @@ from bot.features.declarations.rules import (
     Measure,
     MeetingDeclaration,
 )
-from bot.storage import tables
 from bot.storage.database import from_db, insert_if_absent, to_db, utcnow
 
 

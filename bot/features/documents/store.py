@@ -9,8 +9,8 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.features.documents import tables
 from bot.features.documents.rules import Document, DocumentStatus, StoredIn
-from bot.storage import tables
 from bot.storage.database import from_db, insert_if_absent, to_db, utcnow
 
 _d = tables.documents.c

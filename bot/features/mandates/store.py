@@ -9,8 +9,9 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.members import Member, SeatCategory
+from bot.features.mandates import tables
 from bot.features.mandates.rules import Answer, Mandate, MandateStatus
-from bot.storage import tables
+from bot.storage import tables as platform
 from bot.storage.database import from_db, to_db, utcnow
 
 
@@ -131,8 +132,8 @@ class MandateRepository:
     async def mirror(self, conn: AsyncConnection, member: Member, mandate: Mandate) -> None:
         """The member's row shows the mandate in force (what `is_serving` reads)."""
         await conn.execute(
-            update(tables.members)
-            .where(tables.members.c.id == member.id)
+            update(platform.members)
+            .where(platform.members.c.id == member.id)
             .values(
                 mandate_starts_on=mandate.starts_on,
                 mandate_ends_on=mandate.ends_on,

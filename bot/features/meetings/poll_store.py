@@ -9,8 +9,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.features.meetings import tables
 from bot.features.meetings.rules import AgendaItem, Availability, Poll, PollStatus, Slot
-from bot.storage import tables
 from bot.storage.database import to_db, utcnow
 
 

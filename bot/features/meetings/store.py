@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.features.meetings import tables
 from bot.features.meetings.rules import (
     AgendaItem,
     Attendance,
@@ -21,7 +22,6 @@ from bot.features.meetings.rules import (
     MeetingPlan,
     MeetingStatus,
 )
-from bot.storage import tables
 from bot.storage.database import from_db, to_db, utcnow
 
 

@@ -23,8 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member
+from bot.features.confidentiality import tables as confidentiality_tables
+from bot.features.consultation import tables as consultation_tables
+from bot.features.declarations import tables as declarations_tables
+from bot.features.documents import tables as documents_tables
+from bot.features.mandates import tables as mandates_tables
+from bot.features.meetings import tables as meetings_tables
 from bot.locale import Translator
-from bot.storage import tables as t
+from bot.storage import tables as platform
 from bot.storage.database import Database, utcnow
 from bot.storage.repositories import AuditLog, MemberRepository
 
@@ -146,74 +152,101 @@ async def _collect(conn: AsyncConnection, member: Member) -> dict[str, list[dict
         chosen = [table.c[c] for c in columns] if columns else list(table.c)
         return select(*chosen).where(table.c.member_id == me)
 
-    mandate_ids = [m["id"] for m in await rows(select(t.mandates.c.id).where(t.mandates.c.member_id == me))]  # fmt: skip
+    mandate_ids = [m["id"] for m in await rows(select(mandates_tables.mandates.c.id).where(mandates_tables.mandates.c.member_id == me))]  # fmt: skip
     sections: dict[str, list[dict[str, Any]]] = {
-        "registry": await rows(select(t.members).where(t.members.c.id == me)),
-        "mandates": await rows(mine(t.mandates).order_by(t.mandates.c.number)),
-        "acceptances": await rows(mine(t.acceptances).order_by(t.acceptances.c.id)),
+        "registry": await rows(select(platform.members).where(platform.members.c.id == me)),
+        "mandates": await rows(
+            mine(mandates_tables.mandates).order_by(mandates_tables.mandates.c.number)
+        ),
+        "acceptances": await rows(
+            mine(confidentiality_tables.acceptances).order_by(
+                confidentiality_tables.acceptances.c.id
+            )
+        ),
         "general_declarations": await rows(
-            mine(t.general_declarations).order_by(t.general_declarations.c.version)
+            mine(declarations_tables.general_declarations).order_by(
+                declarations_tables.general_declarations.c.version
+            )
         ),
         "meeting_declarations": await rows(
             select(
-                t.meeting_declarations,
-                t.meetings.c.title.label("meeting_title"),
-                t.meetings.c.day.label("meeting_day"),
+                declarations_tables.meeting_declarations,
+                meetings_tables.meetings.c.title.label("meeting_title"),
+                meetings_tables.meetings.c.day.label("meeting_day"),
             )
-            .join(t.meetings, t.meetings.c.id == t.meeting_declarations.c.meeting_id)
-            .where(t.meeting_declarations.c.member_id == me)
-            .order_by(t.meeting_declarations.c.id)
+            .join(
+                meetings_tables.meetings,
+                meetings_tables.meetings.c.id
+                == declarations_tables.meeting_declarations.c.meeting_id,
+            )
+            .where(declarations_tables.meeting_declarations.c.member_id == me)
+            .order_by(declarations_tables.meeting_declarations.c.id)
         ),
         "conflict_measures": await rows(
-            mine(t.conflict_measures).order_by(t.conflict_measures.c.id)
+            mine(declarations_tables.conflict_measures).order_by(
+                declarations_tables.conflict_measures.c.id
+            )
         ),
         "attendance": await rows(
             select(
-                t.meeting_attendance,
-                t.meetings.c.title.label("meeting_title"),
-                t.meetings.c.day.label("meeting_day"),
+                meetings_tables.meeting_attendance,
+                meetings_tables.meetings.c.title.label("meeting_title"),
+                meetings_tables.meetings.c.day.label("meeting_day"),
             )
-            .join(t.meetings, t.meetings.c.id == t.meeting_attendance.c.meeting_id)
-            .where(t.meeting_attendance.c.member_id == me)
+            .join(
+                meetings_tables.meetings,
+                meetings_tables.meetings.c.id == meetings_tables.meeting_attendance.c.meeting_id,
+            )
+            .where(meetings_tables.meeting_attendance.c.member_id == me)
         ),
         "poll_answers": await rows(
             select(
-                t.poll_answers,
-                t.polls.c.title.label("poll_title"),
-                t.poll_slots.c.day,
-                t.poll_slots.c.start,
+                meetings_tables.poll_answers,
+                meetings_tables.polls.c.title.label("poll_title"),
+                meetings_tables.poll_slots.c.day,
+                meetings_tables.poll_slots.c.start,
             )
-            .join(t.polls, t.polls.c.id == t.poll_answers.c.poll_id)
             .join(
-                t.poll_slots,
-                (t.poll_slots.c.poll_id == t.poll_answers.c.poll_id)
-                & (t.poll_slots.c.position == t.poll_answers.c.position),
+                meetings_tables.polls,
+                meetings_tables.polls.c.id == meetings_tables.poll_answers.c.poll_id,
             )
-            .where(t.poll_answers.c.member_id == me)
+            .join(
+                meetings_tables.poll_slots,
+                (meetings_tables.poll_slots.c.poll_id == meetings_tables.poll_answers.c.poll_id)
+                & (
+                    meetings_tables.poll_slots.c.position == meetings_tables.poll_answers.c.position
+                ),
+            )
+            .where(meetings_tables.poll_answers.c.member_id == me)
         ),
         "consultation_comments": await rows(
-            select(t.consultation_comments, t.consultation_rounds.c.title.label("round_title"))
-            .join(
-                t.consultation_rounds,
-                t.consultation_rounds.c.id == t.consultation_comments.c.round_id,
+            select(
+                consultation_tables.consultation_comments,
+                consultation_tables.consultation_rounds.c.title.label("round_title"),
             )
-            .where(t.consultation_comments.c.member_id == me)
-            .order_by(t.consultation_comments.c.id)
+            .join(
+                consultation_tables.consultation_rounds,
+                consultation_tables.consultation_rounds.c.id
+                == consultation_tables.consultation_comments.c.round_id,
+            )
+            .where(consultation_tables.consultation_comments.c.member_id == me)
+            .order_by(consultation_tables.consultation_comments.c.id)
         ),
         "consultation_responses": await rows(
-            select(t.consultation_responses)
+            select(consultation_tables.consultation_responses)
             .join(
-                t.consultation_response_members,
-                t.consultation_response_members.c.response_id == t.consultation_responses.c.id,
+                consultation_tables.consultation_response_members,
+                consultation_tables.consultation_response_members.c.response_id
+                == consultation_tables.consultation_responses.c.id,
             )
-            .where(t.consultation_response_members.c.member_id == me)
+            .where(consultation_tables.consultation_response_members.c.member_id == me)
         ),
-        "consultation_naming": await rows(mine(t.consultation_naming)),
-        "consultation_proposals": await rows(mine(t.consultation_proposals)),
+        "consultation_naming": await rows(mine(consultation_tables.consultation_naming)),
+        "consultation_proposals": await rows(mine(consultation_tables.consultation_proposals)),
         "documents_shared": await rows(
             select(
                 *[
-                    t.documents.c[c]
+                    documents_tables.documents.c[c]
                     for c in (
                         "id",
                         "name",
@@ -228,31 +261,36 @@ async def _collect(conn: AsyncConnection, member: Member) -> dict[str, list[dict
                         "web_url",
                     )
                 ]
-            ).where(t.documents.c.shared_by == me)
+            ).where(documents_tables.documents.c.shared_by == me)
         ),
         "document_access": await rows(
             select(
-                t.document_grants.c.document_id, t.documents.c.name, t.document_grants.c.granted_at
+                documents_tables.document_grants.c.document_id,
+                documents_tables.documents.c.name,
+                documents_tables.document_grants.c.granted_at,
             )
-            .join(t.documents, t.documents.c.id == t.document_grants.c.document_id)
-            .where(t.document_grants.c.member_id == me)
+            .join(
+                documents_tables.documents,
+                documents_tables.documents.c.id == documents_tables.document_grants.c.document_id,
+            )
+            .where(documents_tables.document_grants.c.member_id == me)
         ),
         "messages": await rows(
             mine(
-                t.outbox, "kind", "created_at", "due_at", "sent_at", "outcome", "attempts"
-            ).order_by(t.outbox.c.id)
+                platform.outbox, "kind", "created_at", "due_at", "sent_at", "outcome", "attempts"
+            ).order_by(platform.outbox.c.id)
         ),
         "reachability": [
-            *await rows(mine(t.conversation_references, "scope", "updated_at")),
-            *await rows(mine(t.unreachable_members, "reason", "since")),
+            *await rows(mine(platform.conversation_references, "scope", "updated_at")),
+            *await rows(mine(platform.unreachable_members, "reason", "since")),
         ],
         "acted_for_the_secretariat": await _acted(rows, email, me),
         "audit": [
             _about(entry, me, mandate_ids)
             for entry in await rows(
-                select(t.audit_log)
+                select(platform.audit_log)
                 .where(_names(email, me, mandate_ids))
-                .order_by(t.audit_log.c.seq)
+                .order_by(platform.audit_log.c.seq)
             )
         ],
     }
@@ -264,20 +302,20 @@ async def _acted(rows: Callable[[Select[Any]], Any], email: str, me: int) -> lis
     record's content (it is someone else's, or the committee's)."""
     found: list[dict[str, Any]] = []
     for table, by, at in (
-        (t.commitment_versions, t.commitment_versions.c.published_by, t.commitment_versions.c.published_at),
-        (t.meetings, t.meetings.c.created_by, t.meetings.c.created_at),
-        (t.polls, t.polls.c.created_by, t.polls.c.created_at),
-        (t.meeting_decisions, t.meeting_decisions.c.recorded_by, t.meeting_decisions.c.recorded_at),
-        (t.conflict_measures, t.conflict_measures.c.recorded_by, t.conflict_measures.c.recorded_at),
-        (t.mandates, t.mandates.c.decided_by, t.mandates.c.decided_at),
-        (t.consultation_rounds, t.consultation_rounds.c.opened_by, t.consultation_rounds.c.opened_at),
-        (t.consultation_responses, t.consultation_responses.c.by, t.consultation_responses.c.at),
+        (confidentiality_tables.commitment_versions, confidentiality_tables.commitment_versions.c.published_by, confidentiality_tables.commitment_versions.c.published_at),
+        (meetings_tables.meetings, meetings_tables.meetings.c.created_by, meetings_tables.meetings.c.created_at),
+        (meetings_tables.polls, meetings_tables.polls.c.created_by, meetings_tables.polls.c.created_at),
+        (meetings_tables.meeting_decisions, meetings_tables.meeting_decisions.c.recorded_by, meetings_tables.meeting_decisions.c.recorded_at),
+        (declarations_tables.conflict_measures, declarations_tables.conflict_measures.c.recorded_by, declarations_tables.conflict_measures.c.recorded_at),
+        (mandates_tables.mandates, mandates_tables.mandates.c.decided_by, mandates_tables.mandates.c.decided_at),
+        (consultation_tables.consultation_rounds, consultation_tables.consultation_rounds.c.opened_by, consultation_tables.consultation_rounds.c.opened_at),
+        (consultation_tables.consultation_responses, consultation_tables.consultation_responses.c.by, consultation_tables.consultation_responses.c.at),
     ):  # fmt: skip
         key = next(iter(table.primary_key.columns))
         for row in await rows(select(key.label("id"), at.label("at")).where(by == email)):
             found.append({"record": table.name, **row})
-    for row in await rows(select(t.commitment_drafts.c.id, t.commitment_drafts.c.drafted_at.label("at")).where(t.commitment_drafts.c.drafted_by == me)):  # fmt: skip
-        found.append({"record": t.commitment_drafts.name, **row})
+    for row in await rows(select(confidentiality_tables.commitment_drafts.c.id, confidentiality_tables.commitment_drafts.c.drafted_at.label("at")).where(confidentiality_tables.commitment_drafts.c.drafted_by == me)):  # fmt: skip
+        found.append({"record": confidentiality_tables.commitment_drafts.name, **row})
     return found
 
 
@@ -299,7 +337,7 @@ def _is_theirs(object_type: str, object_id: str, me: int, mandate_ids: Sequence[
 
 def _names(email: str, me: int, mandate_ids: Sequence[int]) -> ColumnElement[bool]:
     """The audit entries that name this person: as the one who acted, or as the object."""
-    log = t.audit_log
+    log = platform.audit_log
     return or_(
         log.c.actor == email,
         (log.c.object_type == "member") & (log.c.object_id == str(me)),
