@@ -311,6 +311,8 @@ ASK = MeetingAsk(
     ["Varia"],
     {"Plan d’action 2027-2029": ItemAnswer("Plan d’action 2027-2029", Conflict.INDIRECT, "x")},
     False,
+    version=1,
+    answered_at=AT,
 )
 GENERAL_ROWS = [
     GeneralRow(MEMBER, GeneralStatus.NEVER, None),
@@ -470,6 +472,11 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "declaration escalation": decl_cards.general_due(tr, "", about="Amélie Côté", days=14),
         "my declarations": decl_cards.history(tr, [GENERAL], [(PER_MEETING, MEETING)], ZONE),
         "meeting declaration": decl_cards.meeting_form(tr, ASK, ZONE),
+        "meeting declaration, an older card pressed": decl_cards.meeting_form(
+            tr, ASK, ZONE, stale=True
+        ),
+        "meeting declaration, replaced": decl_cards.meeting_form_replaced(tr),
+        "a card replaced": cards.superseded(tr, "Titre", "Pourquoi."),
         "meeting declaration, after the start": decl_cards.meeting_form(
             tr, replace(ASK, started=True, items=[]), ZONE
         ),

@@ -455,3 +455,57 @@ async def test_asked_in_a_group_chat_the_declaration_goes_to_the_personal_chat(
     [said] = [r["text"] for r in bot.connector.replies(group)]
     assert said.startswith("Je vous ai répondu en privé")
     assert texts(bot.connector.cards(CHAT)[-1])[0] == "Déclaration d’intérêts"
+
+
+async def test_a_stale_conflicts_card_never_undoes_a_newer_answer(bot: RunningBot) -> None:
+    """The agenda changes: the earlier card is redrawn in place as replaced, with no live
+    button, and the new one asks only the new item. She declares a direct conflict on the new
+    card, then presses « Aucun conflit » on the old one: nothing changes, and she sees what is
+    in force."""
+    from bot.features.meetings.rules import AgendaItem
+
+    service = bot.components.services.declarations
+    await _open_chat(bot, MEMBER)
+    meeting = await _schedule_now(bot, _soon(bot))
+    bot.connector.clear()
+    await service.plan_follow_ups()
+    await bot.components.dispatcher.dispatch_due()
+    [first] = [c for c in bot.connector.calls if "Conflits d’intérêts" in str(c.body)]
+    old_card = first.body["attachments"][0]["content"]
+    old_none = _button(old_card, "declarations.no_conflict")
+
+    camille = await _member(bot, SECRETARIAT)
+    agenda = [*meeting.plan.agenda, AgendaItem("Subventions aux organismes")]
+    await bot.components.services.meetings.reschedule(
+        meeting.id, meeting.plan.day, meeting.plan.start, meeting.plan.minutes, camille, agenda
+    )
+    await service.plan_follow_ups()
+    await bot.components.dispatcher.dispatch_due()
+    [redrawn] = [
+        c for c in bot.connector.calls
+        if c.method == "PUT" and c.path.endswith(f"/activities/{first.answered_id}")
+    ]  # fmt: skip
+    replaced = redrawn.body["attachments"][0]["content"]
+    assert "Une carte plus récente remplace celle-ci" in " ".join(texts(replaced))
+    assert not replaced.get("actions"), "no live button on the replaced card"
+
+    new = next(c for c in reversed(bot.connector.cards(CHAT)) if "Conflits" in texts(c)[0])
+    send = _button(new, "declarations.meeting")
+    assert "3. Subventions aux organismes" in texts(new), "never answered: every item"
+    declared = await _invoke(
+        bot, MEMBER, send["verb"],
+        {**send["data"], "conflict_1": "none", "conflict_2": "none", "conflict_3": "direct",
+         "description_3": "Ma coalition en reçoit une."},
+    )  # fmt: skip
+    assert "Réponses enregistrées." in texts(declared)
+    amelie = (await _member(bot, MEMBER)).id
+    assert await service.conflicted(meeting.id, "Subventions aux organismes") == {amelie}
+    rows = len(await _per_meeting(bot))
+
+    stale = await _invoke(bot, MEMBER, old_none["verb"], old_none["data"])
+    said = " ".join(texts(stale))
+    assert "Cette carte était plus ancienne que votre réponse du" in said
+    assert "rien n’a été changé" in said
+    assert "Subventions aux organismes" in said, "the answers in force are shown"
+    assert len(await _per_meeting(bot)) == rows, "nothing recorded"
+    assert await service.conflicted(meeting.id, "Subventions aux organismes") == {amelie}

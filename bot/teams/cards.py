@@ -372,6 +372,30 @@ def notice(tr: Translator, heading_key: str, text: str) -> Card:
     return card([title(tr.t(heading_key)), paragraph(text)])
 
 
+# --- cards that stay true ------------------------------------------------------------------
+#
+# A card that records an answer carries the version of what it showed (`seen`). Pressed after
+# a newer answer, it changes nothing: the person gets the current card, headed by
+# `stale_banner`. A card a newer one replaces is redrawn in place as `superseded`, with no
+# live button, so there is never a second live copy of the same question.
+
+
+def stale_banner(tr: Translator, when: str) -> Element:
+    """Above the current card, when an older card was pressed: nothing was changed."""
+    return {
+        "type": "Container",
+        "style": "warning",
+        "items": [paragraph(tr.t("cards.stale", when=when), weight="Bolder")],
+    }
+
+
+def superseded(tr: Translator, heading: str, why: str) -> Card:
+    """What an earlier card becomes once a newer one asks the same question."""
+    return card(
+        [title(heading), paragraph(why), paragraph(tr.t("cards.superseded"), isSubtle=True)]
+    )
+
+
 def not_allowed(tr: Translator, reason_key: str) -> Card:
     """Answer to a button this person may not press, or not here."""
     return notice(tr, "access.title", tr.t(reason_key))

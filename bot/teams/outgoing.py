@@ -9,18 +9,22 @@ those writes. Nothing here calls back into a feature after the send.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.members import Member
+from bot.errors import DeliveryFailed, Undeliverable
 from bot.locale import Catalogues, Translator
 from bot.services.outbox import SKIPPED, Delivery, Done, Sent, Then
 from bot.storage.committee import CommitteeTeam
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card, as_message, bilingual
 from bot.teams.delivery import ProactiveMessenger
+
+log = logging.getLogger(__name__)
 
 Work = TypeVar("Work")
 
@@ -57,22 +61,43 @@ class Outgoing:
         *,
         member: Callable[[Work], Member] = _member_of,
         after: After[Work] | None = None,
+        replaces: Callable[[Work], Sequence[str]] | None = None,
+        superseded: Render[Work] | None = None,
     ) -> Delivery:
         """A card to one person's personal chat, in their language. `member`: whom the work is
-        for (by default its `member`, or the work itself when it is a Member)."""
+        for (by default its `member`, or the work itself when it is a Member). `replaces`: the
+        earlier cards this one asks again (read with the work), redrawn as `superseded` once
+        the new one is sent, so that only the newest is live."""
 
         async def deliver(conn: AsyncConnection, message: OutboxMessage) -> str | Sent | Done:
             work = await read(conn, message)
             if work is None:
                 return SKIPPED
             person = member(work)
-            card = render(self.tr(person), work, message)
+            tr = self.tr(person)
+            card = render(tr, work, message)
             if card is None:
                 return SKIPPED
             sent = await self._messenger.send(conn, person, as_message(card))
+            if replaces is not None and superseded is not None:
+                replaced = superseded(tr, work, message)
+                for earlier in replaces(work):
+                    if replaced is not None and earlier != sent:
+                        await self._redraw(conn, person, earlier, replaced)
             return Sent(sent, after(work, sent) if after else None)
 
         return deliver
+
+    async def _redraw(
+        self, conn: AsyncConnection, person: Member, earlier: str, replaced: Card
+    ) -> None:
+        """Best effort: the new card is sent already, so a failure here must not send it
+        again. The earlier card's buttons stay harmless anyway: each carries the version it
+        showed, and a stale press changes nothing."""
+        try:
+            await self._messenger.update(conn, person, earlier, as_message(replaced))
+        except (DeliveryFailed, Undeliverable) as error:
+            log.warning("An earlier card (%s) could not be marked as replaced: %s", earlier, error)
 
     def replace_for_member(
         self,

@@ -34,6 +34,8 @@ from bot.teams.cards import (
     error_line,
     execute,
     paragraph,
+    stale_banner,
+    superseded,
     table,
     text_input,
     title,
@@ -75,6 +77,8 @@ class MeetingPayload(Payload):
 
     meeting: int
     items: list[str] = Field(default_factory=list)
+    # The version of the member's answers the card showed (None: a card from before versions).
+    seen: int | None = None
 
     def field(self, name: str, n: int) -> str:
         value = (self.model_extra or {}).get(f"{name}_{n}", "")
@@ -277,12 +281,19 @@ def meeting_form(
     typed: MeetingPayload | None = None,
     errors: Sequence[str] = (),
     heading: str = "declarations.meeting_title",
+    stale: bool = False,
 ) -> Card:
     """The items to answer (the new ones only, once answered); after the start, every item
-    again, as an amendment."""
+    again, as an amendment. `stale`: an older card was pressed, and this is what is in force."""
     meeting = ask.meeting
     items = ask.items or [i.title for i in meeting.plan.agenda]
+    banner = (
+        [stale_banner(tr, format_moment(tr, ask.answered_at, zone))]
+        if stale and ask.answered_at
+        else []
+    )
     body: list[dict[str, Any]] = [
+        *banner,
         title(tr.t(heading)),
         paragraph(f"**{meeting.plan.title}** — {format_moment(tr, meeting.starts_at, zone)}"),
         paragraph(tr.t("declarations.private"), isSubtle=True),
@@ -318,7 +329,7 @@ def meeting_form(
                 max_length=MAX_DESCRIPTION,
             ),
         ]
-    ref = MeetingPayload(meeting=meeting.id, items=list(items))
+    ref = MeetingPayload(meeting=meeting.id, items=list(items), seen=ask.version)
     return card(
         body,
         [
@@ -497,3 +508,10 @@ def measure_notice(
 
 def parse_since(text: str) -> date | None:
     return iso_day(text)
+
+
+def meeting_form_replaced(tr: Translator) -> Card:
+    """An earlier conflicts card, once a newer one asks again (the agenda changed)."""
+    return superseded(
+        tr, tr.t("declarations.meeting_title"), tr.t("declarations.meeting_card_replaced")
+    )

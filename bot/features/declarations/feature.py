@@ -24,7 +24,7 @@ from bot.features.declarations.service import (
     MEETING_CARD,
     MEETING_REMINDER,
     FollowUp,
-    MeetingAsk,
+    MeetingCardWork,
 )
 from bot.features.meetings.rules import Meeting
 from bot.locale import Translator
@@ -69,7 +69,12 @@ class DeclarationsFeature:
     def spec(self) -> FeatureSpec:
         out, service = self._outgoing, self._service
         general = out.to_member(service.general_follow_up, self._general_card)
-        meeting = out.to_member(service.meeting_follow_up, self._meeting_card, member=_first)
+        meeting = out.to_member(
+            service.meeting_follow_up,
+            self._meeting_card,
+            replaces=lambda work: work.replaces,
+            superseded=lambda tr, _work, _message: cards.meeting_form_replaced(tr),
+        )
         return FeatureSpec(
             name="declarations",
             commands=[
@@ -243,8 +248,12 @@ class DeclarationsFeature:
             return notice(
                 turn.tr, "declarations.meeting_title", turn.tr.t("declarations.personal_only")
             )
-        outcome = await self._service.declare_for_meeting(turn.member, data.meeting, answers)
+        outcome = await self._service.declare_for_meeting(
+            turn.member, data.meeting, answers, data.seen
+        )
         ask = await self._service.ask(turn.member, data.meeting)
+        if outcome.kind == "stale" and ask is not None:
+            return cards.meeting_form(turn.tr, ask, self._zone, stale=True)
         if outcome.kind == "refused" or ask is None:
             said = [
                 _problem(turn.tr, p.message, p.entry, "declarations.error.item")
@@ -341,15 +350,13 @@ class DeclarationsFeature:
         current = follow_up.current.interests if follow_up.current else []
         return cards.general_form(tr, current, heading="declarations.due_title")
 
-    def _meeting_card(
-        self, tr: Translator, found: tuple[Member, MeetingAsk], message: OutboxMessage
-    ) -> Card:
+    def _meeting_card(self, tr: Translator, work: MeetingCardWork, message: OutboxMessage) -> Card:
         heading = (
             "declarations.meeting_reminder_title"
             if message.kind == MEETING_REMINDER
             else "declarations.meeting_title"
         )
-        return cards.meeting_form(tr, found[1], self._zone, heading=heading)
+        return cards.meeting_form(tr, work.ask, self._zone, heading=heading)
 
     def _measure_card(
         self, tr: Translator, found: tuple[Member, Meeting], message: OutboxMessage

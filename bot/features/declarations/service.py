@@ -47,7 +47,8 @@ MEASURE_NOTICE = "declarations.measure_notice"
 
 @dataclass(frozen=True)
 class Outcome:
-    """recorded, unchanged (the same again: nothing added), or refused with the problems."""
+    """recorded, unchanged (the same again: nothing added), stale (from a card older than the
+    answers in force: nothing changed), or refused with the problems."""
 
     kind: str
     problems: list[Problem] = field(default_factory=list)
@@ -63,6 +64,19 @@ class MeetingAsk:
     items: list[str]
     answers: dict[str, ItemAnswer]
     started: bool
+    # The member's latest declaration for this meeting (0: none yet), and when it was made:
+    # what a card shows, so that pressing an older card changes nothing.
+    version: int = 0
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MeetingCardWork:
+    """A meeting's conflicts card to send, and the earlier ones it replaces in that chat."""
+
+    member: Member
+    ask: MeetingAsk
+    replaces: list[str]
 
 
 @dataclass(frozen=True)
@@ -203,24 +217,30 @@ class DeclarationsService:
             conn, meeting_id=meeting_id, member_id=member.id
         )
         agenda = [item.title for item in meeting.plan.agenda]
+        latest = max(mine, key=lambda d: d.version, default=None)
         return MeetingAsk(
             meeting,
             rules.items_to_ask(agenda, mine),
             rules.latest_answers(mine),
             meeting.starts_at <= self._clock(),
+            latest.version if latest else 0,
+            latest.declared_at if latest else None,
         )
 
     async def declare_for_meeting(
-        self, member: Member, meeting_id: int, answers: list[ItemAnswer]
+        self, member: Member, meeting_id: int, answers: list[ItemAnswer], seen: int | None = None
     ) -> Outcome:
         """The member's answers for items of this meeting's agenda (identity from the
         activity). An item that is not on this meeting's agenda records nothing. After the
-        meeting started it is an amendment, kept beside the original."""
+        meeting started it is an amendment, kept beside the original. `seen`: the version the
+        card showed; from a card older than the answers in force, nothing is recorded."""
         assert member.id is not None
         async with self._db.transaction() as conn:
             ask = await self._ask(conn, member, meeting_id)
             if ask is None:
                 return Outcome("refused", [Problem(0, "declarations.meeting_gone")])
+            if seen is not None and seen != ask.version:
+                return Outcome("stale", version=ask.version)
             agenda = {item.title for item in ask.meeting.plan.agenda}
             if not answers or any(answer.item not in agenda for answer in answers):
                 return Outcome("refused", [Problem(0, "declarations.forged_items")])
@@ -501,14 +521,22 @@ class DeclarationsService:
 
     async def meeting_follow_up(
         self, conn: AsyncConnection, message: OutboxMessage
-    ) -> tuple[Member, MeetingAsk] | None:
+    ) -> MeetingCardWork | None:
         member = await self._members.get(conn, message.member_id or 0)
         if member is None or not member.is_serving(self._today()):
             return None
         ask = await self._ask(conn, member, int(message.payload.get("meeting", 0)))
         if ask is None or ask.started or not ask.items:
             return None
-        return member, ask
+        # Every earlier card (or reminder) about this meeting in this chat asks a question
+        # this one asks again, or one already answered: they are redrawn as replaced.
+        earlier = await self._outbox.sent_under(
+            conn, f"declarations:meeting:{ask.meeting.id}:{member.id}:"
+        )
+        replaces = [
+            m.sent_activity_id for m in earlier if m.sent_activity_id and m.id != message.id
+        ]
+        return MeetingCardWork(member, ask, replaces)
 
     async def measure_notice(
         self, conn: AsyncConnection, message: OutboxMessage
