@@ -946,3 +946,53 @@ async def test_with_committee_team_id_only_that_team_becomes_the_committees_chan
         async with bot.database.read() as conn:
             team = await CommitteeTeamRepository().get(conn)
         assert team is not None and (team.group_id, team.channel_id) == (GROUP, TEAM)
+
+
+async def test_an_answer_on_a_card_drawn_before_a_move_is_not_taken_for_the_new_time(
+    bot_with_graph: RunningBot,
+) -> None:
+    """The invitation was for 13 h 30; the meeting moved and her « moved » card shows the new
+    time, where she answers present. Pressing « Absent·e » on the old invitation records
+    nothing: she sees the meeting as it is now, with her answer in force."""
+    from datetime import time
+
+    from bot.storage.repositories import MemberRepository
+    from tests.conftest import MEMBER
+    from tests.support.cards import texts
+    from tests.test_confidentiality import _invoke
+
+    bot = bot_with_graph
+    await _committee(bot)
+    meeting = await _schedule_now(bot, _soon(bot))
+    await bot.components.dispatcher.dispatch_due()
+    chat = f"personal-{MEMBER.id}"
+    [invitation] = bot.connector.cards(chat)
+    async with bot.database.read() as conn:
+        camille = await MemberRepository().by_email(conn, BY)
+    assert camille is not None
+    moved = await bot.components.services.meetings.reschedule(
+        meeting.id, meeting.plan.day, time(15, 0), meeting.plan.minutes, camille
+    )
+    assert moved.meeting is not None
+    await bot.components.dispatcher.dispatch_due()
+    notice = bot.connector.cards(chat)[-1]
+    present = await _invoke(
+        bot, MEMBER, "meetings.attend", _attend_button(notice, "present")["data"]
+    )
+    assert "Vous avez répondu\u00a0: présent·e." in texts(present)
+
+    stale = await _invoke(
+        bot, MEMBER, "meetings.attend", _attend_button(invitation, "absent")["data"]
+    )
+    said = " ".join(texts(stale))
+    assert "Cette carte n’était plus à jour" in said and "rien n’a été enregistré" in said
+    assert "Vous avez répondu\u00a0: présent·e." in texts(stale)
+    assert "15 h" in said, "the meeting as it is now"
+    _, _, count = await bot.components.services.meetings.attendance(meeting.id)
+    assert count is not None and (count.present, count.absent) == (1, 0)
+
+    # On the current card, changing her mind is taken at once.
+    absent = await _invoke(
+        bot, MEMBER, "meetings.attend", _attend_button(present, "absent")["data"]
+    )
+    assert "Vous avez répondu\u00a0: absent·e." in texts(absent)

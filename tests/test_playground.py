@@ -288,9 +288,13 @@ def _card(message: dict[str, Any]) -> dict[str, Any]:
 # Proactive cards the outbox sends the Playground's user whenever the scheduler's tick comes
 # round (the demo committee's members owe a declaration from the start): they may land between
 # any two steps of a flow, so a flow's replies are read without them.
+# Cards the bot sends on its own, on its scheduler's ticks, whenever they fall: a test that
+# waits for the answer to what it asked lets them pass.
 UNASKED_TITLES = (
     "Your declaration of interests is due",
     "Votre déclaration d’intérêts est attendue",
+    "Conflicts of interest for the meeting",
+    "Conflits d’intérêts pour la réunion",
 )
 
 

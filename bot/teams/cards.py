@@ -389,6 +389,15 @@ def stale_banner(tr: Translator, when: str) -> Element:
     }
 
 
+def stale_card_banner(tr: Translator) -> Element:
+    """Above the current card, when a card drawn before a change was pressed."""
+    return {
+        "type": "Container",
+        "style": "warning",
+        "items": [paragraph(tr.t("cards.stale_changed"), weight="Bolder")],
+    }
+
+
 def superseded(tr: Translator, heading: str, why: str) -> Card:
     """What an earlier card becomes once a newer one asks the same question."""
     return card(

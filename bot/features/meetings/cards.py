@@ -30,6 +30,7 @@ from bot.teams.cards import (
     error_line,
     execute,
     paragraph,
+    stale_card_banner,
     table,
     text_input,
     time_input,
@@ -268,6 +269,11 @@ class MeetingRef(Payload):
 class AttendPayload(Payload):
     meeting: int
     answer: Literal["present", "absent"]
+    # What the card showed: the meeting's plan (its fingerprint: time, length, agenda), and
+    # (on a personal card) the answer in force then ("none" when none). None: not known (an
+    # older card), not checked.
+    plan: str | None = None
+    known: Literal["none", "present", "absent"] | None = None
 
 
 class MinutesPayload(Payload):
@@ -285,12 +291,22 @@ class MovePayload(Payload):
     agenda: str | None = None
 
 
-def _attend_buttons(tr: Translator, meeting: Meeting) -> list[dict[str, Any]]:
+def _attend_buttons(
+    tr: Translator, meeting: Meeting, known: Attendance | Literal["unknown"] | None = "unknown"
+) -> list[dict[str, Any]]:
+    """`known`: the answer the card shows (a personal card); "unknown" on the channel's."""
+    shown: Literal["none", "present", "absent"] | None = None
+    if isinstance(known, Attendance):
+        shown = known.value
+    elif known is None:
+        shown = "none"
     return [
         execute(
             tr.t(f"meetings.attend.{answer.value}"),
             ATTEND,
-            AttendPayload(meeting=meeting.id, answer=answer.value),
+            AttendPayload(
+                meeting=meeting.id, answer=answer.value, plan=meeting.plan.fingerprint, known=shown
+            ),
         )
         for answer in Attendance
     ]
@@ -329,18 +345,21 @@ def personal_card(
     answer: Attendance | None = None,
     heading: str = "meetings.invitation_title",
     days: int | None = None,
+    stale: bool = False,
 ) -> Card:
     """A meeting in a member's personal chat: the invitation, a reminder, a move or a
-    cancellation; with the join button, the answer so far, and the two answers."""
+    cancellation; with the join button, the answer so far, and the two answers. `stale`: an
+    older card was pressed, and this is what is in force."""
     if meeting.status is MeetingStatus.CANCELLED:
         return card([title(tr.t("meetings.cancelled_title")), *meeting_summary(tr, meeting, zone)])
     top = tr.n(heading, days) if days is not None else tr.t(heading)
-    body = [title(top), *meeting_summary(tr, meeting, zone)]
+    banner = [stale_card_banner(tr)] if stale else []
+    body = [*banner, title(top), *meeting_summary(tr, meeting, zone)]
     if answer is not None:
         body.append(paragraph(tr.t(f"meetings.answered.{answer.value}"), weight="Bolder"))
     else:
         body.append(paragraph(tr.t("meetings.will_you_come")))
-    actions = _attend_buttons(tr, meeting)
+    actions = _attend_buttons(tr, meeting, answer)
     if meeting.join_url:
         actions.insert(0, join_button(tr, meeting.join_url))
     elif meeting.calendar in (CalendarState.NONE, CalendarState.REFUSED):

@@ -196,8 +196,17 @@ class MeetingsFeature:
     async def attend(self, turn: Turn, data: cards.AttendPayload) -> Card:
         """« Je serai présent·e » / « Absent·e », from the member's card or the channel's:
         recorded for whoever pressed it (the activity says who), the channel redrawn."""
-        outcome = await self._service.answer(turn.member, data.meeting, Attendance(data.answer))
+        outcome = await self._service.answer(
+            turn.member, data.meeting, Attendance(data.answer),
+            plan=data.plan, known=data.known,
+        )  # fmt: skip
         meeting = outcome.meeting
+        if outcome.stale and meeting is not None and outcome.count is not None:
+            if turn.is_personal:
+                return cards.personal_card(
+                    turn.tr, meeting, self._zone, answer=outcome.answer, stale=True
+                )
+            return self._channel_card(meeting, outcome.count)
         if meeting is None or outcome.answer is None or outcome.count is None:
             return notice(
                 turn.tr, "meetings.attend_closed_title", turn.tr.t("meetings.attend_closed")

@@ -8,6 +8,7 @@ meeting planned at 13:30 stays at 13:30 across the November and March clock chan
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,14 @@ class MeetingPlan:
     def starts_at(self, zone: ZoneInfo) -> datetime:
         """The instant it starts (aware, UTC), from the local wall-clock time."""
         return datetime.combine(self.day, self.start, tzinfo=zone).astimezone(UTC)
+
+    @property
+    def fingerprint(self) -> str:
+        """What an answer is about: the time, the length and the agenda. A card carries it,
+        so an answer pressed on a card drawn before a move is not taken for the new time."""
+        about = [self.day.isoformat(), self.start.strftime("%H:%M"), str(self.minutes)]
+        about += [item.title for item in self.agenda]
+        return hashlib.sha256("\n".join(about).encode()).hexdigest()[:16]
 
 
 class MeetingStatus(StrEnum):

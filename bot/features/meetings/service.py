@@ -317,10 +317,17 @@ class MeetingsService(MeetingFollowUp):
     # --- attendance --------------------------------------------------------------------
 
     async def answer(
-        self, member: Member, meeting_id: int, answer: Attendance
+        self,
+        member: Member,
+        meeting_id: int,
+        answer: Attendance,
+        *,
+        plan: str | None = None,
+        known: str | None = None,
     ) -> AttendanceOutcome:
         """The member's own answer (who answers comes from the activity); refused once the
-        meeting has started or was cancelled."""
+        meeting has started or was cancelled. `plan` and `known`: the meeting's plan and the
+        answer the card showed; when either changed since, nothing is recorded (stale)."""
         assert member.id is not None
         async with self._db.transaction() as conn:
             meeting = await self._meetings.get(conn, meeting_id)
@@ -331,6 +338,13 @@ class MeetingsService(MeetingFollowUp):
                 or not member.is_serving(self._today())
             ):
                 return AttendanceOutcome(meeting)
+            current = (await self._meetings.attendance(conn, meeting_id)).get(member.id)
+            moved = plan is not None and plan != meeting.plan.fingerprint
+            answered = known is not None and known != (current.value if current else "none")
+            if (moved or answered) and current is not answer:
+                return AttendanceOutcome(
+                    meeting, current, await self._count(conn, meeting), stale=True
+                )
             if await self._meetings.answer(conn, meeting_id, member.id, answer):
                 await self._audit.append(
                     conn,

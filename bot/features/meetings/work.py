@@ -31,6 +31,9 @@ class AttendanceOutcome:
     meeting: Meeting | None
     answer: Attendance | None = None
     count: AttendanceCount | None = None
+    # From a card drawn before the meeting or the answer changed: nothing recorded, and
+    # `answer` is the one in force.
+    stale: bool = False
 
 
 @dataclass(frozen=True)
