@@ -427,6 +427,9 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             meeting_cards.channel_card(tr, MEETING, COUNT, ZONE), tr, Attendance.ABSENT
         ),
         "invitation": meeting_cards.personal_card(tr, MEETING_NO_LINK, ZONE),
+        "invitation, an older card pressed": meeting_cards.personal_card(
+            tr, MEETING_NO_LINK, ZONE, stale=True
+        ),
         "reminder, answered": meeting_cards.personal_card(
             tr,
             MEETING,
@@ -454,6 +457,9 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "poll form": poll_cards.poll_form(tr, errors=[tr.t("polls.error.slot_count")]),
         "poll answer": poll_cards.answer_card(tr, POLL, ZONE, {1: Availability.YES}),
         "poll answered": poll_cards.answer_card(tr, POLL, ZONE, {}, thanked=True),
+        "poll, an older card pressed": poll_cards.answer_card(
+            tr, POLL, ZONE, {1: Availability.YES}, stale=True
+        ),
         "poll closed": poll_cards.answer_card(
             tr, replace(POLL, status=PollStatus.SCHEDULED), ZONE, {}
         ),

@@ -809,6 +809,19 @@ async def test_a_poll_becomes_a_meeting_and_only_the_silent_are_reminded(
         bot, MEMBER, button["verb"], {**button["data"], "slot_1": "yes", "slot_2": "no"}
     )
     assert "Merci, vos disponibilités sont enregistrées." in texts(answered)
+    # The first card again, pressed after her answer: nothing is recorded, the answers in
+    # force are shown; on the card she got back, the same press is taken.
+    stale = await _invoke(
+        bot, MEMBER, button["verb"], {**button["data"], "slot_1": "no", "slot_2": "no"}
+    )
+    assert "Cette carte n’était plus à jour" in " ".join(texts(stale))
+    kept = {e["id"]: e.get("value") for e in stale["body"] if e["type"] == "Input.ChoiceSet"}
+    assert kept == {"slot_1": "yes", "slot_2": "no"}
+    current = answered["actions"][0]
+    again = await _invoke(
+        bot, MEMBER, current["verb"], {**current["data"], "slot_1": "yes", "slot_2": "no"}
+    )
+    assert "Merci, vos disponibilités sont enregistrées." in texts(again)
     outsider = await _invoke(bot, OUTSIDER, button["verb"], {**button["data"], "slot_1": "no"})
     assert texts(outsider)[0] == "Accès réservé aux membres du comité"
 

@@ -20,6 +20,7 @@ from bot.teams.cards import (
     error_line,
     execute,
     paragraph,
+    stale_card_banner,
     table,
     text_input,
     time_input,
@@ -75,9 +76,21 @@ class AnswerPayload(Payload):
     slot_3: str = ""
     slot_4: str = ""
     slot_5: str = ""
+    # The answers the card showed (`answers_shown`); None: an older card, not checked.
+    seen: str | None = None
 
     def answers(self) -> dict[int, str]:
         return {n: getattr(self, f"slot_{n}") for n in SLOTS if getattr(self, f"slot_{n}")}
+
+
+def answers_shown(answers: Mapping[int, Availability]) -> str:
+    """The member's answers as a card carries them: pressed after newer ones, it is stale."""
+    return ",".join(f"{n}:{answers[n].value}" for n in sorted(answers))
+
+
+class AnswerRef(Payload):
+    poll: int
+    seen: str | None = None
 
 
 class SlotRef(Payload):
@@ -134,11 +147,14 @@ def answer_card(
     *,
     heading: str = "polls.card_title",
     thanked: bool = False,
+    stale: bool = False,
 ) -> Card:
-    """One card for every slot: disponible, si nécessaire, non; sent again, it replaces."""
+    """One card for every slot: disponible, si nécessaire, non; sent again, it replaces.
+    `stale`: an older card was pressed, and these are the answers in force."""
     if poll.status is not PollStatus.OPEN:
         return card([title(tr.t("polls.closed_title")), paragraph(tr.t("polls.closed"))])
     body: list[dict[str, Any]] = [
+        *([stale_card_banner(tr)] if stale else []),
         title(tr.t(heading)),
         paragraph(f"**{poll.title}**"),
         paragraph(tr.t("polls.card_intro"), isSubtle=True),
@@ -155,7 +171,8 @@ def answer_card(
         )
     if thanked:
         body.append(paragraph(tr.t("polls.thanks"), weight="Bolder"))
-    return card(body, [execute(tr.t("polls.answer_button"), ANSWER, PollRef(poll=poll.id))])
+    ref = AnswerRef(poll=poll.id, seen=answers_shown(answers))
+    return card(body, [execute(tr.t("polls.answer_button"), ANSWER, ref)])
 
 
 def results(tr: Translator, found: PollResults, zone: ZoneInfo, *, sent: bool = False) -> Card:

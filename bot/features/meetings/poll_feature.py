@@ -113,11 +113,16 @@ class PollsFeature:
     async def answer(self, turn: Turn, data: cards.AnswerPayload) -> Card:
         known = {a.value: a for a in Availability}
         answers = {n: known[v] for n, v in data.answers().items() if v in known}
-        poll = await self._service.answer(turn.member, data.poll, answers)
+        shown = data.seen
+
+        def seen(current: dict[int, Availability]) -> bool:
+            return shown is None or shown == cards.answers_shown(current)
+
+        poll, stale = await self._service.answer(turn.member, data.poll, answers, seen)
         if poll is None:
             return notice(turn.tr, "polls.closed_title", turn.tr.t("polls.not_recorded"))
         mine = await self._service.answers_of(turn.member, poll.id)
-        return cards.answer_card(turn.tr, poll, self._zone, mine, thanked=True)
+        return cards.answer_card(turn.tr, poll, self._zone, mine, thanked=not stale, stale=stale)
 
     def _card(self, tr: Translator, work: PollWork, message: OutboxMessage) -> Card:
         heading = "polls.reminder_title" if message.kind == POLL_REMINDER else "polls.card_title"

@@ -128,19 +128,28 @@ class PollsService:
         return PollOutcome(poll)
 
     async def answer(
-        self, member: Member, poll_id: int, answers: dict[int, Availability]
-    ) -> Poll | None:
+        self,
+        member: Member,
+        poll_id: int,
+        answers: dict[int, Availability],
+        seen: Callable[[dict[int, Availability]], bool] | None = None,
+    ) -> tuple[Poll | None, bool]:
         """The member's answers (identity from the activity); None when the poll is closed
-        or the slots are not this poll's: nothing is recorded then."""
+        or the slots are not this poll's: nothing is recorded then. `seen` says whether the
+        answers in force are the ones the card showed; when not, nothing is recorded and the
+        second value is True (stale)."""
         assert member.id is not None
         async with self._db.transaction() as conn:
             poll = await self._polls.get(conn, poll_id)
             if poll is None or poll.status is not PollStatus.OPEN:
-                return None
+                return None, False
             if not member.is_serving(self._today()):
-                return None
+                return None, False
             if not answers or set(answers) - {slot.position for slot in poll.slots}:
-                return None
+                return None, False
+            current = (await self._polls.answers(conn, poll_id)).get(member.id, {})
+            if seen is not None and not seen(current) and current != answers:
+                return poll, True
             await self._polls.answer(conn, poll_id, member.id, answers)
             await self._audit.append(
                 conn,
@@ -152,7 +161,7 @@ class PollsService:
                     {str(k): v.value for k, v in sorted(answers.items())},
                 ),
             )
-        return poll
+        return poll, False
 
     async def answers_of(self, member: Member, poll_id: int) -> dict[int, Availability]:
         async with self._db.read() as conn:
