@@ -501,6 +501,9 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             tr, MEETING, "Varia", Measure.DECISION, "Son employeur est visé.", ZONE
         ),
         "mandate question": mandate_cards.member_question(tr, MANDATE, ZONE, 30),
+        "mandate question, an older card pressed": mandate_cards.member_question(
+            tr, MANDATE, ZONE, stale=True
+        ),
         "my mandate, answered": mandate_cards.member_question(
             tr, replace(MANDATE, answer=MandateAnswer.YES), ZONE
         ),

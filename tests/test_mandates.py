@@ -77,6 +77,18 @@ async def test_reminders_the_members_answer_and_a_renewal(bot: RunningBot) -> No
     ), "only the member answers for their mandate"
     answered = await _invoke(bot, MEMBER, yes["verb"], yes["data"])
     assert "Votre réponse\u00a0: Oui" in texts(answered)
+    # « Non » pressed on the 90-day card after she answered « Oui » on the card she got back
+    # (or a later one): nothing recorded, the answer in force shown.
+    no = question["actions"][1]
+    unsure = next(a for a in answered["actions"] if a["title"] == "Je ne sais pas encore")
+    changed = await _invoke(bot, MEMBER, unsure["verb"], unsure["data"])
+    assert "Votre réponse\u00a0: Je ne sais pas encore" in texts(changed)
+    stale = await _invoke(bot, MEMBER, no["verb"], no["data"])
+    assert "Cette carte n’était plus à jour" in " ".join(texts(stale))
+    assert "Votre réponse\u00a0: Je ne sais pas encore" in texts(stale)
+    yes_again = next(a for a in stale["actions"] if a["title"] == "Oui")
+    answered = await _invoke(bot, MEMBER, yes_again["verb"], yes_again["data"])
+    assert "Votre réponse\u00a0: Oui" in texts(answered), "the current card is taken"
 
     bot.clock.now = NINETY_DAYS_BEFORE + timedelta(days=60)
     await service.plan()

@@ -20,6 +20,7 @@ from bot.teams.cards import (
     execute,
     facts,
     paragraph,
+    stale_card_banner,
     table,
     text_input,
     title,
@@ -36,6 +37,8 @@ TABLE = "mandates.table"
 class AnswerPayload(Payload):
     mandate: int
     answer: Literal["yes", "no", "unsure"]
+    # The answer the card showed ("none": none yet); None: an older card, not checked.
+    known: Literal["none", "yes", "no", "unsure"] | None = None
 
 
 class DecidePayload(Payload):
@@ -85,13 +88,20 @@ def _answer_text(tr: Translator, mandate: Mandate) -> str:
 
 
 def member_question(
-    tr: Translator, mandate: Mandate, zone: ZoneInfo, days: int | None = None
+    tr: Translator,
+    mandate: Mandate,
+    zone: ZoneInfo,
+    days: int | None = None,
+    *,
+    stale: bool = False,
 ) -> Card:
-    """« Souhaitez-vous poursuivre votre mandat ? » — Oui / Non / Je ne sais pas encore."""
+    """« Souhaitez-vous poursuivre votre mandat ? » — Oui / Non / Je ne sais pas encore.
+    `stale`: an older card was pressed, and this is the answer in force."""
     heading = (
         tr.n("mandates.member_title", days) if days is not None else tr.t("mandates.mine_title")
     )
     body: list[dict[str, Any]] = [
+        *([stale_card_banner(tr)] if stale else []),
         title(heading),
         paragraph(tr.t("mandates.ends_on", day=day(tr, mandate.ends_on, zone))),
         paragraph(tr.t("mandates.question"), weight="Bolder"),
@@ -105,7 +115,11 @@ def member_question(
             execute(
                 tr.t(f"mandates.answer.{a.value}"),
                 ANSWER,
-                AnswerPayload(mandate=mandate.id, answer=a.value),
+                AnswerPayload(
+                    mandate=mandate.id,
+                    answer=a.value,
+                    known=mandate.answer.value if mandate.answer else "none",
+                ),
             )
             for a in Answer
         ],

@@ -105,11 +105,13 @@ class MandatesFeature:
         await turn.send_card(cards.my_mandate(turn.tr, mine, self._today(), self._zone))
 
     async def answer(self, turn: Turn, data: cards.AnswerPayload) -> Card:
-        answered = await self._service.answer(turn.member, data.mandate, Answer(data.answer))
+        answered, stale = await self._service.answer(
+            turn.member, data.mandate, Answer(data.answer), data.known
+        )
         if answered is None:
             return notice(turn.tr, "mandates.mine_title", turn.tr.t("mandates.not_yours"))
         # The secretariat's next look (`mandats`, its reminder) shows the answer.
-        return cards.member_question(turn.tr, answered, self._zone)
+        return cards.member_question(turn.tr, answered, self._zone, stale=stale)
 
     # --- the secretariat -----------------------------------------------------------------
 

@@ -189,15 +189,21 @@ class MandatesService:
 
     # --- the member's answer ------------------------------------------------------------
 
-    async def answer(self, member: Member, mandate_id: int, answer: Answer) -> Mandate | None:
+    async def answer(
+        self, member: Member, mandate_id: int, answer: Answer, known: str | None = None
+    ) -> tuple[Mandate | None, bool]:
         """The member's wish for their own mandate in force (who answers comes from the
-        activity); None when it is not theirs or was decided already."""
+        activity); None when it is not theirs or was decided already. `known`: the answer the
+        card showed; when another was given since, nothing is recorded (True: stale)."""
         async with self._db.transaction() as conn:
             mandate = await self._mandates.get(conn, mandate_id)
             if mandate is None or mandate.member_id != member.id:
-                return None
+                return None, False
             if mandate.status is not MandateStatus.CURRENT:
-                return None
+                return None, False
+            in_force = mandate.answer.value if mandate.answer else "none"
+            if known is not None and known != in_force and in_force != answer.value:
+                return mandate, True
             await self._mandates.answer(conn, mandate_id, answer)
             await self._audit.append(
                 conn,
@@ -206,7 +212,7 @@ class MandatesService:
                     {"answer": answer.value},
                 ),
             )  # fmt: skip
-            return await self._mandates.get(conn, mandate_id)
+            return await self._mandates.get(conn, mandate_id), False
 
     # --- the secretariat's decision -------------------------------------------------------
 
