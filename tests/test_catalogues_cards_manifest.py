@@ -635,6 +635,10 @@ def _consultation_cards(tr: Any) -> dict[str, dict[str, Any]]:
             errors=[tr.t("consultation.error.comment_required")],
         ),
         "comment, closed": cons_cards.comment_form(tr, ROUND, ROUND.items[0], COMMENT, False, ZONE),
+        "comment, from an older form": cons_cards.comment_form(
+            tr, ROUND, ROUND.items[0], COMMENT, True, ZONE,
+            stale=cons_cards.CommentPayload(round=1, item="1", opinion="desaccord", text="Non."),
+        ),
         "comment saved": cons_cards.comment_saved(tr, ROUND, COMMENT, True),
         "comment unchanged": cons_cards.comment_saved(tr, ROUND, COMMENT, False, True),
         "naming saved": cons_cards.naming_saved(tr, True, 1),

@@ -405,3 +405,39 @@ async def test_a_conflict_declared_on_the_linked_meetings_item_flags_the_comment
     assert "Il est signalé au secrétariat comme lié à un intérêt déclaré." in texts(saved)
     other = await _comment(bot, MEMBER, "2", "appui", "Oui.")
     assert "signalé" not in _all_text(other)
+
+
+async def test_a_comment_from_an_older_form_saves_nothing_and_gives_the_text_back(
+    bot: RunningBot,
+) -> None:
+    """Two forms for the same item (opened twice): she saves on the second, then on the
+    first. The first one's text is not saved over the newer comment; she sees the comment in
+    force and gets back what she had written."""
+    await _open_round(bot)
+    first = await _invoke(bot, MEMBER, "consultation.comment_form", {"round": 1, "item": "1"})
+    second = await _invoke(bot, MEMBER, "consultation.comment_form", {"round": 1, "item": "1"})
+    save_second = _button(second, "consultation.comment")
+    saved = await _invoke(
+        bot, MEMBER, save_second["verb"],
+        {**save_second["data"], "opinion": "appui", "text": "Excellent engagement."},
+    )  # fmt: skip
+    assert "(version 1)" in _all_text(saved)
+    save_first = _button(first, "consultation.comment")
+    stale = await _invoke(
+        bot, MEMBER, save_first["verb"],
+        {**save_first["data"], "opinion": "desaccord", "text": "Je suis contre."},
+    )  # fmt: skip
+    said = _all_text(stale)
+    assert "Cette carte était plus ancienne que votre réponse du" in said
+    assert "« Je suis contre. »" in said, "what she wrote is given back"
+    assert [e.get("value") for e in stale["body"] if e.get("id") == "text"] == [
+        "Excellent engagement."
+    ], "the form shows the comment in force"
+    versions = await _rows(bot, consultation_tables.consultation_comments)
+    assert [(r["version"], r["opinion"]) for r in versions] == [(1, "appui")]
+    current = _button(stale, "consultation.comment")
+    changed = await _invoke(
+        bot, MEMBER, current["verb"],
+        {**current["data"], "opinion": "desaccord", "text": "Je suis contre."},
+    )  # fmt: skip
+    assert "(version 2)" in _all_text(changed)

@@ -23,7 +23,7 @@ from bot.features.consultation.rules import (
 )
 from bot.features.consultation.views import ItemView, MemberView
 from bot.features.mandates.cards import day
-from bot.locale import Translator
+from bot.locale import Translator, format_moment
 from bot.teams.cards import (
     Card,
     Element,
@@ -34,6 +34,7 @@ from bot.teams.cards import (
     error_line,
     execute,
     paragraph,
+    stale_banner,
     text_input,
     title,
 )
@@ -71,6 +72,14 @@ class CommentPayload(Payload):
     opinion: str = ""
     text: str = ""
     interest: Literal["true", "false"] = "false"
+    # The version of the member's comment the form showed (0: none); None: an older card.
+    seen: int | None = None
+
+
+class CommentRef(Payload):
+    round: int
+    item: str
+    seen: int
 
 
 class NamingPayload(Payload):
@@ -248,10 +257,19 @@ def comment_form(
     *,
     typed: CommentPayload | None = None,
     errors: Sequence[str] = (),
+    stale: CommentPayload | None = None,
 ) -> Card:
     """One item: its text and document, then the member's opinion and comment (pre-filled
-    with the version in force). After the deadline, what they said, read-only."""
+    with the version in force). After the deadline, what they said, read-only. `stale`: what
+    was sent from a form older than the comment in force: nothing was saved; the form shows
+    the version in force, and what they had written is given back to copy."""
+    banner: list[Element] = []
+    if stale is not None and mine is not None:
+        banner = [stale_banner(tr, format_moment(tr, mine.at, zone))]
+        if stale.text.strip():
+            banner.append(paragraph(tr.t("consultation.stale_typed", text=stale.text.strip())))
     body: list[Element] = [
+        *banner,
         title(f"{item.number}. {item.title}"),
         paragraph(found.title, isSubtle=True, spacing="None"),
     ]
@@ -302,7 +320,7 @@ def comment_form(
         },
         paragraph(tr.t("consultation.versions_kept"), isSubtle=True, size="Small"),
     ]
-    ref = ItemRef(round=found.id, item=item.number)
+    ref = CommentRef(round=found.id, item=item.number, seen=mine.version if mine else 0)
     actions = [
         execute(tr.t("consultation.save_comment"), COMMENT, ref),
         *actions,

@@ -148,8 +148,17 @@ class ConsultationFeature:
         except ValueError:
             return await self._comment_again(turn, data, "consultation.error.opinion")
         outcome = await self._service.comment(
-            turn.member, data.round, data.item, opinion, data.text, data.interest == "true"
-        )
+            turn.member, data.round, data.item, opinion, data.text, data.interest == "true",
+            data.seen,
+        )  # fmt: skip
+        if outcome.kind == "stale":
+            view = await self._service.member_view(turn.member, data.round)
+            item = view.round.item(data.item) if view else None
+            if view is not None and item is not None:
+                return cards.comment_form(
+                    turn.tr, view.round, item, view.mine.get(item.number), view.open,
+                    self._zone, stale=data,
+                )  # fmt: skip
         if outcome.problems:
             return await self._comment_again(turn, data, outcome.problems[0].message)
         if outcome.refusal is not None or outcome.comment is None:

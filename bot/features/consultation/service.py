@@ -237,10 +237,12 @@ class ConsultationService:
         opinion: Opinion,
         text: str,
         interest: bool,
+        seen: int | None = None,
     ) -> CommentOutcome:
         """Who comments is the activity's member; the round and item come from the card and
         are checked here: another round, a closed one, an item it does not have record
-        nothing."""
+        nothing. `seen`: the version of their comment the form showed; from a form older
+        than the one in force, nothing is saved (stale)."""
         text = text.strip()
         if member.id is None or member.is_secretariat or not member.is_serving(self._today()):
             return CommentOutcome("refused", refusal="consultation.refused.not_commenting")
@@ -263,6 +265,8 @@ class ConsultationService:
             before = mine[-1] if mine else None
             if before is not None and (before.opinion, before.text) == (opinion, text):
                 return CommentOutcome("unchanged", comment=before)
+            if seen is not None and seen != (before.version if before else 0):
+                return CommentOutcome("stale", comment=before)
             naming = await self._rounds.naming(conn)
             everything = await self._rounds.commented_ever(conn, member.id)
             version = (before.version if before else 0) + 1
