@@ -83,6 +83,7 @@ from bot.features.reminders import cards as outbox_cards
 from bot.features.reminders.cards import FEATURES as OUTBOX_FEATURES
 from bot.locale import ENGLISH, FRENCH, Catalogues, catalogue_path
 from bot.services.build import build_services
+from bot.services.outbox import ToDo
 from bot.services.reachability import Unreachable
 from bot.settings import load_settings
 from bot.storage.database import Database, utcnow
@@ -536,6 +537,42 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             ZONE,
         ),
         "reminders, nothing": outbox_cards.overview(tr, [], [], [], [], {}, ZONE),
+        "newcomer": outbox_cards.newcomer(
+            tr,
+            MEMBER,
+            [
+                ToDo(
+                    1,
+                    "confidentiality",
+                    "welcome.todo.commitment",
+                    {"number": "2"},
+                    "welcome.todo.commitment_button",
+                    "confidentiality.view",
+                    {},
+                ),
+                ToDo(
+                    3,
+                    "meeting:1",
+                    "welcome.todo.meeting",
+                    {"title": "Réunion régulière"},
+                    "welcome.todo.meeting_button",
+                    "meetings.show",
+                    {"meeting": 1},
+                    when=AT.isoformat(),
+                ),
+                ToDo(
+                    6,
+                    "round:1",
+                    "welcome.todo.consultation",
+                    {"title": "Plan d’action"},
+                    "welcome.todo.consultation_button",
+                    "consultation.round",
+                    {"round": 1},
+                    day="2027-01-20",
+                ),
+            ],
+            ZONE,
+        ),
         "unreachable": outbox_cards.unreachable_notice(
             tr, [UNREACHABLE, replace(UNREACHABLE, reason="removed_or_blocked")], ZONE
         ),

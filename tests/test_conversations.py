@@ -293,3 +293,58 @@ async def test_the_welcome_keeps_its_text_when_help_is_pressed(bot: RunningBot) 
     )
     assert texts((await response.json())["value"]) == texts(welcome)
     assert texts(bot.connector.cards()[-1])[0] == "Ce que je peux faire"
+
+
+async def test_a_newcomer_is_welcomed_with_what_waited_not_flooded(bot: RunningBot) -> None:
+    """Before she opened the chat: the commitment was published, a meeting scheduled then
+    moved, her conflicts for it and her declaration asked. On first contact she gets at
+    most three messages: the welcome, and one card listing what is expected of her, in
+    order, each with its button; the « moved » notice about a time she never saw is not
+    sent, and each button opens the current card."""
+    from datetime import time
+
+    from bot.storage.repositories import MemberRepository
+    from tests.test_confidentiality import _invoke, _open_chat, _publish
+    from tests.test_meetings import _schedule_now, _soon
+
+    services = bot.components.services
+    await _publish(bot)
+    meeting = await _schedule_now(bot, _soon(bot))
+    async with bot.database.read() as conn:
+        camille = await MemberRepository().by_email(conn, SECRETARIAT.email)
+    assert camille is not None
+    await services.meetings.reschedule(
+        meeting.id, meeting.plan.day, time(15, 0), meeting.plan.minutes, camille
+    )
+    await services.declarations.plan_follow_ups()
+    await bot.components.dispatcher.dispatch_due()  # she cannot be reached: all of it waits
+    chat = f"personal-{MEMBER.id}"
+    assert bot.connector.cards(chat) == []
+
+    await _open_chat(bot, MEMBER)
+    await bot.components.dispatcher.dispatch_due()
+    shown = bot.connector.cards(chat)
+    assert len(shown) <= 3, [texts(c)[0] for c in shown]
+    assert texts(shown[0])[0] == "Comité en gouvernement ouvert"
+    [todo] = [c for c in shown if texts(c)[0] == "Ce qui vous attend"]
+    lines = [t for t in texts(todo) if t[:2] in ("1.", "2.", "3.", "4.")]
+    assert lines[0].startswith("1. Lire et accepter l’engagement de confidentialité")
+    assert lines[1] == "2. Faire votre déclaration d’intérêts."
+    assert lines[2].startswith("3. Dire si vous serez à la réunion")
+    assert "15 h" in lines[2], "the meeting as it is now"
+    assert lines[3].startswith("4. Déclarer vos conflits d’intérêts pour la réunion du")
+    assert not any("déplacée" in " ".join(texts(c)).lower() for c in shown), "no moved notice"
+
+    buttons = [b for e in todo["body"] if e["type"] == "ActionSet" for b in e["actions"]]
+    assert [b["title"] for b in buttons] == [
+        "Lire l’engagement", "Déclarer mes intérêts", "Voir la réunion",
+        "Mes conflits d’intérêts",
+    ]  # fmt: skip
+    opened = [await _invoke(bot, MEMBER, b["verb"], b.get("data", {})) for b in buttons]
+    assert texts(opened[0])[0] == "Engagement de confidentialité — version 1"
+    assert any("15 h" in t for t in texts(opened[2])), "the meeting's own card, as it is now"
+    assert texts(opened[3])[0].startswith("Conflits d’intérêts")
+
+    # Nothing of what was folded goes out later on its own.
+    await bot.components.dispatcher.dispatch_due()
+    assert len(bot.connector.cards(chat)) == len(shown)

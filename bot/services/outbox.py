@@ -48,6 +48,8 @@ SENT = "sent"
 SKIPPED = "skipped"
 # Handed on to other outbox rows (one per recipient), each sent once on its own.
 FANNED_OUT = "fanned_out"
+# Folded into a newcomer's welcome: one card lists what waited, instead of each on its own.
+GATHERED = "gathered"
 POSTPONED = "postponed"
 THROTTLED = "throttled"
 # Messages sent at once: Teams' answer and the database overlap, one person at a time each.
@@ -78,6 +80,29 @@ class Done:
 # returns SKIPPED, FANNED_OUT, Done, or Sent once Teams took the message; writes go in the
 # `then` of what it returns. It raises on any failure.
 Delivery = Callable[[AsyncConnection, OutboxMessage], Awaitable[str | Sent | Done]]
+
+
+@dataclass(frozen=True)
+class ToDo:
+    """One line of a newcomer's welcome: what is expected of them, and the button that opens
+    it. Lines are shown by `order`; one per `key` (several messages may ask the same)."""
+
+    order: int
+    key: str
+    text: str  # catalogue key
+    values: dict[str, str]
+    button: str  # catalogue key
+    verb: str
+    data: dict[str, Any]
+    # A moment (ISO, aware) and a day (ISO) the line names, written in the reader's language
+    # when the card is drawn, as {when} and {day}.
+    when: str = ""
+    day: str = ""
+
+
+# What a waiting message asks of a newcomer, read when they first open the chat; None: nothing
+# any more (answered, over, a notice about a change they never saw), so it is dropped.
+ToDoReader = Callable[[AsyncConnection, OutboxMessage], Awaitable[ToDo | None]]
 # How long a claimed message is left to its dispatcher before another may take it
 # (OUTBOX_LEASE_SECONDS): longer than any send takes.
 LEASE = timedelta(minutes=2)
@@ -134,6 +159,7 @@ class OutboxDispatcher:
         self._outbox = outbox
         self._clock = clock
         self._deliveries: dict[str, Delivery] = {}
+        self._to_dos: dict[str, ToDoReader] = {}
         self._gathering: frozenset[str] = frozenset()
         self._running = asyncio.Lock()
         self._kicks: set[asyncio.Task[DispatchReport]] = set()
@@ -142,14 +168,46 @@ class OutboxDispatcher:
         self._rounds: set[asyncio.Task[Any]] = set()
         self._stopping = False
 
-    def register(self, kind: str, delivery: Delivery, *, gathering: bool = False) -> None:
+    def register(
+        self,
+        kind: str,
+        delivery: Delivery,
+        *,
+        gathering: bool = False,
+        to_do: ToDoReader | None = None,
+    ) -> None:
         """`gathering`: its delivery puts the other due messages of its kind on one card, so
-        two of them are never delivered at once."""
+        two of them are never delivered at once. `to_do`: what the message asks, for a
+        newcomer's welcome (`gather_for_newcomer`)."""
         if kind in self._deliveries:
             raise ValueError(f"outbox kind {kind!r} is registered twice")
         self._deliveries[kind] = delivery
+        if to_do is not None:
+            self._to_dos[kind] = to_do
         if gathering:
             self._gathering = self._gathering | {kind}
+
+    async def gather_for_newcomer(self, conn: AsyncConnection, member_id: int) -> list[ToDo]:
+        """What waited for someone who could not be reached, now that they can: each waiting
+        message that says what it asks is folded (GATHERED, never sent on its own) into the
+        lines of one welcome: the newest question of each kind of thing only, in order. What
+        no longer asks anything (answered, over, a change they never saw) is dropped too.
+        A single message waiting goes as it is (its own card is better than a list of one)."""
+        lines: dict[str, ToDo] = {}
+        folded: list[OutboxMessage] = []
+        for message in await self._outbox.waiting_for(conn, member_id, self._clock()):
+            read = self._to_dos.get(message.kind)
+            if read is None:
+                continue
+            folded.append(message)
+            line = await read(conn, message)
+            if line is not None:
+                lines[line.key] = line
+        if len(folded) < 2:
+            return []
+        for message in folded:
+            await self._outbox.mark(conn, message.id, GATHERED)
+        return sorted(lines.values(), key=lambda line: (line.order, line.key))
 
     @property
     def kinds(self) -> set[str]:

@@ -301,6 +301,24 @@ class Outbox:
         result = await conn.execute(select(key).where(key.startswith(prefix, autoescape=True)))
         return {row.dedupe_key for row in result}
 
+    async def waiting_for(
+        self, conn: AsyncConnection, member_id: int, now: datetime
+    ) -> list[OutboxMessage]:
+        """What waits for this member now: due, or held back because they could not be
+        reached (what `expedite` would make due), unsent and held by no dispatcher."""
+        table = tables.outbox
+        query = (
+            select(table)
+            .where(
+                table.c.member_id == member_id,
+                table.c.sent_at.is_(None),
+                or_(table.c.due_at <= to_db(now), table.c.attempts > 0),
+                or_(table.c.claimed_until.is_(None), table.c.claimed_until <= to_db(now)),
+            )
+            .order_by(table.c.due_at, table.c.id)
+        )
+        return [_message(row) for row in (await conn.execute(query)).mappings()]
+
     async def expedite(self, conn: AsyncConnection, member_id: int, now: datetime) -> int:
         """Make due now what was postponed for lack of a way to reach this member."""
         result = await conn.execute(

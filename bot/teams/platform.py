@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from bot.domain.members import Member
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
-from bot.services.outbox import Delivery, OutboxDispatcher
+from bot.services.outbox import Delivery, OutboxDispatcher, ToDoReader
 from bot.storage.committee import CommitteeTeam
 from bot.teams import commands as words
 from bot.teams.cards import CONTROL_CHARACTERS, Card, as_message
@@ -192,6 +192,9 @@ class FeatureSpec:
     on_message: Sequence[MessageHook] = ()
     # Outbox kinds whose delivery gathers the other due messages of its kind on one card.
     gathering: Sequence[str] = ()
+    # What a waiting message of each kind asks of someone who could not be reached: when they
+    # first open the chat, one welcome lists these instead of each card on its own.
+    to_dos: Mapping[str, ToDoReader] = field(default_factory=dict)
 
 
 class Feature(Protocol):
@@ -241,7 +244,11 @@ class Registry:
             self.invokes[invoke.name] = invoke
         for kind, delivery in spec.deliveries.items():
             self._claim(spec.name, "outbox kind", kind)
-            self._dispatcher.register(kind, delivery, gathering=kind in spec.gathering)
+            self._dispatcher.register(
+                kind, delivery, gathering=kind in spec.gathering, to_do=spec.to_dos.get(kind)
+            )
+        if set(spec.to_dos) - set(spec.deliveries):
+            raise DuplicateRegistration(f"{spec.name}: a to-do for a kind it does not deliver")
         for job in spec.jobs:
             self._claim(spec.name, "job", job.name)
             self.jobs.append(job)

@@ -18,7 +18,7 @@ from bot.features.confidentiality.service import (
 from bot.features.context import FeatureContext
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
-from bot.services.outbox import FANNED_OUT, SKIPPED, Done, Sent
+from bot.services.outbox import FANNED_OUT, SKIPPED, Done, Sent, ToDo
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card
 from bot.teams.platform import (
@@ -110,6 +110,10 @@ class ConfidentialityFeature:
                     lambda tr, found, _: cards.superseded(tr, found.old, found.current.number),
                     activity_id=lambda found: found.activity_id,
                 ),
+            },
+            to_dos={
+                KIND_PREFIX + Stage.CARD.value: self._to_do,
+                KIND_PREFIX + Stage.REMINDER.value: self._to_do,
             },
             gathering=[KIND_PREFIX + Stage.ESCALATION.value],
             # New members and renewed mandates are found here; the outbox then sends.
@@ -268,6 +272,17 @@ class ConfidentialityFeature:
             await self._dispatcher.mark_covered(writing, covered, FANNED_OUT)
 
         return Done(FANNED_OUT, fan_out)
+
+    async def _to_do(self, conn: AsyncConnection, message: OutboxMessage) -> ToDo | None:
+        """For a newcomer: the commitment in force, to read and accept, first of all."""
+        follow_up = await self._service.follow_up_for(conn, message)
+        if follow_up is None:
+            return None
+        return ToDo(
+            1, "confidentiality", "welcome.todo.commitment",
+            {"number": str(follow_up.version.number)}, "welcome.todo.commitment_button",
+            cards.VIEW, {},
+        )  # fmt: skip
 
     def _follow_up_card(self, tr: Translator, follow_up: FollowUp, _: OutboxMessage) -> Card:
         if follow_up.stage is Stage.REMINDER:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.domain.text import iso_day, record_id
 from bot.features.consultation import cards, proposal_cards
 from bot.features.consultation.rules import Opinion, Phase, ProposalKind, Verdict, parse_items
@@ -18,6 +20,7 @@ from bot.features.consultation.views import ConsultationWork
 from bot.features.context import FeatureContext
 from bot.features.meetings.rules import MeetingStatus
 from bot.locale import Translator
+from bot.services.outbox import ToDo
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card
 from bot.teams.files import FileGone
@@ -105,6 +108,10 @@ class ConsultationFeature:
             deliveries={
                 kind: self._outgoing.to_member(self._service.delivery, self._card)
                 for kind in (OPENED, REMINDER, RESPONDED, PROPOSED)
+            },
+            to_dos={
+                OPENED: self._to_do,
+                REMINDER: self._to_do,
             },
         )
 
@@ -328,6 +335,17 @@ class ConsultationFeature:
         return proposal_cards.proposals(turn.tr, await self._service.proposals())
 
     # --- on its own --------------------------------------------------------------------------
+
+    async def _to_do(self, conn: AsyncConnection, message: OutboxMessage) -> ToDo | None:
+        work = await self._service.delivery(conn, message)
+        if work is None or work.view is None:
+            return None
+        found = work.view.round
+        return ToDo(
+            6, f"round:{found.id}", "welcome.todo.consultation", {"title": found.title},
+            "welcome.todo.consultation_button", cards.ROUND, {"round": found.id},
+            day=found.deadline.isoformat(),
+        )  # fmt: skip
 
     def _card(self, tr: Translator, work: ConsultationWork, message: OutboxMessage) -> Card | None:
         if message.kind == PROPOSED and work.proposal is not None:

@@ -29,7 +29,7 @@ from bot.features.declarations.service import (
 from bot.features.meetings.rules import Meeting
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
-from bot.services.outbox import SENT, Then
+from bot.services.outbox import SENT, Then, ToDo
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card, as_message, notice
 from bot.teams.platform import (
@@ -138,6 +138,12 @@ class DeclarationsFeature:
                 ),
             },
             gathering=[GENERAL_ESCALATION],
+            to_dos={
+                GENERAL_CARD: self._general_to_do,
+                GENERAL_REMINDER: self._general_to_do,
+                MEETING_CARD: self._meeting_to_do,
+                MEETING_REMINDER: self._meeting_to_do,
+            },
             jobs=[
                 RecurringJob(
                     "declarations.plan-follow-ups",
@@ -343,6 +349,25 @@ class DeclarationsFeature:
             await self._dispatcher.mark_covered(writing, batch[2], SENT, sent)
 
         return mark
+
+    async def _general_to_do(self, conn: AsyncConnection, message: OutboxMessage) -> ToDo | None:
+        if await self._service.general_follow_up(conn, message) is None:
+            return None
+        return ToDo(
+            2, "declaration", "welcome.todo.declaration", {}, "welcome.todo.declaration_button",
+            cards.OPEN, {},
+        )  # fmt: skip
+
+    async def _meeting_to_do(self, conn: AsyncConnection, message: OutboxMessage) -> ToDo | None:
+        work = await self._service.meeting_follow_up(conn, message)
+        if work is None:
+            return None
+        meeting = work.ask.meeting
+        return ToDo(
+            4, f"conflicts:{meeting.id}", "welcome.todo.conflicts", {},
+            "welcome.todo.conflicts_button", cards.OPEN_MEETING, {"meeting": meeting.id},
+            when=meeting.starts_at.isoformat(),
+        )  # fmt: skip
 
     def _general_card(self, tr: Translator, follow_up: FollowUp, message: OutboxMessage) -> Card:
         if message.kind == GENERAL_REMINDER:

@@ -252,6 +252,7 @@ parse_time = iso_time
 ATTEND = "meetings.attend"
 ATTENDANCE = "meetings.attendance"
 ICS = "meetings.ics"
+SHOW = "meetings.show"
 MOVE_FORM = "meetings.move_form"
 MOVE = "meetings.move"
 CANCEL_ASK = "meetings.cancel_ask"

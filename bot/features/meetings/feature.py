@@ -41,7 +41,7 @@ from bot.graph.calendar import OrganizerCalendar
 from bot.graph.client import GraphPermissionDenied
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
-from bot.services.outbox import SKIPPED, Done, Sent
+from bot.services.outbox import SKIPPED, Done, Sent, ToDo
 from bot.storage.committee import CommitteeTeam
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card, bilingual, notice
@@ -117,6 +117,7 @@ class MeetingsFeature:
                 Action(cards.SCHEDULE, cards.SchedulePayload, self.schedule, SECRETARIAT_PERSONAL),
                 Action(cards.ATTEND, cards.AttendPayload, self.attend, MEMBERS),
                 Action(cards.ICS, cards.MeetingRef, self.offer_ics, MEMBERS),
+                Action(cards.SHOW, cards.MeetingRef, self.show_meeting, MEMBERS),
                 Action(cards.ATTENDANCE, cards.MeetingRef, self.attendance, SECRETARIAT_PERSONAL),
                 Action(cards.MOVE_FORM, cards.MeetingRef, self.move_form, SECRETARIAT_PERSONAL),
                 Action(cards.MOVE, cards.MovePayload, self.move, SECRETARIAT_PERSONAL),
@@ -160,6 +161,7 @@ class MeetingsFeature:
                     lambda tr, work, _: cards.minutes_notice(tr, work.meeting, self._zone),
                 ),
             },
+            to_dos={kind: self._meeting_to_do for kind in (INVITATION, REMINDER, CHANGE_NOTICE)},
             # Twice a day is plenty: each occasion is said once, whatever the tick.
             jobs=[
                 RecurringJob(
@@ -217,6 +219,27 @@ class MeetingsFeature:
         # In the channel the card stays the committee's; the person's answer is said too.
         shared = self._channel_card(meeting, outcome.count)
         return cards.in_channel_answered(shared, turn.tr, outcome.answer)
+
+    async def show_meeting(self, turn: Turn, data: cards.MeetingRef) -> Card:
+        """A meeting as the member's own card shows it: when, the agenda, their answer."""
+        meeting = await self._service.get(data.meeting)
+        if meeting is None:
+            return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
+        answer = await self._service.answer_of(turn.member, meeting.id)
+        return cards.personal_card(turn.tr, meeting, self._zone, answer=answer)
+
+    async def _meeting_to_do(self, conn: AsyncConnection, message: OutboxMessage) -> ToDo | None:
+        """For a newcomer: the meeting still ahead, once, whatever its invitation, reminders
+        and change notices (changes to a time they never saw are not news to them)."""
+        work = await self._service.member_work(conn, message)
+        if work is None or work.meeting.status is not MeetingStatus.SCHEDULED:
+            return None
+        meeting = work.meeting
+        return ToDo(
+            3, f"meeting:{meeting.id}", "welcome.todo.meeting", {"title": meeting.plan.title},
+            "welcome.todo.meeting_button", cards.SHOW, {"meeting": meeting.id},
+            when=meeting.starts_at.isoformat(),
+        )  # fmt: skip
 
     async def offer_ics(self, turn: Turn, data: cards.MeetingRef) -> Card:
         meeting = await self._service.get(data.meeting)

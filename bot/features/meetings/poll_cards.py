@@ -30,6 +30,7 @@ from bot.teams.cards import (
 OPEN = "polls.open"
 NEW = "polls.new"
 ANSWER = "polls.answer"
+SHOW = "polls.show"
 RESULTS = "polls.results"
 SCHEDULE = "polls.schedule"
 

@@ -3,6 +3,8 @@ results table, and « Planifier ce créneau », which schedules through the meet
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.features.context import FeatureContext
 from bot.features.meetings import cards as meetings_cards
 from bot.features.meetings import poll_cards as cards
@@ -10,6 +12,7 @@ from bot.features.meetings.feature import agenda_item
 from bot.features.meetings.poll_service import POLL_CARD, POLL_REMINDER, PollWork
 from bot.features.meetings.rules import Availability, Slot, parse_duration
 from bot.locale import Translator
+from bot.services.outbox import ToDo
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card, notice
 from bot.teams.platform import (
@@ -54,8 +57,10 @@ class PollsFeature:
                 Action(cards.RESULTS, cards.PollRef, self.results, SECRETARIAT_PERSONAL),
                 Action(cards.SCHEDULE, cards.SlotRef, self.schedule, SECRETARIAT_PERSONAL),
                 Action(cards.ANSWER, cards.AnswerPayload, self.answer, MEMBERS),
+                Action(cards.SHOW, cards.PollRef, self.show_poll, MEMBERS),
             ],
             deliveries={POLL_CARD: delivery, POLL_REMINDER: delivery},
+            to_dos={POLL_CARD: self._to_do, POLL_REMINDER: self._to_do},
         )
 
     # --- the secretariat -------------------------------------------------------------------
@@ -123,6 +128,23 @@ class PollsFeature:
             return notice(turn.tr, "polls.closed_title", turn.tr.t("polls.not_recorded"))
         mine = await self._service.answers_of(turn.member, poll.id)
         return cards.answer_card(turn.tr, poll, self._zone, mine, thanked=not stale, stale=stale)
+
+    async def show_poll(self, turn: Turn, data: cards.PollRef) -> Card:
+        """The member's own answer card for a poll, with the answers in force."""
+        poll = await self._service.get(data.poll)
+        if poll is None:
+            return notice(turn.tr, "polls.closed_title", turn.tr.t("polls.closed"))
+        mine = await self._service.answers_of(turn.member, poll.id)
+        return cards.answer_card(turn.tr, poll, self._zone, mine)
+
+    async def _to_do(self, conn: AsyncConnection, message: OutboxMessage) -> ToDo | None:
+        work = await self._service.poll_work(conn, message)
+        if work is None:
+            return None
+        return ToDo(
+            5, f"poll:{work.poll.id}", "welcome.todo.poll", {"title": work.poll.title},
+            "welcome.todo.poll_button", cards.SHOW, {"poll": work.poll.id},
+        )  # fmt: skip
 
     def _card(self, tr: Translator, work: PollWork, message: OutboxMessage) -> Card:
         heading = "polls.reminder_title" if message.kind == POLL_REMINDER else "polls.card_title"

@@ -163,6 +163,10 @@ class PollsService:
             )
         return poll, False
 
+    async def get(self, poll_id: int) -> Poll | None:
+        async with self._db.read() as conn:
+            return await self._polls.get(conn, poll_id)
+
     async def answers_of(self, member: Member, poll_id: int) -> dict[int, Availability]:
         async with self._db.read() as conn:
             return (await self._polls.answers(conn, poll_id)).get(member.id or 0, {})

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.locale import Translator, format_moment
+from pydantic import ConfigDict
+
+from bot.domain.members import Member
+from bot.locale import Translator, format_day, format_moment
+from bot.services.outbox import ToDo
 from bot.services.reachability import Unreachable
 from bot.storage.outbox import OutboxMessage
 from bot.teams.cards import Card, NoData, Payload, card, execute, paragraph, title
@@ -96,3 +100,34 @@ def unreachable_notice(tr: Translator, found: Sequence[Unreachable], zone: ZoneI
         ],
         [execute(tr.t("outbox.overview_button"), OVERVIEW, NoData())],
     )
+
+
+def newcomer(tr: Translator, member: Member, lines: Sequence[ToDo], zone: ZoneInfo) -> Card:
+    """What waited for someone the bot could not reach, on one card, in order: each line with
+    the button that opens it (the commitment, the declaration, the next meeting, what is
+    open to answer)."""
+    body: list[dict[str, Any]] = [
+        title(tr.t("welcome.todo_title")),
+        paragraph(tr.t("welcome.todo_intro", name=member.display_name)),
+    ]
+    for n, line in enumerate(lines, start=1):
+        values = dict(line.values)
+        if line.when:
+            values["when"] = format_moment(tr, datetime.fromisoformat(line.when), zone)
+        if line.day:
+            noon = datetime.combine(date.fromisoformat(line.day), time(12), tzinfo=zone)
+            values["day"] = format_day(tr, noon, zone)
+        body.append(paragraph(f"{n}. {tr.t(line.text, **values)}", separator=True))
+        body.append(
+            {
+                "type": "ActionSet",
+                "actions": [execute(tr.t(line.button), line.verb, _Data(**line.data))],
+            }
+        )
+    return card(body)
+
+
+class _Data(Payload):
+    """A to-do's button data, as its feature gave it (the feature's own payload checks it)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.members import Member
 from bot.features.context import FeatureContext
 from bot.features.reminders import cards
 from bot.locale import Translator
-from bot.services.outbox import SENT, Then
+from bot.services.outbox import SENT, Then, ToDo
 from bot.services.reachability import UNREACHABLE_NOTICE, Unreachable
 from bot.storage.outbox import Outbox, OutboxMessage
 from bot.storage.repositories import MemberRepository
@@ -25,6 +27,8 @@ from bot.teams.platform import (
 
 # The secretariat member to tell, the people listed, and the notices the card covers.
 UnreachableNotice = tuple[Member, list[Unreachable], list[OutboxMessage]]
+# What waited for someone the bot could not reach, on one card when they first open the chat.
+NEWCOMER = "outbox.newcomer"
 
 
 class OutboxFeature:
@@ -58,12 +62,17 @@ class OutboxFeature:
                 Action(cards.RETRY, cards.MessageRef, self.retry, SECRETARIAT_PERSONAL),
             ],
             deliveries={
+                NEWCOMER: self._outgoing.to_member(
+                    self._newcomer_work,
+                    lambda tr, work, _: cards.newcomer(tr, work[0], work[1], self._zone),
+                    member=lambda work: work[0],
+                ),
                 UNREACHABLE_NOTICE: self._outgoing.to_member(
                     self._reachability.notice_for,
                     self._unreachable_card,
                     member=lambda found: found[0],
                     after=self._covered_too,
-                )
+                ),
             },
             gathering=[UNREACHABLE_NOTICE],
             on_reachable=[self.deliver_what_waited],
@@ -71,12 +80,34 @@ class OutboxFeature:
 
     async def deliver_what_waited(self, member: Member) -> None:
         """A member just opened a chat (or installed again): reachable, and what waited for
-        them goes out now, not at the next retry."""
+        them goes out now, not at the next retry. The questions that waited are not sent one
+        by one: one card lists them, in order, each with its button (a newcomer is welcomed,
+        not flooded); notices about changes they never saw are dropped."""
         await self._reachability.reachable(member)
         if member.id is not None:
             async with self._db.transaction() as conn:
+                lines = await self._dispatcher.gather_for_newcomer(conn, member.id)
+                if lines:
+                    now = self._clock()
+                    await self._outbox.plan(
+                        conn,
+                        f"outbox:newcomer:{member.id}:{now.isoformat()}",
+                        NEWCOMER,
+                        member.id,
+                        {"lines": [asdict(line) for line in lines]},
+                        now,
+                    )
                 await self._dispatcher.expedite(conn, member.id)
         self._dispatcher.kick()
+
+    async def _newcomer_work(
+        self, conn: AsyncConnection, message: OutboxMessage
+    ) -> tuple[Member, list[ToDo]] | None:
+        member = await self._members.get(conn, message.member_id or 0)
+        if member is None:
+            return None
+        lines = [ToDo(**line) for line in message.payload.get("lines", [])]
+        return (member, lines) if lines else None
 
     async def show(self, turn: Turn) -> None:
         await turn.send_card(await self.overview(turn, NoData()))
