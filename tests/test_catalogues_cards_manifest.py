@@ -428,6 +428,15 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             meeting_cards.channel_card(tr, MEETING, COUNT, ZONE), tr, Attendance.ABSENT
         ),
         "invitation": meeting_cards.personal_card(tr, MEETING_NO_LINK, ZONE),
+        "moved, from what to what": meeting_cards.personal_card(
+            tr,
+            MEETING_NO_LINK,
+            ZONE,
+            heading="meetings.moved_title",
+            changed=meeting_cards.what_changed(
+                tr, MEETING_NO_LINK, ZONE, was=AT, added=["Subventions"], removed=["Varia"]
+            ),
+        ),
         "invitation, an older card pressed": meeting_cards.personal_card(
             tr, MEETING_NO_LINK, ZONE, stale=True
         ),
@@ -803,6 +812,15 @@ def test_dates_read_naturally_in_each_language() -> None:
     assert line == "Accepté le 23 novembre 2026 à 10 h 15 (heure de l’Est) — version 1"
     line = conf_cards.accepted_line(catalogues.for_locale(ENGLISH), ACCEPTED, ZONE)["text"]
     assert line == "Accepted on November 23, 2026 at 10:15 AM (Eastern Time) — version 1"
+    # The first of the month is « 1er » in French, in full and in tables; the 11th is not.
+    from bot.locale import format_day, format_moment
+
+    french, english = catalogues.for_locale(FRENCH), catalogues.for_locale(ENGLISH)
+    first = datetime(2027, 3, 1, 18, 30, tzinfo=UTC)
+    assert format_moment(french, first, ZONE) == "1er mars 2027 à 13 h 30 (heure de l’Est)"
+    assert format_day(french, first, ZONE) == "1er mars 2027"
+    assert format_day(french, datetime(2027, 3, 11, 18, tzinfo=UTC), ZONE) == "11 mars 2027"
+    assert format_day(english, first, ZONE) == "Mar 1, 2027"
 
 
 async def test_commands_are_understood_in_both_languages_with_or_without_accents(
@@ -918,3 +936,33 @@ def test_plurals_follow_each_language(count: int, french: str, english: str) -> 
     )
     assert f"{french} en attente" in fr
     assert f"{english} pending" in en
+
+
+def test_typography_follows_one_rule_per_language() -> None:
+    """French: a non-breaking space before « : ; ? ! » (the Office québécois de la langue
+    française's rule, kept to one space for all four), never an ordinary one, never none.
+    Both languages: curly apostrophes, never straight ones."""
+    patterns = {"format.datetime"}  # date patterns quote their literal text
+    for key, text in _catalogue(FRENCH).items():
+        if key in patterns:
+            continue
+        prose = re.sub(r"\{[^}]*\}", "X", re.sub(r"https?://\S+|\d\d:\d\d|HH:MM", "", text))
+        assert not re.search(r" [:;?!]", prose), f"{key}: an ordinary space before punctuation"
+        assert not re.search(r"[^\s\u00a0\u202f(\[*]([;?!]|:(?!//))", prose), (
+            f"{key}: punctuation without its space"
+        )
+    for catalogue in (_catalogue(FRENCH), _catalogue(ENGLISH)):
+        assert [k for k, t in catalogue.items() if "'" in t and k not in patterns] == []
+
+
+def test_french_names_the_bot_and_the_secretariat_one_way() -> None:
+    """« robot conversationnel » where it introduces itself, « le robot » after (never « bot »,
+    but in commands and product names); « secrétariat » is a common noun, capitalised only in
+    the organisation's name (« Secrétariat du Conseil du trésor ») or at the start of a label."""
+    french = _catalogue(FRENCH)
+    assert "robot conversationnel" in french["welcome.purpose"]
+    for key, text in french.items():
+        prose = re.sub(r"python -m bot|Bot Connector|Azure Bot", "", text)
+        assert not re.search(r"\bbot\b", prose, re.I), f"{key}: « bot »"
+        common = r"\b(?:[Ll]e|[Dd]u|[Aa]u|[Ll]es|[Dd]es) Secrétariat(?! du Conseil du trésor)"
+        assert not re.search(common, text), f"{key}: « Secrétariat » as a common noun"

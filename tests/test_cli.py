@@ -338,7 +338,7 @@ def test_only_a_serving_secretariat_member_publishes_from_the_command_line(
         "confidentiality", "publish", str(tmp_path / "fr.md"), str(tmp_path / "en.md"), "--by", by
     )
     assert code == 1
-    assert "n’est pas un membre du Secrétariat en fonction" in err
+    assert "n’est pas un membre du secrétariat en fonction" in err
     assert _count(database_url, confidentiality_tables.commitment_versions) == 0
     assert _count(database_url, tables.audit_log) == 1, "only the roster import"
 
@@ -473,7 +473,7 @@ def test_every_by_is_a_serving_secretariat_member_or_nothing_is_done(
         for by in ("nobody@evil.example", "amelie.cote@transparence.example.org", "mathieu.gagnon@sct.example.org"):  # fmt: skip
             code, out, err = cli(command, action, *rest, "--by", by)
             assert code == 1, (command, action, by, out, err)
-            assert "n’est pas un membre du Secrétariat en fonction" in err, (command, action)
+            assert "n’est pas un membre du secrétariat en fonction" in err, (command, action)
             assert "Traceback" not in err
     assert _everything(database_url) == before
     assert not (tmp_path / "out.csv").exists()
@@ -493,7 +493,7 @@ def test_the_first_import_must_make_the_one_importing_a_secretariat_member(
     [entry] = _audit_actors(database_url)
     assert entry == SECRETARIAT.email
     code, _, err = cli("members", "import", str(ROSTER), "--by", "amelie.cote@transparence.example.org")  # fmt: skip
-    assert code == 1 and "n’est pas un membre du Secrétariat en fonction" in err
+    assert code == 1 and "n’est pas un membre du secrétariat en fonction" in err
 
 
 def _audit_actors(url: str) -> list[str]:

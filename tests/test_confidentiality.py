@@ -454,9 +454,9 @@ async def test_secretariat_table_puts_pending_first_and_exports_a_csv_file(bot: 
 async def test_members_cannot_see_the_table_or_publish(bot: RunningBot) -> None:
     await _say(bot, MEMBER, "confidentialité statut")
     replies = await bot.connector.wait_for_replies(1)
-    assert replies[0]["text"] == "Cette commande est réservée au Secrétariat."
+    assert replies[0]["text"] == "Cette commande est réservée au secrétariat."
     card = await _invoke(bot, MEMBER, "confidentiality.publish", {"text_fr": "x", "text_en": "y"})
-    assert "réservée au Secrétariat" in "\n".join(texts(card))
+    assert "réservée au secrétariat" in "\n".join(texts(card))
     async with bot.database.transaction() as conn:
         assert (
             await conn.execute(select(confidentiality_tables.commitment_versions))

@@ -27,7 +27,7 @@ async def test_installing_greets_the_member_once_in_french(bot: RunningBot) -> N
     # Both posts have been answered, so every reply of both turns has been sent by now.
     cards = bot.connector.cards()
     assert len(cards) == 1, "conversationUpdate and installationUpdate must give one welcome"
-    assert "Bonjour Amélie Côté, bienvenue!" in texts(cards[0])
+    assert "Bonjour Amélie Côté, bienvenue\u00a0!" in texts(cards[0])
     assert cards[0]["actions"][0] == {
         "type": "Action.Execute",
         "title": "Voir l’aide",
@@ -179,7 +179,10 @@ async def test_adding_the_bot_to_the_committees_team_greets_the_channel_once(
         await bot.post(activity)
     # Each post returns once its turn is over: nothing more can come.
     [welcome] = bot.connector.cards("19:general@thread.tacv2")
-    assert texts(welcome)[:2] == ["Comité en gouvernement ouvert", "Bonjour à toutes et à tous!"]
+    assert texts(welcome)[:2] == [
+        "Comité en gouvernement ouvert",
+        "Bonjour à toutes et à tous\u00a0!",
+    ]
     # A whole team reads it: the English follows the French.
     assert "Hello everyone!" in texts(welcome)
 
@@ -223,8 +226,8 @@ async def test_the_language_command_switches_and_the_choice_is_kept(bot: Running
 @pytest.mark.parametrize(
     ("said", "title"),
     [
-        ("Bonjour!", "Bonjour Amélie Côté!"),
-        ("allo", "Bonjour Amélie Côté!"),
+        ("Bonjour!", "Bonjour Amélie Côté\u00a0!"),
+        ("allo", "Bonjour Amélie Côté\u00a0!"),
         ("hi", "Hello Amélie Côté!"),
     ],
 )

@@ -153,7 +153,7 @@ async def test_doctor_gets_both_tokens_by_managed_identity_and_names_another_one
     assert (
         f"✗ Aucun jeton du Bot Connector pour MicrosoftAppId par l’identité managée {APP_ID}" in out
     )
-    assert "attachée à l’hébergement du bot" in out
+    assert "attachée à l’hébergement du robot" in out
 
 
 @pytest.mark.parametrize(

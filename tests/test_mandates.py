@@ -174,7 +174,7 @@ async def test_a_replacement_is_registered_and_an_undecided_end_is_told(
     ]  # fmt: skip
     assert len(welcomed) == 1, "once, as soon as she could be reached"
     assert "représentant·e de Coalition pour la transparence (exemple)" in welcomed[0][1]
-    assert "du 1 sept. 2027 au 31 août 2029" in welcomed[0][1]
+    assert "du 1er sept. 2027 au 31 août 2029" in welcomed[0][1]
 
     # Jean-François's mandate ends on 31 March with no decision: ended on its date, the
     # secretariat (still serving) told that day.
@@ -240,8 +240,12 @@ async def test_what_members_and_the_secretariat_see(bot: RunningBot) -> None:
     await _open_chat(bot, MEMBER)
     await _open_chat(bot, SECRETARIAT, locale="en")
     await _say(bot, MEMBER, "mon mandat")
-    mine = texts(bot.connector.cards(CHAT)[-1])
-    assert mine[0] == "Mon mandat"
+    mine = bot.connector.cards(CHAT)[-1]
+    assert texts(mine)[0] == "Mon mandat"
+    # Months before the first reminder: the question was not put yet, and the days left.
+    facts = {f["title"]: f["value"] for f in mine["body"][1]["facts"]}
+    assert facts["Réponse du membre"] == "Question pas encore posée", facts
+    assert "jours)" in facts["Fin"], facts
     await _say(bot, SECRETARIAT, "mandates", locale="en-US")
     table = texts(bot.connector.cards(CLERK_CHAT)[-1])
     assert table[0] == "Mandates" and "Member (seat)" in table

@@ -91,7 +91,7 @@ def test_a_holiday_asks_to_confirm_and_a_member_cannot_schedule(cli: Cli) -> Non
         "meetings", "schedule", "--date", "2030-01-23", "--start", "13:30", "--duration", "60",
         "--title", "x", "--agenda", "y", "--by", "amelie.cote@transparence.example.org",
     )  # fmt: skip
-    assert code == 1 and "n’est pas un membre du Secrétariat en fonction" in err
+    assert code == 1 and "n’est pas un membre du secrétariat en fonction" in err
 
 
 # --- into the organiser's calendar ----------------------------------------------------------
@@ -460,6 +460,11 @@ async def test_attendance_answers_redraw_the_channel_card_and_show_the_quorum(
     shown = texts(table)
     assert "Quorum (3) pas encore atteint." in " ".join(shown)
     assert shown.index("Sans réponse") < shown.index("Absent·e") < shown.index("Présent·e")
+    # The table replaced the list: « Retour à la liste » brings the secretariat's buttons back.
+    back = next(b for b in table["actions"] if b["title"] == "Retour à la liste")
+    listed = await _invoke(bot, SECRETARIAT, back["verb"], back.get("data", {}))
+    assert texts(listed)[0] == "Réunions du comité"
+    assert "meetings.move_form" in str(listed), "Modifier is there again"
     refused = await _invoke(bot, OUTSIDER, present["verb"], present["data"])
     assert "Sans réponse" not in texts(refused)
     member_table = await _invoke(bot, MEMBER, "meetings.attendance", {"meeting": meeting.id})
@@ -989,6 +994,9 @@ async def test_an_answer_on_a_card_drawn_before_a_move_is_not_taken_for_the_new_
     assert moved.meeting is not None
     await bot.components.dispatcher.dispatch_due()
     notice = bot.connector.cards(chat)[-1]
+    said = " ".join(texts(notice))
+    assert "Déplacée du " in said and " à 13 h 30 (heure de l’Est) au " in said, said
+    assert "à 15 h 00 (heure de l’Est)." in said, "from what to what"
     present = await _invoke(
         bot, MEMBER, "meetings.attend", _attend_button(notice, "present")["data"]
     )

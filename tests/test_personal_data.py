@@ -66,7 +66,7 @@ async def test_my_data_sends_everything_about_me_and_nothing_about_anyone_else(
     bot.connector.clear()
     await _say(bot, MEMBER, "mes données")
     said = [r["text"] for r in bot.connector.replies() if r.get("text")]
-    assert any("tout ce que le bot conserve à votre sujet" in s for s in said)
+    assert any("tout ce que le robot conserve à votre sujet" in s for s in said)
     offers = [a for r in bot.connector.replies() for a in r.get("attachments", [])]
     assert [o["name"] for o in offers] == ["mes-donnees.html", "mes-donnees.json"]
     for offer, name in zip(offers, ("page.html", "data.json"), strict=True):
@@ -122,6 +122,6 @@ def test_the_secretariat_answers_a_formal_request_from_the_command_line(
     assert THEIRS not in json.dumps(data, ensure_ascii=False)
     assert "<script" not in page
     code, _, err = cli("members", "export-data", MEMBER.email, "--out", str(out), "--by", MEMBER.email)  # fmt: skip
-    assert code == 1 and "n’est pas un membre du Secrétariat en fonction" in err
+    assert code == 1 and "n’est pas un membre du secrétariat en fonction" in err
     code, _, err = cli("members", "export-data", "personne@example.org", "--out", str(out), "--by", SECRETARIAT.email)  # fmt: skip
     assert code == 1 and "n’est pas dans le registre" in err

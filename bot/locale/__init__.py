@@ -87,10 +87,19 @@ class Catalogues:
         return self._translators
 
 
+def _first_of_month(tr: Translator, day: int, written: str) -> str:
+    """French writes the first day of a month « 1er » (« 1er décembre »), every other as a
+    number."""
+    if tr.is_french and day == 1 and written.startswith("1 "):
+        return "1er" + written[1:]
+    return written
+
+
 def format_day(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
     """A date alone, short, for tables ("23 nov. 2026", "Nov 23, 2026"): the day in the
     committee's time zone."""
-    return format_date(moment.astimezone(zone).date(), "medium", locale=_FOLDERS[tr.locale])
+    local = moment.astimezone(zone).date()
+    return _first_of_month(tr, local.day, format_date(local, "medium", locale=_FOLDERS[tr.locale]))
 
 
 def format_moment(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
@@ -99,5 +108,6 @@ def format_moment(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
     (Eastern Time)"): members read it from Gaspé and from Gatineau alike."""
     locale = _FOLDERS[tr.locale]
     shown = format_datetime(moment, tr.t("format.datetime"), tzinfo=zone, locale=locale)
+    shown = _first_of_month(tr, moment.astimezone(zone).day, shown)
     name = get_timezone_name(zone, "long", locale=locale, zone_variant="generic")
     return tr.t("format.zone", moment=shown, zone=name)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.members import Member
-from bot.features.mandates.rules import Answer, Decision, Mandate, Seats
+from bot.features.mandates.rules import DEFAULT_REMINDER_DAYS, Answer, Decision, Mandate, Seats
 from bot.locale import Translator, format_day
 from bot.teams.cards import (
     HELP,
@@ -56,6 +56,10 @@ class ReplacePayload(Payload):
     email: str = ""
 
 
+# The first reminder, in days before the end (MANDATE_REMINDER_DAYS' largest by default).
+ASKED_FROM = max(DEFAULT_REMINDER_DAYS)
+
+
 def day(tr: Translator, value: date, zone: ZoneInfo) -> str:
     return format_day(tr, datetime.combine(value, time(12), tzinfo=zone), zone)
 
@@ -81,8 +85,14 @@ def welcome_delegate(tr: Translator, member: Member, mandate: Mandate, zone: Zon
     )
 
 
-def _answer_text(tr: Translator, mandate: Mandate) -> str:
+def _answer_text(
+    tr: Translator, mandate: Mandate, today: date | None = None, asked_from: int = ASKED_FROM
+) -> str:
+    """The member's answer; before the first reminder (`asked_from` days before the end) the
+    question has not been put yet, which is not the same as not answering it."""
     if mandate.answer is None:
+        if today is not None and mandate.days_left(today) > asked_from:
+            return tr.t("mandates.answer.not_asked")
         return tr.t("mandates.answer.none")
     return tr.t(f"mandates.answer.{mandate.answer.value}")
 
@@ -246,7 +256,11 @@ def warning_text(tr: Translator, seats: Seats) -> str:
 
 
 def mandates_table(
-    tr: Translator, rows: Sequence[tuple[Member, Mandate]], today: date, zone: ZoneInfo
+    tr: Translator,
+    rows: Sequence[tuple[Member, Mandate]],
+    today: date,
+    zone: ZoneInfo,
+    asked_from: int = ASKED_FROM,
 ) -> Card:
     """`mandats`: the nearest end first, days left, the member's answer, where it stands."""
     return card(
@@ -263,7 +277,7 @@ def mandates_table(
                     (
                         f"{member.display_name} ({tr.t(f'seat.{mandate.seat.value}')})",
                         f"{day(tr, mandate.ends_on, zone)} ({_left(tr, mandate, today)})",
-                        _answer_text(tr, mandate),
+                        _answer_text(tr, mandate, today, asked_from),
                         tr.t(f"mandates.status.{mandate.status.value}"),
                     )
                     for member, mandate in rows
@@ -309,7 +323,13 @@ def composition_card(
     return card(body, [execute(tr.t("mandates.table_button"), TABLE, NoData())])
 
 
-def my_mandate(tr: Translator, mandates: Sequence[Mandate], today: date, zone: ZoneInfo) -> Card:
+def my_mandate(
+    tr: Translator,
+    mandates: Sequence[Mandate],
+    today: date,
+    zone: ZoneInfo,
+    asked_from: int = ASKED_FROM,
+) -> Card:
     if not mandates:
         return card([title(tr.t("mandates.mine_title")), paragraph(tr.t("mandates.none_recorded"))])
     current = mandates[-1]
@@ -319,10 +339,13 @@ def my_mandate(tr: Translator, mandates: Sequence[Mandate], today: date, zone: Z
             [
                 (tr.t("mandates.field.seat"), tr.t(f"seat.{current.seat.value}")),
                 (tr.t("mandates.field.starts"), day(tr, current.starts_on, zone)),
-                (tr.t("mandates.field.ends"), day(tr, current.ends_on, zone)),
+                (
+                    tr.t("mandates.field.ends"),
+                    f"{day(tr, current.ends_on, zone)} ({_left(tr, current, today)})",
+                ),
                 (tr.t("mandates.field.renewals"), str(current.number)),
                 (tr.t("mandates.column.status"), tr.t(f"mandates.status.{current.status.value}")),
-                (tr.t("mandates.field.answer"), _answer_text(tr, current)),
+                (tr.t("mandates.field.answer"), _answer_text(tr, current, today, asked_from)),
             ]
         ),
     ]

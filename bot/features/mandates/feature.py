@@ -47,6 +47,7 @@ class MandatesFeature:
         self._zone = kit.settings.zone
         self._poll_seconds = kit.settings.reminder_poll_seconds
         self._clock = kit.clock
+        self._asked_from = max(kit.settings.mandate_reminder_days, default=0)
 
     def spec(self) -> FeatureSpec:
         return FeatureSpec(
@@ -102,7 +103,9 @@ class MandatesFeature:
             await turn.send_text(turn.tr.t("mandates.personal_only"))
             return
         mine = await self._service.mine(turn.member)
-        await turn.send_card(cards.my_mandate(turn.tr, mine, self._today(), self._zone))
+        await turn.send_card(
+            cards.my_mandate(turn.tr, mine, self._today(), self._zone, self._asked_from)
+        )
 
     async def answer(self, turn: Turn, data: cards.AnswerPayload) -> Card:
         answered, stale = await self._service.answer(
@@ -120,7 +123,7 @@ class MandatesFeature:
 
     async def table(self, turn: Turn, _data: NoData) -> Card:
         rows = [(r.member, r.mandate) for r in await self._service.rows()]
-        return cards.mandates_table(turn.tr, rows, self._today(), self._zone)
+        return cards.mandates_table(turn.tr, rows, self._today(), self._zone, self._asked_from)
 
     async def show_composition(self, turn: Turn) -> None:
         seats = await self._service.composition()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -100,6 +100,10 @@ def meetings_list(
         body += meeting_summary(tr, meeting, zone)
         if manage:
             body.append(manage_buttons(tr, meeting))
+        elif meeting.calendar in (CalendarState.NONE, CalendarState.REFUSED):
+            # The summary says the .ics adds it to one's calendar: here is the button.
+            ics = execute(tr.t("meetings.ics_button"), ICS, MeetingRef(meeting=meeting.id))
+            body.append({"type": "ActionSet", "actions": [ics]})
         if meeting.join_url and len(actions) < 3:
             actions.append(join_button(tr, meeting.join_url))
     if past:
@@ -253,6 +257,7 @@ ATTEND = "meetings.attend"
 ATTENDANCE = "meetings.attendance"
 ICS = "meetings.ics"
 SHOW = "meetings.show"
+LIST = "meetings.list"
 MOVE_FORM = "meetings.move_form"
 MOVE = "meetings.move"
 CANCEL_ASK = "meetings.cancel_ask"
@@ -347,6 +352,7 @@ def personal_card(
     heading: str = "meetings.invitation_title",
     days: int | None = None,
     stale: bool = False,
+    changed: Sequence[str] = (),
 ) -> Card:
     """A meeting in a member's personal chat: the invitation, a reminder, a move or a
     cancellation; with the join button, the answer so far, and the two answers. `stale`: an
@@ -355,7 +361,8 @@ def personal_card(
         return card([title(tr.t("meetings.cancelled_title")), *meeting_summary(tr, meeting, zone)])
     top = tr.n(heading, days) if days is not None else tr.t(heading)
     banner = [stale_card_banner(tr)] if stale else []
-    body = [*banner, title(top), *meeting_summary(tr, meeting, zone)]
+    said = [paragraph(line, weight="Bolder") for line in changed]
+    body = [*banner, title(top), *said, *meeting_summary(tr, meeting, zone)]
     if answer is not None:
         body.append(paragraph(tr.t(f"meetings.answered.{answer.value}"), weight="Bolder"))
     else:
@@ -396,7 +403,11 @@ def attendance_table(
         ),
     ]
     return card(
-        body, [execute(tr.t("meetings.refresh_button"), ATTENDANCE, MeetingRef(meeting=meeting.id))]
+        body,
+        [
+            execute(tr.t("meetings.refresh_button"), ATTENDANCE, MeetingRef(meeting=meeting.id)),
+            back_to_list(tr),
+        ],
     )
 
 
@@ -471,8 +482,14 @@ def permission_notice(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> Card:
 
 
 def about(tr: Translator, heading_key: str, meeting: Meeting, zone: ZoneInfo) -> Card:
-    """A meeting under a heading: moved, cancelled."""
-    return card([title(tr.t(heading_key)), *meeting_summary(tr, meeting, zone)])
+    """A meeting under a heading: moved, kept, cancelled; and the way back to the list, where
+    the other meetings' buttons are."""
+    return card([title(tr.t(heading_key)), *meeting_summary(tr, meeting, zone)], [back_to_list(tr)])
+
+
+def back_to_list(tr: Translator) -> dict[str, Any]:
+    """The secretariat's way back to `réunions` from a card that replaced the list."""
+    return execute(tr.t("meetings.back_to_list"), LIST)
 
 
 def in_channel_answered(shared: Card, tr: Translator, answer: Attendance) -> Card:
@@ -548,3 +565,32 @@ def minutes_notice(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> Card:
         else None
     )
     return card(body, actions)
+
+
+def what_changed(
+    tr: Translator,
+    meeting: Meeting,
+    zone: ZoneInfo,
+    *,
+    was: datetime | None = None,
+    added: Sequence[str] = (),
+    removed: Sequence[str] = (),
+) -> list[str]:
+    """A change said from what to what: « Déplacée du 20 janvier 2027 à 13 h 30 au
+    20 janvier 2027 à 14 h 00 », and the agenda items added and removed by name."""
+    lines = []
+    if was is not None:
+        lines.append(
+            tr.t(
+                "meetings.moved_from_to",
+                was=format_moment(tr, was, zone),
+                now=format_moment(tr, meeting.starts_at, zone),
+            )
+        )
+    if added:
+        items = ", ".join(tr.t("meetings.item_quoted", title=t) for t in added)
+        lines.append(tr.t("meetings.items_added", items=items))
+    if removed:
+        items = ", ".join(tr.t("meetings.item_quoted", title=t) for t in removed)
+        lines.append(tr.t("meetings.items_removed", items=items))
+    return lines

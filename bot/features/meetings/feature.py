@@ -25,7 +25,7 @@ from bot.features.meetings.rules import (
     graph_event,
     parse_duration,
 )
-from bot.features.meetings.service import (
+from bot.features.meetings.work import (
     CALENDAR,
     CALENDAR_CANCEL,
     CALENDAR_MOVE,
@@ -35,8 +35,9 @@ from bot.features.meetings.service import (
     INVITATION,
     PERMISSION_NOTICE,
     REMINDER,
+    ChannelWork,
+    MemberWork,
 )
-from bot.features.meetings.work import ChannelWork, MemberWork
 from bot.graph.calendar import OrganizerCalendar
 from bot.graph.client import GraphPermissionDenied
 from bot.locale import Translator
@@ -54,6 +55,7 @@ from bot.teams.platform import (
     FeatureSpec,
     FileOffer,
     GeneratedFile,
+    NoData,
     TeamInstall,
     Turn,
 )
@@ -118,6 +120,7 @@ class MeetingsFeature:
                 Action(cards.ATTEND, cards.AttendPayload, self.attend, MEMBERS),
                 Action(cards.ICS, cards.MeetingRef, self.offer_ics, MEMBERS),
                 Action(cards.SHOW, cards.MeetingRef, self.show_meeting, MEMBERS),
+                Action(cards.LIST, NoData, self.list_card, MEMBERS),
                 Action(cards.ATTENDANCE, cards.MeetingRef, self.attendance, SECRETARIAT_PERSONAL),
                 Action(cards.MOVE_FORM, cards.MeetingRef, self.move_form, SECRETARIAT_PERSONAL),
                 Action(cards.MOVE, cards.MovePayload, self.move, SECRETARIAT_PERSONAL),
@@ -180,12 +183,14 @@ class MeetingsFeature:
         ]
 
     async def show_all(self, turn: Turn) -> None:
+        await turn.send_card(await self.list_card(turn, NoData()))
+
+    async def list_card(self, turn: Turn, _data: NoData) -> Card:
+        """`réunions`, and « Retour à la liste » from a card that replaced it."""
         upcoming, past = await self._split()
         # The secretariat manages from its personal chat; a channel sees the plain list.
         manage = turn.member.is_secretariat and turn.is_personal
-        await turn.send_card(
-            cards.meetings_list(turn.tr, upcoming, past, self._zone, manage=manage)
-        )
+        return cards.meetings_list(turn.tr, upcoming, past, self._zone, manage=manage)
 
     async def show_next(self, turn: Turn) -> None:
         upcoming, _ = await self._split()
@@ -538,9 +543,13 @@ class MeetingsFeature:
             )  # fmt: skip
         headings = {"moved": "meetings.moved_title", "agenda": "meetings.agenda_title"}
         if work.change in headings:
-            return cards.personal_card(
-                tr, work.meeting, self._zone, answer=work.answer, heading=headings[work.change]
+            changed = cards.what_changed(
+                tr, work.meeting, self._zone, was=work.was, added=work.added, removed=work.removed
             )
+            return cards.personal_card(
+                tr, work.meeting, self._zone, answer=work.answer,
+                heading=headings[work.change], changed=changed,
+            )  # fmt: skip
         return cards.personal_card(tr, work.meeting, self._zone, answer=work.answer)
 
     def _cadence_card(self, tr: Translator, _: Member, message: OutboxMessage) -> Card:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member
 from bot.features.meetings import rules
+from bot.features.meetings.deliveries import MeetingDeliveries
 from bot.features.meetings.follow_up import MeetingFollowUp
 from bot.features.meetings.rules import (
     AgendaItem,
@@ -30,35 +32,26 @@ from bot.features.meetings.rules import (
 )
 from bot.features.meetings.store import MeetingRepository
 from bot.features.meetings.work import (
+    CALENDAR,
+    CALENDAR_CANCEL,
+    CALENDAR_MOVE,
+    CHANGE_NOTICE,
+    CHANNEL,
+    CHANNEL_REFRESH,
+    INVITATION,
+    PERMISSION_NOTICE,
+    REMINDER,
     AttendanceOutcome,
     AttendanceRow,
-    CalendarWork,
-    ChannelWork,
-    MemberWork,
     ScheduleOutcome,
 )
 from bot.storage.committee import CommitteeTeam, CommitteeTeamRepository
 from bot.storage.database import Database, to_db, utcnow
-from bot.storage.outbox import Outbox, OutboxMessage
+from bot.storage.outbox import Outbox
 from bot.storage.repositories import AuditLog, MemberRepository
 
-CALENDAR = "meetings.calendar"
-# A cancelled meeting's event cancelled in the organiser's calendar (attendees are told).
-CALENDAR_CANCEL = "meetings.calendar_cancel"
-# A moved meeting's event moved in the organiser's calendar.
-CALENDAR_MOVE = "meetings.calendar_move"
-# The meeting's card in the committee channel, then its redrawing in place after a change.
-CHANNEL = "meetings.channel"
-CHANNEL_REFRESH = "meetings.channel_refresh"
-# In each member's personal chat: the invitation, the reminders, a move or a cancellation.
-INVITATION = "meetings.invitation"
-REMINDER = "meetings.reminder"
-CHANGE_NOTICE = "meetings.change_notice"
-# To each member of the secretariat: Graph refused, a permission is missing.
-PERMISSION_NOTICE = "meetings.permission_notice"
 
-
-class MeetingsService(MeetingFollowUp):
+class MeetingsService(MeetingFollowUp, MeetingDeliveries):
     def __init__(
         self,
         database: Database,
@@ -199,8 +192,14 @@ class MeetingsService(MeetingFollowUp):
         )
 
     async def _tell_members(
-        self, conn: AsyncConnection, meeting: Meeting, change: str, tag: str
+        self,
+        conn: AsyncConnection,
+        meeting: Meeting,
+        change: str,
+        tag: str,
+        details: dict[str, Any] | None = None,
     ) -> None:
+        """`details`: what changed, so the notice says from what to what."""
         for member in await self._serving(conn):
             assert member.id is not None
             await self._outbox.plan(
@@ -208,7 +207,7 @@ class MeetingsService(MeetingFollowUp):
                 f"meetings:{meeting.id}:{tag}:{member.id}",
                 CHANGE_NOTICE,
                 member.id,
-                {"meeting": meeting.id, "change": change},
+                {"meeting": meeting.id, "change": change, **(details or {})},
                 self._clock(),
             )
 
@@ -276,12 +275,20 @@ class MeetingsService(MeetingFollowUp):
                     {"meeting": meeting_id},
                     self._clock(),
                 )
+            before = [i.title for i in meeting.plan.agenda]
+            after = [i.title for i in plan.agenda]
+            details: dict[str, Any] = {
+                "added": [t for t in after if t not in before],
+                "removed": [t for t in before if t not in after],
+            }
             if moved_in_time:
                 await self._plan_reminders(conn, changed)
                 tag = f"moved:{changed.starts_at.isoformat()}"
-                await self._tell_members(conn, changed, "moved", tag)
+                details["was"] = meeting.starts_at.isoformat()
+                await self._tell_members(conn, changed, "moved", tag, details)
             else:
-                await self._tell_members(conn, changed, "agenda", f"agenda:{changed.revision}")
+                tag = f"agenda:{changed.revision}"
+                await self._tell_members(conn, changed, "agenda", tag, details)
         return ScheduleOutcome(changed)
 
     async def retry_calendar(self, meeting_id: int, by: Member) -> Meeting | None:
@@ -427,63 +434,6 @@ class MeetingsService(MeetingFollowUp):
         async with self._db.read() as conn:
             return await self._committee.get(conn)
 
-    async def channel_work(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> ChannelWork | None:
-        """The first post of a meeting's card in the channel; None when there is nowhere to
-        post it (the committee moved to another channel since)."""
-        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
-        team = await self._committee.get(conn)
-        if meeting is None or team is None or team.channel_id != message.payload.get("channel"):
-            return None
-        return ChannelWork(meeting, await self._count(conn, meeting), team)
-
-    async def channel_refresh_work(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> ChannelWork | None:
-        """The card to redraw in place; None when a later change will redraw it, or when it
-        was never posted (its first post will show the latest)."""
-        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
-        team = await self._committee.get(conn)
-        if meeting is None or team is None:
-            return None
-        if int(message.payload.get("revision", 0)) < meeting.revision:
-            return None
-        posted = await self._outbox.sent_under(
-            conn, f"meetings:{meeting.id}:channel:{team.channel_id}"
-        )
-        activity_id = next((m.sent_activity_id for m in posted if m.sent_activity_id), None)
-        if activity_id is None:
-            return None
-        return ChannelWork(meeting, await self._count(conn, meeting), team, activity_id)
-
-    async def member_work(self, conn: AsyncConnection, message: OutboxMessage) -> MemberWork | None:
-        """A personal card still worth sending: the meeting still ahead (or, for a change
-        notice, just cancelled), the member still serving; a reminder only for the time it
-        was planned for, and not to someone who said they will be absent."""
-        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
-        member = await self._members.get(conn, message.member_id or 0)
-        if meeting is None or member is None or not member.is_serving(self._today()):
-            return None
-        if meeting.starts_at <= self._clock():
-            return None
-        change = str(message.payload.get("change", ""))
-        if meeting.status is not MeetingStatus.SCHEDULED and change != "cancelled":
-            return None
-        answer = (await self._meetings.attendance(conn, meeting.id)).get(member.id or 0)
-        if message.kind == REMINDER:
-            if message.payload.get("starts_at") != meeting.starts_at.isoformat():
-                return None
-            if answer is Attendance.ABSENT:
-                return None
-        return MemberWork(meeting, member, answer, change)
-
-    async def event_to_move(self, conn: AsyncConnection, message: OutboxMessage) -> Meeting | None:
-        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
-        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
-            return None
-        return meeting if meeting.calendar is CalendarState.CREATED and meeting.event_id else None
-
     async def plan_permission_notices(self, conn: AsyncConnection, meeting: Meeting) -> None:
         """Each serving member of the secretariat gets one card: trying again will not help
         until an administrator grants the permission."""
@@ -496,15 +446,6 @@ class MeetingsService(MeetingFollowUp):
                 {"meeting": meeting.id},
                 self._clock(),
             )
-
-    async def permission_work(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> MemberWork | None:
-        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
-        member = await self._members.get(conn, message.member_id or 0)
-        if meeting is None or member is None or meeting.calendar is not CalendarState.REFUSED:
-            return None
-        return MemberWork(meeting, member, None)
 
     async def cancel(self, meeting_id: int, by: Member) -> Meeting | None:
         """The meeting cancelled (audited); None when there is no such scheduled meeting."""
@@ -541,28 +482,6 @@ class MeetingsService(MeetingFollowUp):
         return rules.proposed_day(days, self._today())
 
     # --- the calendar, through the outbox ------------------------------------------------
-
-    async def calendar_work(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> CalendarWork | None:
-        """None when there is nothing to put in a calendar any more (cancelled, done)."""
-        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
-        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
-            return None
-        if meeting.calendar is not CalendarState.PENDING:
-            return None
-        today = self._today()
-        invited = [m for m in await self._members.all(conn) if m.is_serving(today)]
-        return CalendarWork(meeting, invited)
-
-    async def event_to_cancel(
-        self, conn: AsyncConnection, message: OutboxMessage
-    ) -> Meeting | None:
-        """The cancelled meeting whose calendar event still stands, or None."""
-        meeting = await self._meetings.get(conn, int(message.payload.get("meeting", 0)))
-        if meeting is None or meeting.status is not MeetingStatus.CANCELLED:
-            return None
-        return meeting if meeting.calendar is CalendarState.CREATED and meeting.event_id else None
 
     async def calendar_cancelled(self, conn: AsyncConnection, meeting: Meeting) -> None:
         await self._meetings.set_calendar(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.domain.members import Member
 from bot.features.meetings.rules import (
@@ -12,6 +13,22 @@ from bot.features.meetings.rules import (
     Problem,
 )
 from bot.storage.committee import CommitteeTeam
+
+# The outbox kinds of meetings.
+CALENDAR = "meetings.calendar"
+# A cancelled meeting's event cancelled in the organiser's calendar (attendees are told).
+CALENDAR_CANCEL = "meetings.calendar_cancel"
+# A moved meeting's event moved in the organiser's calendar.
+CALENDAR_MOVE = "meetings.calendar_move"
+# The meeting's card in the committee channel, then its redrawing in place after a change.
+CHANNEL = "meetings.channel"
+CHANNEL_REFRESH = "meetings.channel_refresh"
+# In each member's personal chat: the invitation, the reminders, a move or a cancellation.
+INVITATION = "meetings.invitation"
+REMINDER = "meetings.reminder"
+CHANGE_NOTICE = "meetings.change_notice"
+# To each member of the secretariat: Graph refused, a permission is missing.
+PERMISSION_NOTICE = "meetings.permission_notice"
 
 
 @dataclass(frozen=True)
@@ -54,6 +71,10 @@ class MemberWork:
     member: Member
     answer: Attendance | None
     change: str = ""
+    # What the change was: where the meeting was before a move, the items added and removed.
+    was: datetime | None = None
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
