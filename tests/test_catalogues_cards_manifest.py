@@ -539,13 +539,18 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "reminders": outbox_cards.overview(
             tr,
             [OUTBOX_MESSAGE],
-            [replace(OUTBOX_MESSAGE, attempts=2, last_error="HTTP 403")],
+            [
+                replace(OUTBOX_MESSAGE, attempts=2, last_error="HTTP 403"),
+                replace(OUTBOX_MESSAGE, attempts=1, last_error="unreachable: never opened"),
+            ],
             [replace(OUTBOX_MESSAGE, member_id=None, kind="meetings.channel")],
             [UNREACHABLE],
             {3: "Amélie Côté"},
             ZONE,
+            AT,
+            retried="Nouvel essai\u00a0: envoyé.",
         ),
-        "reminders, nothing": outbox_cards.overview(tr, [], [], [], [], {}, ZONE),
+        "reminders, nothing": outbox_cards.overview(tr, [], [], [], [], {}, ZONE, AT),
         "newcomer": outbox_cards.newcomer(
             tr,
             MEMBER,
@@ -637,6 +642,10 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         ),
         "documents, none": doc_cards.documents_list(tr, [], ZONE),
         "preview": conf_cards.preview(tr, 2, 7),
+        "preview, published": conf_cards.preview_done(tr, 2),
+        "commitment, the preview's sample": conf_cards.commitment(
+            tr, VERSION, None, ZONE, sample=True
+        ),
         "publish form, with what changed": conf_cards.publish_form(
             tr, text_fr="a", text_en="b", summary_fr="c", summary_en="d", asks_summary=True
         ),

@@ -90,7 +90,12 @@ async def _publish(
     if not buttons or buttons[0]["verb"] != "confidentiality.publish":
         return preview  # refused: the form again with what is wrong, or no access
     publish = preview["actions"][0]
-    return await _invoke(bot, SECRETARIAT, publish["verb"], publish["data"], **extra)
+    done = await _invoke(bot, SECRETARIAT, publish["verb"], publish["data"], **extra)
+    if "la confirmation est plus bas" not in " ".join(texts(done)):
+        return done  # refused: the form again, or the draft gone
+    # The confirmation is sent below the samples, at the bottom of the conversation.
+    confirmation: dict[str, Any] = bot.connector.cards()[-1]
+    return confirmation
 
 
 async def _acceptances(bot: RunningBot) -> list[dict[str, Any]]:
@@ -614,7 +619,10 @@ async def test_nothing_is_published_before_the_preview_is_confirmed(bot: Running
     publish = preview["actions"][0]
     first = await _invoke(bot, SECRETARIAT, publish["verb"], publish["data"])
     again = await _invoke(bot, SECRETARIAT, publish["verb"], publish["data"])
-    assert texts(first)[0] == texts(again)[0] == "Version 1 publiée"
+    assert texts(first) == texts(again), "a double click publishes once"
+    assert "Publiée\u00a0: la confirmation est plus bas." in texts(first)
+    assert not first.get("actions"), "the preview keeps no live button"
+    assert texts(bot.connector.cards()[-1])[0] == "Version 1 publiée", "at the bottom"
     async with bot.database.read() as conn:
         assert (
             len((await conn.execute(select(confidentiality_tables.commitment_versions))).all()) == 1

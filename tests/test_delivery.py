@@ -506,13 +506,15 @@ async def test_the_secretariat_sees_what_fails_and_tries_again(bot: RunningBot) 
     overview = await _invoke(bot, SECRETARIAT, "outbox.overview")
     shown = texts(overview)
     assert shown[0] == "Rappels et messages du robot"
-    failing = shown[shown.index("En échec") + 1 : shown.index("À venir")]
+    assert shown[1].startswith("2\u00a0en échec · 3\u00a0personnes pas encore jointes"), shown[1]
+    failing = shown[shown.index("En échec") + 1 :]
     assert any(line.startswith("Engagement de confidentialité — ") for line in failing)
     retries = [a for e in overview["body"] if e["type"] == "ActionSet" for a in e["actions"]]
+    assert len(retries) == 2
     for retry in retries:
         again = await _invoke(bot, SECRETARIAT, retry["verb"], retry["data"])
-    still = texts(again)[texts(again).index("En échec") + 1 : texts(again).index("À venir")]
-    assert not [line for line in still if "Amélie" in line or "Camille" in line]
+    assert texts(again)[1] == "Nouvel essai\u00a0: envoyé.", "Réessayer says what it did"
+    assert "En échec" not in texts(again)
     assert (
         len(_commitment_cards(bot, MEMBER)) == 1 and len(_commitment_cards(bot, SECRETARIAT)) == 1
     ), "both sent, once, without waiting for the back-off"
@@ -604,3 +606,36 @@ async def test_when_graph_refuses_to_install_the_member_is_unreachable(
             assert found.reason == "never_installed"
     finally:
         await graph.stop()
+
+
+async def test_reminders_say_who_is_not_reached_yet_and_list_nothing_already_answered(
+    bot: RunningBot,
+) -> None:
+    """Amélie never opened the chat: she is « pas encore jointe », with no « Réessayer » that
+    would do nothing visible. Camille accepted: her reminders are not listed any more."""
+    await _open_chat(bot, SECRETARIAT)
+    await _plan(bot)
+    await bot.components.dispatcher.dispatch_due()
+    camille = next(iter(_commitment_cards(bot, SECRETARIAT)))
+    accept = camille["actions"][0]
+    await _invoke(bot, SECRETARIAT, accept["verb"], accept["data"])
+    overview = await _invoke(bot, SECRETARIAT, "outbox.overview")
+    shown = texts(overview)
+    assert shown[1].startswith("0\u00a0en échec · "), shown[1]
+    assert "En échec" not in shown
+    assert any(
+        (line.startswith("Amélie Côté") and "ouvre la conversation avec le robot" in line)
+        or "Amélie Côté\u00a0:" in line
+        for line in shown
+    ), shown
+    retries = [a for e in overview["body"] if e["type"] == "ActionSet" for a in e["actions"]]
+    assert retries == [], "nothing to retry: it goes by itself once she opens the chat"
+    details = next(a for a in overview["actions"] if a["type"] == "Action.ShowCard")["card"]
+    coming = " ".join(texts(details))
+    assert (
+        "Engagement de confidentialité — Camille Tremblay"
+        not in coming.split("Derniers envoyés")[0]
+    ), "her question is answered"
+    assert "Personne injoignable — concernant Amélie Côté (envoyé à Camille Tremblay)" in coming, (
+        "each row names the person it is about"
+    )

@@ -334,9 +334,14 @@ async def _publish(client: PlaygroundClient, text_fr: str, text_en: str) -> dict
         "Engagement de confidentialité",
         "Confidentiality commitment",
     ]
+    assert not any("actions" in _card(m) for m in previews), "the samples have no live button"
     publish = preview["value"]["actions"][0]
     assert publish["title"] == "Publish"
-    return await client.press(form, publish)
+    done = await client.press(form, publish)
+    assert texts(done["value"])[1] == "Published: the confirmation is further down."
+    # The confirmation comes at the bottom of the conversation, where she is looking.
+    [confirmation] = await client.shown(1)
+    return {"value": _card(confirmation)}
 
 
 async def test_installing_shows_the_welcome_card_once(client: PlaygroundClient) -> None:

@@ -187,6 +187,12 @@ class OutboxDispatcher:
         if gathering:
             self._gathering = self._gathering | {kind}
 
+    async def still_asks(self, conn: AsyncConnection, message: OutboxMessage) -> bool:
+        """Whether a waiting message still has a reason to go (for the kinds that can tell:
+        those with a newcomer's to-do); a reminder for an accepted commitment has none."""
+        read = self._to_dos.get(message.kind)
+        return read is None or await read(conn, message) is not None
+
     async def gather_for_newcomer(self, conn: AsyncConnection, member_id: int) -> list[ToDo]:
         """What waited for someone who could not be reached, now that they can: each waiting
         message that says what it asks is folded (GATHERED, never sent on its own) into the

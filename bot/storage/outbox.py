@@ -45,6 +45,8 @@ class OutboxMessage:
     sent_activity_id: str | None = None
     last_error: str | None = None
     sent_at: datetime | None = None
+    # sent, skipped, fanned_out, gathered…; None while it waits.
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ def _message(row: RowMapping) -> OutboxMessage:
         sent_activity_id=row["sent_activity_id"],
         last_error=row["last_error"],
         sent_at=from_db(row["sent_at"]) if row["sent_at"] else None,
+        outcome=row["outcome"],
     )
 
 
@@ -351,6 +354,14 @@ class Outbox:
 
     async def _rows(self, conn: AsyncConnection, query: Any) -> list[OutboxMessage]:
         return [_message(row) for row in (await conn.execute(query)).mappings()]
+
+    async def get(self, conn: AsyncConnection, message_id: int) -> OutboxMessage | None:
+        row = (
+            (await conn.execute(select(tables.outbox).where(tables.outbox.c.id == message_id)))
+            .mappings()
+            .first()
+        )
+        return _message(row) if row else None
 
     async def retry_now(self, conn: AsyncConnection, message_id: int, now: datetime) -> bool:
         """A failing message made due now (« Réessayer »); False when it was sent meanwhile."""

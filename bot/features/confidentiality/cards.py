@@ -76,8 +76,11 @@ def commitment(
     zone: ZoneInfo,
     *,
     notice: str | None = None,
+    sample: bool = False,
 ) -> Card:
-    """The whole text in the reader's language, with the button or the date it was accepted."""
+    """The whole text in the reader's language, with the button or the date it was accepted.
+    `sample`: the secretariat's preview of it, whose button would do nothing but confuse:
+    shown as a label, not a button."""
     body: list[dict[str, Any]] = [title(tr.t("confidentiality.title", number=version.number))]
     if notice:
         body.append(paragraph(notice, weight="Bolder"))
@@ -95,6 +98,10 @@ def commitment(
         body.append(accepted_line(tr, accepted, zone))
         return card(body)
     body.append(paragraph(tr.t("confidentiality.please_accept"), isSubtle=True))
+    if sample:
+        label = tr.t("confidentiality.sample_button", button=tr.t("confidentiality.accept_button"))
+        body.append(paragraph(label, isSubtle=True, separator=True))
+        return card(body)
     accept = AcceptPayload(version=version.number, language=tr.locale)
     return card(body, [execute(tr.t("confidentiality.accept_button"), ACCEPT, accept)])
 
@@ -312,7 +319,7 @@ def publish_form(
 
 
 def preview(tr: Translator, number: int, draft_id: int) -> Card:
-    """Before anything irreversible: the cards members will receive are shown just above."""
+    """Before anything irreversible: the cards members will receive follow, just below."""
     return card(
         [
             title(tr.t("confidentiality.preview_title", number=number)),
@@ -351,3 +358,14 @@ def published(
     )
     full = [("SHA-256 (fr)", version.sha256_fr), ("SHA-256 (en)", version.sha256_en)]
     return card(body, [show_in_full(tr, full)])
+
+
+def preview_done(tr: Translator, number: int) -> Card:
+    """The preview card once « Publier » was pressed: the confirmation is sent below it, at the
+    bottom of the conversation where the secretariat is looking."""
+    return card(
+        [
+            title(tr.t("confidentiality.preview_title", number=number)),
+            paragraph(tr.t("confidentiality.preview_published"), weight="Bolder"),
+        ]
+    )

@@ -193,7 +193,7 @@ class ConfidentialityFeature:
             return self._form(turn, data, explain_text_error(turn.tr, error), current is not None)
         for language in ("fr-CA", "en"):
             tr = self._catalogues.all[language]
-            await turn.send_card(cards.commitment(tr, shown, None, self._zone))
+            await turn.send_card(cards.commitment(tr, shown, None, self._zone, sample=True))
         return cards.preview(turn.tr, shown.number, draft.id)
 
     async def edit(self, turn: Turn, data: cards.DraftPayload) -> Card:
@@ -224,10 +224,12 @@ class ConfidentialityFeature:
                 summary_en=draft.change_summary_en or "",
                 asks_summary=True,
             )
-        # The cards go out now, not at the next tick.
-        self._dispatcher.kick()
         reachable, unreachable = await self._service.reach()
-        return cards.published(turn.tr, outcome.version, reachable, unreachable)
+        # Below the samples, where the secretariat is looking; then the cards go out now,
+        # not at the next tick.
+        await turn.send_card(cards.published(turn.tr, outcome.version, reachable, unreachable))
+        self._dispatcher.kick()
+        return cards.preview_done(turn.tr, outcome.version.number)
 
     def _form(self, turn: Turn, data: cards.PublishPayload, error: str, asks_summary: bool) -> Card:
         return cards.publish_form(

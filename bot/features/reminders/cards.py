@@ -27,10 +27,23 @@ class MessageRef(Payload):
 
 
 def _what(tr: Translator, message: OutboxMessage, names: Mapping[int, str]) -> str:
+    """The message's subject and the person it is about (an escalation is about the member
+    who is late, not the secretariat member it goes to)."""
     feature = message.kind.split(".", 1)[0]
     what = tr.t(f"outbox.feature.{feature}") if feature in FEATURES else message.kind
+    # Escalations name the member late (`about`), reachability notices the one unreachable.
+    about = message.payload.get("about", message.payload.get("member"))
+    if isinstance(about, int) and about in names:
+        recipient = names.get(message.member_id or 0, "")
+        return tr.t("outbox.about", what=what, who=names[about], recipient=recipient)
     who = names.get(message.member_id or 0, tr.t("outbox.channel_or_calendar"))
     return f"{what} — {who}"
+
+
+def _not_reached(message: OutboxMessage) -> bool:
+    """Held back because the person never opened a chat with the bot: not a failure to retry
+    (it goes by itself once they do), but someone not reached yet."""
+    return (message.last_error or "").startswith("unreachable:")
 
 
 def overview(
@@ -41,18 +54,31 @@ def overview(
     unreachable: Sequence[Unreachable],
     names: Mapping[int, str],
     zone: ZoneInfo,
+    now: datetime,
+    *,
+    retried: str | None = None,
 ) -> Card:
-    """`rappels`: what will go, what does not go (and why, with « Réessayer »), what went."""
+    """`rappels`: the counts first; what fails (with « Réessayer »), who is not reached yet;
+    what will go and what went, on demand. `retried`: what « Réessayer » just did."""
+    failed = [m for m in failing if not _not_reached(m)]
+    held = [m for m in failing if _not_reached(m)]
     body: list[dict[str, Any]] = [title(tr.t("outbox.title"))]
-    body.append(paragraph(tr.t("outbox.failing"), weight="Bolder"))
-    if not failing:
-        body.append(paragraph(tr.t("outbox.none")))
-    for message in failing:
+    if retried:
+        body.append(paragraph(retried, weight="Bolder"))
+    counts = [
+        tr.n("outbox.count.failing", len(failed)),
+        tr.n("outbox.count.not_reached", len({m.member_id for m in held})),
+        tr.n("outbox.count.waiting", len(waiting)),
+    ]
+    body.append(paragraph(" · ".join(counts)))
+    if failed:
+        body.append(paragraph(tr.t("outbox.failing"), weight="Bolder", separator=True))
+    for message in failed:
         tries = tr.n("outbox.attempts", message.attempts)
         body.append(paragraph(f"{_what(tr, message, names)} ({tries})"))
-        body.append(
-            paragraph(tr.t("outbox.next_try", when=_when(tr, message.due_at, zone)), isSubtle=True)
-        )
+        # Never a time already past: a due retry is for now.
+        when = _when(tr, max(message.due_at, now), zone)
+        body.append(paragraph(tr.t("outbox.next_try", when=when), isSubtle=True))
         body.append(
             {
                 "type": "ActionSet",
@@ -61,20 +87,31 @@ def overview(
                 ],
             }
         )
-    if unreachable:
+    if unreachable or held:
         body.append(paragraph(tr.t("outbox.unreachable"), weight="Bolder", separator=True))
         body += [paragraph(unreachable_line(tr, u, zone)) for u in unreachable]
-    body.append(paragraph(tr.t("outbox.waiting"), weight="Bolder", separator=True))
+        listed = {u.member.id for u in unreachable}
+        for member_id in dict.fromkeys(m.member_id for m in held if m.member_id not in listed):
+            count = sum(1 for m in held if m.member_id == member_id)
+            who = names.get(member_id or 0, "")
+            body.append(paragraph(tr.n("outbox.not_reached_line", count, name=who)))
+    details = [paragraph(tr.t("outbox.waiting"), weight="Bolder")]
+    details += [paragraph(f"{_when(tr, m.due_at, zone)} — {_what(tr, m, names)}") for m in waiting]
     if not waiting:
-        body.append(paragraph(tr.t("outbox.none")))
-    body += [paragraph(f"{_when(tr, m.due_at, zone)} — {_what(tr, m, names)}") for m in waiting]
-    body.append(paragraph(tr.t("outbox.sent"), weight="Bolder", separator=True))
-    if not sent:
-        body.append(paragraph(tr.t("outbox.none")))
-    body += [
+        details.append(paragraph(tr.t("outbox.none")))
+    details.append(paragraph(tr.t("outbox.sent"), weight="Bolder", separator=True))
+    details += [
         paragraph(f"{_when(tr, m.sent_at or m.due_at, zone)} — {_what(tr, m, names)}") for m in sent
     ]
-    return card(body, [execute(tr.t("meetings.refresh_button"), OVERVIEW, NoData())])
+    if not sent:
+        details.append(paragraph(tr.t("outbox.none")))
+    return card(
+        body,
+        [
+            {"type": "Action.ShowCard", "title": tr.t("outbox.details"), "card": card(details)},
+            execute(tr.t("meetings.refresh_button"), OVERVIEW, NoData()),
+        ],
+    )
 
 
 def _when(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:

@@ -112,18 +112,35 @@ class OutboxFeature:
     async def show(self, turn: Turn) -> None:
         await turn.send_card(await self.overview(turn, NoData()))
 
-    async def overview(self, turn: Turn, _data: NoData) -> Card:
+    async def overview(self, turn: Turn, _data: NoData, retried: str | None = None) -> Card:
+        now = self._clock()
         async with self._db.read() as conn:
-            waiting, failing, sent = await self._outbox.overview(conn, self._clock())
+            waiting, failing, sent = await self._outbox.overview(conn, now)
+            # What no longer asks anything (the commitment accepted meanwhile) is not listed:
+            # it will be skipped, not sent.
+            waiting = [m for m in waiting if await self._dispatcher.still_asks(conn, m)]
+            failing = [m for m in failing if await self._dispatcher.still_asks(conn, m)]
             names = {m.id or 0: m.display_name for m in await self._members.all(conn)}
         unreachable = await self._reachability.all()
-        return cards.overview(turn.tr, waiting, failing, sent, unreachable, names, self._zone)
+        return cards.overview(
+            turn.tr, waiting, failing, sent, unreachable, names, self._zone, now, retried=retried
+        )
 
     async def retry(self, turn: Turn, data: cards.MessageRef) -> Card:
+        """« Réessayer »: the message tried at once, and the card says what became of it."""
         async with self._db.transaction() as conn:
             await self._outbox.retry_now(conn, data.message, self._clock())
         await self._dispatcher.dispatch_due()
-        return await self.overview(turn, NoData())
+        async with self._db.read() as conn:
+            after = await self._outbox.get(conn, data.message)
+        if after is not None and after.outcome == "sent":
+            said = turn.tr.t("outbox.retried.sent")
+        elif after is not None and after.sent_at is not None:
+            said = turn.tr.t("outbox.retried.skipped")
+        else:
+            reason = (after.last_error if after else "") or ""
+            said = turn.tr.t("outbox.retried.failed", reason=reason.split(":", 1)[0])
+        return await self.overview(turn, NoData(), retried=said)
 
     def _unreachable_card(self, tr: Translator, found: UnreachableNotice, _: OutboxMessage) -> Card:
         return cards.unreachable_notice(tr, found[1], self._zone)
