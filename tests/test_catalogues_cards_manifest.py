@@ -63,6 +63,7 @@ from bot.features.meetings import poll_cards
 from bot.features.meetings.follow_up import CSV_COLUMNS
 from bot.features.meetings.poll_service import PollResults
 from bot.features.meetings.rules import (
+    HOLIDAYS,
     AgendaItem,
     Attendance,
     AttendanceCount,
@@ -125,6 +126,7 @@ def test_both_catalogues_have_the_same_messages_all_translated_with_the_same_pla
 
 _FAMILIES = (
     {f"seat.{s.value}" for s in SeatCategory}
+    | {f"meetings.warning.holiday.{name}" for name in HOLIDAYS}
     | {f"role.{r.value}" for r in Role}
     | {
         f"audit.break.{reason}"
@@ -416,7 +418,7 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             date(2027, 1, 20),
             typed=meeting_cards.SchedulePayload(date="2027-06-24", start="13:30", agenda="A"),
             errors=[tr.t("meetings.error.no_agenda")],
-            warnings=[tr.t("meetings.warning.holiday")],
+            warnings=[tr.t("meetings.warning.holiday.christmas")],
         ),
         "scheduled": meeting_cards.scheduled(tr, MEETING, ZONE),
         "meetings, secretariat": meeting_cards.meetings_list(

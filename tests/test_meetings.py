@@ -85,7 +85,7 @@ def test_a_meeting_that_cannot_be_is_named_by_field_and_nothing_is_saved(
 
 def test_a_holiday_asks_to_confirm_and_a_member_cannot_schedule(cli: Cli) -> None:
     code, _, err = _schedule(cli, day="2030-06-24")
-    assert code == 1 and "Cette date est un jour férié au Québec." in err
+    assert code == 1 and "Le 24 juin est la fête nationale du Québec." in err
     assert _schedule(cli, "--confirm", day="2030-06-24")[0] == 0
     code, _, err = cli(
         "meetings", "schedule", "--date", "2030-01-23", "--start", "13:30", "--duration", "60",
@@ -293,15 +293,20 @@ async def test_the_secretariat_schedules_from_a_prefilled_card(
 
     holiday = {**values, "date": "2030-06-24", "agenda": "Plan d’action — Secrétariat\nVaria"}
     warned = await _press(bot, "meetings.schedule", holiday)
-    assert "Cette date est un jour férié au Québec." in texts(warned)
-    confirm = warned["actions"][0]
-    assert confirm["title"] == "Confirmer cette date"
+    assert "Le 24 juin est la fête nationale du Québec." in texts(warned), "the holiday named"
+    confirm, changed = warned["actions"]
+    assert (confirm["title"], changed["title"]) == (
+        "Planifier quand même à cette date",
+        "Planifier à la date modifiée ci-dessus",
+    ), "each button says what it does"
     done = await _press(bot, confirm["verb"], confirm["data"])
     assert texts(done)[0] == "Réunion planifiée"
     await bot.components.dispatcher.drain()
     [event] = graph.events.values()
     assert event["start"]["dateTime"] == "2030-06-24T13:30:00"
-    assert "<li>Plan d’action (Secrétariat)</li>" in event["body"]["content"]
+    assert (
+        "<li>Plan d’action — Secrétariat</li>" in event["body"]["content"]
+    )  # as written, never rewritten
 
 
 async def test_members_see_what_is_coming_with_the_teams_link(
@@ -892,11 +897,15 @@ async def test_changing_the_agenda_patches_the_event_and_tells_members_what_chan
     await bot.components.dispatcher.drain()
     await bot.components.dispatcher.dispatch_due()
     [event] = graph.events.values()
-    assert "<li>Bilan de la consultation (Nadia)</li>" in event["body"]["content"]
+    assert "<li>Bilan de la consultation — Nadia</li>" in event["body"]["content"]
     assert event["start"]["dateTime"].endswith("T13:30:00"), "the time did not move"
     told = bot.connector.cards(f"personal-{MEMBER.id}")[-1]
     assert texts(told)[0] == "L’ordre du jour de la réunion a changé"
-    assert "3. Bilan de la consultation (Nadia)" in " ".join(texts(told))
+    assert "3. Bilan de la consultation — Nadia" in " ".join(texts(told))
+    assert (
+        "Ajouté à l’ordre du jour\u00a0: «\u00a0Bilan de la consultation — Nadia\u00a0»."
+        in texts(told)
+    ), "the item added, by name, and nothing else"
     # The same form sent again changes nothing and tells nobody again.
     before = len(bot.connector.cards(f"personal-{MEMBER.id}"))
     await _invoke(bot, SECRETARIAT, "meetings.move", {"meeting": meeting.id, **changed})
@@ -1017,3 +1026,24 @@ async def test_an_answer_on_a_card_drawn_before_a_move_is_not_taken_for_the_new_
         bot, MEMBER, "meetings.attend", _attend_button(present, "absent")["data"]
     )
     assert "Vous avez répondu\u00a0: absent·e." in texts(absent)
+
+
+async def test_an_agenda_line_is_kept_as_it_was_written(bot: RunningBot) -> None:
+    """« Plan d’action — état d’avancement » is one item, shown as typed on every card and
+    asked as such in the conflicts card: never split into a title and a presenter."""
+    from tests.support import activities
+    from tests.test_confidentiality import _open_chat, _who
+
+    await _open_chat(bot, SECRETARIAT)
+    await bot.post(activities.message(bot.connector.service_url, "planifier", **_who(SECRETARIAT)))
+    form = bot.connector.cards()[-1]
+    values = {e["id"]: e.get("value") for e in form["body"] if e["type"].startswith("Input.")}
+    line = "Plan d’action — état d’avancement"
+    done = await _press(bot, "meetings.schedule", {**values, "agenda": f"{line}\nVaria"})
+    assert "Réunion planifiée" in str(done)
+    [meeting] = await bot.components.services.meetings.all()
+    assert [item.title for item in meeting.plan.agenda] == [line, "Varia"]
+    await bot.components.services.declarations.plan_follow_ups()
+    await bot.components.dispatcher.dispatch_due()
+    asked = [c for c in bot.connector.cards() if "Conflits d’intérêts" in str(c)]
+    assert asked and f"1. {line}" in str(asked[-1])

@@ -63,8 +63,8 @@ def test_each_problem_names_its_field(changes: dict[str, object], field: str, me
     ("day", "warning"),
     [
         (date(2027, 1, 23), "meetings.warning.weekend"),
-        (date(2027, 6, 24), "meetings.warning.holiday"),  # Fête nationale, a Thursday
-        (date(2027, 3, 29), "meetings.warning.holiday"),  # Easter Monday
+        (date(2027, 6, 24), "meetings.warning.holiday.fete_nationale"),  # a Thursday
+        (date(2027, 3, 29), "meetings.warning.holiday.easter_monday"),
     ],
 )
 def test_a_weekend_or_a_quebec_holiday_asks_to_confirm(day: date, warning: str) -> None:

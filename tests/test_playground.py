@@ -452,7 +452,7 @@ async def test_schedule_a_meeting_get_the_invitation_and_answer_it(
     [listed] = await client.shown(1)
     shown = texts(_card(listed))
     assert shown[0] == "Réunions du comité"
-    assert "Action plan (Secretariat)" in " ".join(shown)
+    assert "Action plan — Secretariat" in " ".join(shown)
     assert "meetings.attendance" in json.dumps(_card(listed)), "the secretariat's buttons"
 
 

@@ -61,7 +61,7 @@ def join_button(tr: Translator, url: str) -> dict[str, Any]:
 
 def _agenda_lines(meeting: Meeting) -> str:
     return "\n".join(
-        f"{n}. {item.title}" + (f" ({item.presenter})" if item.presenter else "")
+        f"{n}. {item.title}" + (f" — {item.presenter}" if item.presenter else "")
         for n, item in enumerate(meeting.plan.agenda, start=1)
     )
 
@@ -234,8 +234,12 @@ def schedule_form(
     ]
     actions = [execute(tr.t("meetings.schedule_button"), SCHEDULE)]
     if warnings:
+        # Two buttons that say what they do: this date anyway, or the date changed above.
         confirm = data.model_copy(update={"confirmed": True})
-        actions.insert(0, execute(tr.t("meetings.confirm_button"), SCHEDULE, confirm))
+        actions = [
+            execute(tr.t("meetings.confirm_button"), SCHEDULE, confirm),
+            execute(tr.t("meetings.schedule_changed_button"), SCHEDULE),
+        ]
     return card(body, actions)
 
 

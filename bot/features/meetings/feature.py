@@ -15,13 +15,13 @@ from bot.features.meetings import cards
 from bot.features.meetings.follow_up import CADENCE_NOTICE, MINUTES_NOTICE
 from bot.features.meetings.invitation import ics_invitation
 from bot.features.meetings.rules import (
-    AgendaItem,
     Attendance,
     AttendanceCount,
     Meeting,
     MeetingKind,
     MeetingPlan,
     MeetingStatus,
+    agenda_item,
     graph_event,
     parse_duration,
 )
@@ -325,7 +325,11 @@ class MeetingsFeature:
             agenda = (
                 None
                 if data.agenda is None
-                else [agenda_item(line) for line in data.agenda.splitlines() if line.strip()]
+                else [
+                    agenda_item(line, meeting.plan.agenda)
+                    for line in data.agenda.splitlines()
+                    if line.strip()
+                ]
             )
             outcome = await self._service.reschedule(
                 meeting.id, day, start, minutes, turn.member, agenda
@@ -559,7 +563,7 @@ class MeetingsFeature:
     @staticmethod
     def _agenda_text(tr: Translator, plan: MeetingPlan) -> str:
         lines = [
-            f"{n}. {item.title}" + (f" ({item.presenter})" if item.presenter else "")
+            f"{n}. {item.title}" + (f" — {item.presenter}" if item.presenter else "")
             for n, item in enumerate(plan.agenda, start=1)
         ]
         return "\n".join([tr.t("meetings.agenda"), *lines, *([plan.note] if plan.note else [])])
@@ -574,19 +578,13 @@ class MeetingsFeature:
     def _agenda_html(tr: Translator, plan: MeetingPlan) -> str:
         items = "".join(
             f"<li>{html.escape(item.title)}"
-            + (f" ({html.escape(item.presenter)})" if item.presenter else "")
+            + (f" — {html.escape(item.presenter)}" if item.presenter else "")
             + "</li>"
             for item in plan.agenda
         )
         note = f"<p>{html.escape(plan.note)}</p>" if plan.note else ""
         heading = html.escape(tr.t("meetings.agenda"))
         return f"<p><b>{heading}</b></p><ol>{items}</ol>{note}"
-
-
-def agenda_item(line: str) -> AgendaItem:
-    """« Plan d’action — Secrétariat »: the item, then who presents it (optional)."""
-    subject, _, presenter = line.partition(" — ")
-    return AgendaItem(subject.strip(), presenter.strip() or None)
 
 
 def _team(work: ChannelWork) -> CommitteeTeam:

@@ -8,9 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.features.context import FeatureContext
 from bot.features.meetings import cards as meetings_cards
 from bot.features.meetings import poll_cards as cards
-from bot.features.meetings.feature import agenda_item
 from bot.features.meetings.poll_service import POLL_CARD, POLL_REMINDER, PollWork
-from bot.features.meetings.rules import Availability, Slot, parse_duration
+from bot.features.meetings.rules import Availability, Slot, agenda_item, parse_duration
 from bot.locale import Translator
 from bot.services.outbox import ToDo
 from bot.storage.outbox import OutboxMessage

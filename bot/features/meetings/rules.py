@@ -205,8 +205,9 @@ def warnings(plan: MeetingPlan) -> list[str]:
     found = []
     if plan.day.weekday() >= 5:
         found.append("meetings.warning.weekend")
-    if plan.day in quebec_holidays(plan.day.year):
-        found.append("meetings.warning.holiday")
+    holiday = quebec_holidays(plan.day.year).get(plan.day)
+    if holiday is not None:
+        found.append(f"meetings.warning.holiday.{holiday}")
     return found
 
 
@@ -228,24 +229,30 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
     return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
 
 
-def quebec_holidays(year: int) -> set[date]:
-    """The days Quebec's public service does not work (Loi sur la fête nationale, Loi sur les
-    normes du travail, and the public service's own 2 January and 26 December)."""
+# Each holiday's name, as its warning says it (meetings.warning.holiday.NAME).
+HOLIDAYS = (
+    "new_year", "new_year_2", "good_friday", "easter_monday", "patriots", "fete_nationale",
+    "canada_day", "labour_day", "thanksgiving", "christmas", "boxing_day",
+)  # fmt: skip
+
+
+def quebec_holidays(year: int) -> dict[date, str]:
+    """The days Quebec's public service does not work, by name (Loi sur la fête nationale, Loi
+    sur les normes du travail, and the public service's own 2 January and 26 December)."""
     sunday = easter(year)
     may_24 = date(year, 5, 24)
-    patriots = may_24 - timedelta(days=may_24.weekday())  # the Monday before 25 May
     return {
-        date(year, 1, 1),
-        date(year, 1, 2),
-        sunday - timedelta(days=2),  # Good Friday
-        sunday + timedelta(days=1),  # Easter Monday
-        patriots,  # Journée nationale des patriotes
-        date(year, 6, 24),  # Fête nationale
-        date(year, 7, 1),
-        _nth_weekday(year, 9, 0, 1),  # Labour Day
-        _nth_weekday(year, 10, 0, 2),  # Thanksgiving
-        date(year, 12, 25),
-        date(year, 12, 26),
+        date(year, 1, 1): "new_year",
+        date(year, 1, 2): "new_year_2",
+        sunday - timedelta(days=2): "good_friday",
+        sunday + timedelta(days=1): "easter_monday",
+        may_24 - timedelta(days=may_24.weekday()): "patriots",  # the Monday before 25 May
+        date(year, 6, 24): "fete_nationale",
+        date(year, 7, 1): "canada_day",
+        _nth_weekday(year, 9, 0, 1): "labour_day",
+        _nth_weekday(year, 10, 0, 2): "thanksgiving",
+        date(year, 12, 25): "christmas",
+        date(year, 12, 26): "boxing_day",
     }
 
 
@@ -429,3 +436,18 @@ def parse_duration(text: str) -> int | None:
     if found["clock_h"] is not None:
         return int(found["clock_h"]) * 60 + int(found["clock_m"])
     return int(found["minutes"])
+
+
+def agenda_item(line: str, known: Sequence[AgendaItem] = ()) -> AgendaItem:
+    """One line of the agenda, kept as it was written (« Plan d’action — état d’avancement »
+    stays that, everywhere: the cards, the conflicts asked, the documents' folders). A line
+    the form showed for an item already on the agenda is that item, unchanged (an item saved
+    with its presenter is shown « item — presenter »)."""
+    for item in known:
+        if line.strip() == agenda_label(item):
+            return item
+    return AgendaItem(line.strip())
+
+
+def agenda_label(item: AgendaItem) -> str:
+    return item.title + (f" — {item.presenter}" if item.presenter else "")
