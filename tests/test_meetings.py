@@ -811,6 +811,9 @@ async def test_a_poll_becomes_a_meeting_and_only_the_silent_are_reminded(
     assert texts(card)[0] == "Quand pouvez-vous participer\u00a0?"
     choices = [e for e in card["body"] if e["type"] == "Input.ChoiceSet"]
     assert [c["id"] for c in choices] == ["slot_1", "slot_2"]
+    assert any(
+        t.startswith("Ordre du jour\n1. Consultation sur le plan d’action") for t in texts(card)
+    ), "members see what the meeting is for"
     assert [c["title"] for c in choices[0]["choices"]] == ["Disponible", "Si nécessaire", "Non"]
     button = card["actions"][0]
     forged = await _invoke(bot, MEMBER, button["verb"], {**button["data"], "slot_9": "yes"})
@@ -840,6 +843,9 @@ async def test_a_poll_becomes_a_meeting_and_only_the_silent_are_reminded(
     shown = texts(results)
     assert shown.index("Camille Tremblay") < shown.index("Amélie Côté"), "the silent first"
     assert "1\u00a0Dispo. · 2\u00a0Non" in shown
+    assert any(t.startswith("1. ") for t in shown) and any(t.startswith("2. ") for t in shown), (
+        "the slots numbered as the answers refer to them"
+    )
     assert any(s.startswith("Meilleur créneau\u00a0: ") for s in shown)
 
     # Three days later: one reminder, to those who said nothing.

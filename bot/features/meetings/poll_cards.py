@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 from bot.features.meetings.cards import agenda_field, duration_field
 from bot.features.meetings.poll_service import PollResults
-from bot.features.meetings.rules import MAX_SLOTS, Availability, Poll, PollStatus
+from bot.features.meetings.rules import (
+    MAX_SLOTS,
+    Availability,
+    Poll,
+    PollStatus,
+    agenda_label,
+)
 from bot.locale import Translator, format_moment
 from bot.teams.cards import (
     Card,
@@ -158,8 +164,12 @@ def answer_card(
         *([stale_card_banner(tr)] if stale else []),
         title(tr.t(heading)),
         paragraph(f"**{poll.title}**"),
-        paragraph(tr.t("polls.card_intro"), isSubtle=True),
     ]
+    if poll.agenda:
+        # What the meeting is for, so a member can weigh whether to come.
+        lines = "\n".join(f"{n}. {agenda_label(item)}" for n, item in enumerate(poll.agenda, 1))
+        body.append(paragraph(f"{tr.t('meetings.agenda')}\n{lines}"))
+    body.append(paragraph(tr.t("polls.card_intro"), isSubtle=True))
     for slot in poll.slots:
         said = answers.get(slot.position)
         body.append(
@@ -199,7 +209,8 @@ def results(tr: Translator, found: PollResults, zone: ZoneInfo, *, sent: bool = 
             ],
             [
                 (
-                    format_moment(tr, t.slot.starts_at(zone), zone),
+                    # Numbered as each member's answers below refer to them (« 1 Dispo. »).
+                    f"{t.slot.position}. {format_moment(tr, t.slot.starts_at(zone), zone)}",
                     str(t.yes),
                     str(t.maybe),
                     str(t.no),
