@@ -107,7 +107,36 @@ def token_source(credential: Credential, scope: str, session: aiohttp.ClientSess
     return IdentityToken(_azure_credential(credential, session), scope)
 
 
-class ClientSecretToken:
+class _RenewedToken:
+    """The one token for an audience: kept until five minutes before it expires, fetched one
+    at a time. Subclasses say how to fetch it, and on which clock its expiry is counted."""
+
+    def __init__(self) -> None:
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+
+    @property
+    def current(self) -> str | None:
+        return self._token
+
+    async def get(self) -> str:
+        if self._token is not None and self._now() < self._expires_at - RENEW_EARLY_SECONDS:
+            return self._token
+        async with self._lock:
+            if self._token is None or self._now() > self._expires_at - RENEW_EARLY_SECONDS:
+                await self._fetch()
+            assert self._token is not None
+            return self._token
+
+    def _now(self) -> float:
+        return time.monotonic()
+
+    async def _fetch(self) -> None:
+        raise NotImplementedError
+
+
+class ClientSecretToken(_RenewedToken):
     """The client-credentials grant with a secret: one form POST to the token URL."""
 
     def __init__(
@@ -118,27 +147,12 @@ class ClientSecretToken:
         client_secret: str,
         scope: str,
     ) -> None:
+        super().__init__()
         self._session = session
         self._token_url = token_url
         self._client_id = client_id
         self._secret = client_secret
         self._scope = scope
-        self._token: str | None = None
-        self._expires_at = 0.0
-        self._lock = asyncio.Lock()
-
-    @property
-    def current(self) -> str | None:
-        return self._token
-
-    async def get(self) -> str:
-        if self._token is not None and time.monotonic() < self._expires_at - RENEW_EARLY_SECONDS:
-            return self._token
-        async with self._lock:
-            if self._token is None or time.monotonic() > self._expires_at - RENEW_EARLY_SECONDS:
-                await self._fetch()
-            assert self._token is not None
-            return self._token
 
     async def _fetch(self) -> None:
         form = {
@@ -159,28 +173,16 @@ class ClientSecretToken:
         self._expires_at = time.monotonic() + float(body.get("expires_in", 3600))
 
 
-class IdentityToken:
+class IdentityToken(_RenewedToken):
     """A token from an `azure-identity` credential (certificate or managed identity)."""
 
     def __init__(self, credential: AsyncTokenCredential, scope: str) -> None:
+        super().__init__()
         self._credential = credential
         self._scope = scope
-        self._token: str | None = None
-        self._expires_at = 0.0  # epoch seconds, as azure-identity counts
-        self._lock = asyncio.Lock()
 
-    @property
-    def current(self) -> str | None:
-        return self._token
-
-    async def get(self) -> str:
-        if self._token is not None and time.time() < self._expires_at - RENEW_EARLY_SECONDS:
-            return self._token
-        async with self._lock:
-            if self._token is None or time.time() > self._expires_at - RENEW_EARLY_SECONDS:
-                await self._fetch()
-            assert self._token is not None
-            return self._token
+    def _now(self) -> float:
+        return time.time()  # azure-identity counts expiry in epoch seconds
 
     async def _fetch(self) -> None:
         from azure.core.exceptions import AzureError
