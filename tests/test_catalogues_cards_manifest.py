@@ -60,6 +60,7 @@ from bot.features.mandates.rules import Decision as MandateDecision
 from bot.features.mandates.rules import Mandate, MandateStatus, Seats
 from bot.features.meetings import cards as meeting_cards
 from bot.features.meetings import poll_cards
+from bot.features.meetings.changes import what_changed
 from bot.features.meetings.follow_up import CSV_COLUMNS
 from bot.features.meetings.poll_service import PollResults
 from bot.features.meetings.rules import (
@@ -435,7 +436,7 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             MEETING_NO_LINK,
             ZONE,
             heading="meetings.moved_title",
-            changed=meeting_cards.what_changed(
+            changed=what_changed(
                 tr, MEETING_NO_LINK, ZONE, was=AT, added=["Subventions"], removed=["Varia"]
             ),
         ),
@@ -953,7 +954,7 @@ def test_typography_follows_one_rule_per_language() -> None:
     """French: a non-breaking space before « : ; ? ! » (the Office québécois de la langue
     française's rule, kept to one space for all four), never an ordinary one, never none.
     Both languages: curly apostrophes, never straight ones."""
-    patterns = {"format.datetime"}  # date patterns quote their literal text
+    patterns = {"format.datetime", "format.time"}  # date patterns quote their literal text
     for key, text in _catalogue(FRENCH).items():
         if key in patterns:
             continue

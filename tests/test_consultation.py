@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.features.consultation import tables as consultation_tables
-from bot.features.consultation.rules import Item, parse_items
+from bot.features.consultation.rules import Item, item_problems, parse_items
 from bot.features.declarations.rules import Conflict, ItemAnswer
 from bot.features.meetings.rules import AgendaItem, MeetingKind, MeetingPlan
 from bot.storage import tables
@@ -162,6 +162,11 @@ def test_items_are_read_from_markdown_csv_and_the_cards_field() -> None:
         Item("2.1", "Lobby", "", None),
     ]
     assert parse_items("1. Un\ntexte\n\n2. Deux") == [Item("1", "Un", "texte"), Item("2", "Deux")]
+    # A malformed link is refused with its field named, not kept as the item's text.
+    malformed = parse_items("1. Contrats\nPublier.\nLien : donnees.quebec.ca/contrats")
+    assert malformed == [Item("1", "Contrats", "Publier.", "donnees.quebec.ca/contrats")]
+    [problem] = item_problems(malformed)
+    assert (problem.field, problem.message) == ("items", "consultation.error.link")
 
 
 # --- in Teams ------------------------------------------------------------------------------

@@ -1012,6 +1012,7 @@ async def test_an_answer_on_a_card_drawn_before_a_move_is_not_taken_for_the_new_
     said = " ".join(texts(notice))
     assert "Déplacée du " in said and " à 13 h 30 (heure de l’Est) au " in said, said
     assert "à 15 h 00 (heure de l’Est)." in said, "from what to what"
+    assert "jusqu’à 17 h 00" in said, "the end time on the card"
     present = await _invoke(
         bot, MEMBER, "meetings.attend", _attend_button(notice, "present")["data"]
     )

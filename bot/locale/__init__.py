@@ -102,6 +102,12 @@ def format_day(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
     return _first_of_month(tr, local.day, format_date(local, "medium", locale=_FOLDERS[tr.locale]))
 
 
+def format_clock(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
+    """A time of day alone, as people write it ("15 h 30", "3:30 PM"), in the committee's
+    time zone."""
+    return format_datetime(moment, tr.t("format.time"), tzinfo=zone, locale=_FOLDERS[tr.locale])
+
+
 def format_moment(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
     """A date and time as people write it in that language, in the committee's time zone, which
     it names ("23 novembre 2026 à 10 h 15 (heure de l’Est)", "November 23, 2026 at 10:15 AM

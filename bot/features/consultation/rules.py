@@ -230,7 +230,9 @@ _HEADING = re.compile(
     r"^#{1,6}\s*(?:(?:engagement|commitment)\s+)?([0-9][0-9A-Za-z.\-]*)[.)]?\s+(.+)$", re.I
 )
 _LINE = re.compile(r"^([0-9]+(?:\.[0-9]+)*)[.)]\s+(.+)$")
-_LINK = re.compile(r"^(?:lien|link|document)\s*:\s*(https://\S+)\s*$", re.I)
+# « Lien : … » takes whatever follows, so that a malformed address (« donnees.quebec.ca/x »)
+# is refused with the field named, never silently kept as the item's text.
+_LINK = re.compile(r"^(?:lien|link|document)\s*:\s*(\S+)\s*$", re.I)
 
 
 def parse_items(text: str) -> list[Item]:

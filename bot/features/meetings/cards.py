@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from bot.features.meetings.rules import (
     MeetingKind,
     MeetingStatus,
 )
-from bot.locale import Translator, format_moment
+from bot.locale import Translator, format_clock, format_moment
 from bot.teams.cards import (
     RUN_COMMAND,
     Card,
@@ -68,13 +68,22 @@ def _agenda_lines(meeting: Meeting) -> str:
 
 def meeting_summary(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> list[dict[str, Any]]:
     """A meeting as a few lines: when, what kind, the agenda, where the Teams link stands."""
+    ends = meeting.starts_at + timedelta(minutes=meeting.plan.minutes)
     lines: list[dict[str, Any]] = [
         paragraph(f"**{meeting.plan.title}**"),
-        paragraph(format_moment(tr, meeting.starts_at, zone)),
+        paragraph(
+            tr.t(
+                "meetings.when_until",
+                when=format_moment(tr, meeting.starts_at, zone),
+                end=format_clock(tr, ends, zone),
+            )
+        ),
         paragraph(tr.t(f"meetings.kind.{meeting.plan.kind.value}"), isSubtle=True),
     ]
     if meeting.plan.agenda:
         lines.append(paragraph(_agenda_lines(meeting)))
+    if meeting.plan.note:
+        lines.append(paragraph(meeting.plan.note, isSubtle=True))
     if meeting.calendar is CalendarState.PENDING:
         lines.append(paragraph(tr.t("meetings.link_later"), isSubtle=True))
     elif meeting.calendar in (CalendarState.NONE, CalendarState.REFUSED):
@@ -569,32 +578,3 @@ def minutes_notice(tr: Translator, meeting: Meeting, zone: ZoneInfo) -> Card:
         else None
     )
     return card(body, actions)
-
-
-def what_changed(
-    tr: Translator,
-    meeting: Meeting,
-    zone: ZoneInfo,
-    *,
-    was: datetime | None = None,
-    added: Sequence[str] = (),
-    removed: Sequence[str] = (),
-) -> list[str]:
-    """A change said from what to what: « Déplacée du 20 janvier 2027 à 13 h 30 au
-    20 janvier 2027 à 14 h 00 », and the agenda items added and removed by name."""
-    lines = []
-    if was is not None:
-        lines.append(
-            tr.t(
-                "meetings.moved_from_to",
-                was=format_moment(tr, was, zone),
-                now=format_moment(tr, meeting.starts_at, zone),
-            )
-        )
-    if added:
-        items = ", ".join(tr.t("meetings.item_quoted", title=t) for t in added)
-        lines.append(tr.t("meetings.items_added", items=items))
-    if removed:
-        items = ", ".join(tr.t("meetings.item_quoted", title=t) for t in removed)
-        lines.append(tr.t("meetings.items_removed", items=items))
-    return lines

@@ -12,6 +12,7 @@ from bot.domain.members import Member
 from bot.domain.text import record_id
 from bot.features.context import FeatureContext
 from bot.features.meetings import cards
+from bot.features.meetings.changes import what_changed
 from bot.features.meetings.follow_up import CADENCE_NOTICE, MINUTES_NOTICE
 from bot.features.meetings.invitation import ics_invitation
 from bot.features.meetings.rules import (
@@ -547,7 +548,7 @@ class MeetingsFeature:
             )  # fmt: skip
         headings = {"moved": "meetings.moved_title", "agenda": "meetings.agenda_title"}
         if work.change in headings:
-            changed = cards.what_changed(
+            changed = what_changed(
                 tr, work.meeting, self._zone, was=work.was, added=work.added, removed=work.removed
             )
             return cards.personal_card(
