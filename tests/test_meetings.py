@@ -1013,6 +1013,17 @@ async def test_an_answer_on_a_card_drawn_before_a_move_is_not_taken_for_the_new_
     assert "Déplacée du " in said and " à 13 h 30 (heure de l’Est) au " in said, said
     assert "à 15 h 00 (heure de l’Est)." in said, "from what to what"
     assert "jusqu’à 17 h 00" in said, "the end time on the card"
+    # The invitation for 13 h 30 is redrawn in place as replaced, with no live button.
+    invited = next(c for c in bot.connector.calls if c.method == "POST" and c.body
+                   and c.body.get("attachments") and "invitation_title" not in str(c.body)
+                   and c.body["attachments"][0]["content"] == invitation)  # fmt: skip
+    [redrawn] = [
+        c for c in bot.connector.calls
+        if c.method == "PUT" and c.path.endswith(f"/activities/{invited.answered_id}")
+    ]  # fmt: skip
+    replaced = redrawn.body["attachments"][0]["content"]
+    assert "La réunion a changé depuis cette carte" in " ".join(texts(replaced))
+    assert not replaced.get("actions")
     present = await _invoke(
         bot, MEMBER, "meetings.attend", _attend_button(notice, "present")["data"]
     )

@@ -19,6 +19,8 @@ from bot.features.meetings.rules import (
 )
 from bot.features.meetings.store import MeetingRepository
 from bot.features.meetings.work import (
+    CHANGE_NOTICE,
+    INVITATION,
     REMINDER,
     CalendarWork,
     ChannelWork,
@@ -93,11 +95,22 @@ class MeetingDeliveries:
             if answer is Attendance.ABSENT:
                 return None
         was = message.payload.get("was")
+        replaces: tuple[str, ...] = ()
+        if change in ("moved", "agenda"):
+            # The cards this member got about the meeting before the change: redrawn as
+            # replaced once the new one is sent, so only the current one is live.
+            earlier = await self._outbox.sent_under(conn, f"meetings:{meeting.id}:")
+            replaces = tuple(
+                m.sent_activity_id for m in earlier
+                if m.sent_activity_id and m.member_id == member.id and m.id != message.id
+                and m.kind in (INVITATION, REMINDER, CHANGE_NOTICE)
+            )  # fmt: skip
         return MemberWork(
             meeting, member, answer, change,
             was=datetime.fromisoformat(was) if isinstance(was, str) else None,
             added=tuple(str(t) for t in message.payload.get("added", [])),
             removed=tuple(str(t) for t in message.payload.get("removed", [])),
+            replaces=replaces,
         )  # fmt: skip
 
     async def event_to_move(self, conn: AsyncConnection, message: OutboxMessage) -> Meeting | None:

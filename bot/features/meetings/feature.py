@@ -44,9 +44,8 @@ from bot.graph.client import GraphPermissionDenied
 from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
 from bot.services.outbox import SKIPPED, Done, Sent, ToDo
-from bot.storage.committee import CommitteeTeam
 from bot.storage.outbox import OutboxMessage
-from bot.teams.cards import Card, bilingual, notice
+from bot.teams.cards import Card, bilingual, notice, superseded
 from bot.teams.files import FileGone
 from bot.teams.platform import (
     MEMBERS,
@@ -87,7 +86,10 @@ class MeetingsFeature:
 
     def spec(self) -> FeatureSpec:
         out, service = self._outgoing, self._service
-        personal = out.to_member(service.member_work, self._personal_card)
+        personal = out.to_member(
+            service.member_work, self._personal_card,
+            replaces=lambda work: work.replaces, superseded=_replaced,
+        )  # fmt: skip
         return FeatureSpec(
             name="meetings",
             commands=[
@@ -145,12 +147,14 @@ class MeetingsFeature:
                 CALENDAR: self.deliver_calendar,
                 CALENDAR_CANCEL: self.deliver_cancellation,
                 CALENDAR_MOVE: self.deliver_move,
-                CHANNEL: out.to_channel(service.channel_work, self._new_channel_card, team=_team),
+                CHANNEL: out.to_channel(
+                    service.channel_work, self._new_channel_card, team=lambda work: work.team
+                ),
                 CHANNEL_REFRESH: out.to_channel(
                     service.channel_refresh_work,
                     self._redrawn_channel_card,
-                    team=_team,
-                    replacing=_posted,
+                    team=lambda work: work.team,
+                    replacing=lambda work: work.activity_id,
                 ),
                 INVITATION: personal,
                 REMINDER: personal,
@@ -588,9 +592,5 @@ class MeetingsFeature:
         return f"<p><b>{heading}</b></p><ol>{items}</ol>{note}"
 
 
-def _team(work: ChannelWork) -> CommitteeTeam:
-    return work.team
-
-
-def _posted(work: ChannelWork) -> str | None:
-    return work.activity_id
+def _replaced(tr: Translator, _work: MemberWork, _message: OutboxMessage) -> Card:
+    return superseded(tr, tr.t("meetings.invitation_title"), tr.t("meetings.card_replaced"))

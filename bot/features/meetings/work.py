@@ -75,6 +75,8 @@ class MemberWork:
     was: datetime | None = None
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    # The earlier cards about this meeting in the member's chat that this one replaces.
+    replaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
