@@ -3,8 +3,9 @@
 A feature declares, per outbox kind, only what differs: what it reads (once, on the delivery's
 read-only connection; None: nothing to send any more), how it renders the card (in the
 recipient's language; None: nothing to send after all), and, when the send implies writes,
-what they are. This module sends, and returns what the outbox marks in one transaction with
-those writes. Nothing here calls back into a feature after the send.
+what they are (`after`). This module sends, redraws the earlier cards the new one replaces,
+and returns what the outbox marks in one transaction with those writes. After the send, no
+feature reads the database again: what the writes and the replaced cards need was read first.
 """
 
 from __future__ import annotations
