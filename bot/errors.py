@@ -78,11 +78,21 @@ def _jittered(delay: timedelta) -> timedelta:
     return delay * (1 + random.random() / 10)
 
 
+# How a message held back for someone the bot cannot reach yet is recorded (`last_error`).
+NOT_REACHED = "unreachable"
+
+
+def held_for_reach(last_error: str | None) -> bool:
+    """A message waiting because its person never opened a chat with the bot: not a failure
+    to retry, it goes by itself once they do."""
+    return (last_error or "").startswith(f"{NOT_REACHED}:")
+
+
 def for_delivery(error: BaseException, attempts: int) -> Decision:
     """A proactive message (reminder, card, escalation) that did not go out. It is always
     tried again later: nothing is lost, and it is marked sent only once Teams took it."""
     if isinstance(error, Undeliverable):
-        return Decision(f"unreachable: {error}", retry_in=backoff(attempts), routine=True)
+        return Decision(f"{NOT_REACHED}: {error}", retry_in=backoff(attempts), routine=True)
     if isinstance(error, DeliveryFailed):
         wait = backoff(attempts)
         if error.retry_after is not None:

@@ -56,14 +56,6 @@ class Credential:
     secret: str = ""
     certificate_path: str = ""
 
-    def describe(self) -> str:
-        """For the administrator (doctor, logs): never the secret itself."""
-        if self.kind == "certificate":
-            return f"certificate {self.certificate_path}"
-        if self.kind == "managed_identity":
-            return f"managed identity {self.client_id}"
-        return "client secret"
-
 
 class TokenSource(Protocol):
     @property

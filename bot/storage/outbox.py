@@ -250,12 +250,17 @@ class Outbox:
         for message in messages:
             await self.mark(conn, message.id, outcome, activity_id)
 
-    async def sent_under(self, conn: AsyncConnection, prefix: str) -> list[OutboxMessage]:
-        """The messages sent (Teams took them) whose keys start with `prefix`."""
+    async def sent_under(
+        self, conn: AsyncConnection, prefix: str, member_id: int | None = None
+    ) -> list[OutboxMessage]:
+        """The messages sent (Teams took them) whose keys start with `prefix`; only those to
+        `member_id` when it is given."""
         key = tables.outbox.c.dedupe_key
         query = select(tables.outbox).where(
             key.startswith(prefix, autoescape=True), tables.outbox.c.outcome == "sent"
         )
+        if member_id is not None:
+            query = query.where(tables.outbox.c.member_id == member_id)
         return [_message(row) for row in (await conn.execute(query)).mappings()]
 
     async def postpone(

@@ -380,22 +380,12 @@ def notice(tr: Translator, heading_key: str, text: str) -> Card:
 # live button, so there is never a second live copy of the same question.
 
 
-def stale_banner(tr: Translator, when: str) -> Element:
-    """Above the current card, when an older card was pressed: nothing was changed."""
-    return {
-        "type": "Container",
-        "style": "warning",
-        "items": [paragraph(tr.t("cards.stale", when=when), weight="Bolder")],
-    }
-
-
-def stale_card_banner(tr: Translator) -> Element:
-    """Above the current card, when a card drawn before a change was pressed."""
-    return {
-        "type": "Container",
-        "style": "warning",
-        "items": [paragraph(tr.t("cards.stale_changed"), weight="Bolder")],
-    }
+def stale_banner(tr: Translator, when: str | None = None) -> Element:
+    """Above the current card, when an older card was pressed: nothing was changed. `when`:
+    the newer answer's moment; without it, the card predates a change (of the meeting, or of
+    an answer it showed)."""
+    said = tr.t("cards.stale", when=when) if when else tr.t("cards.stale_changed")
+    return {"type": "Container", "style": "warning", "items": [paragraph(said, weight="Bolder")]}
 
 
 def superseded(tr: Translator, heading: str, why: str) -> Card:

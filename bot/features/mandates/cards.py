@@ -20,7 +20,7 @@ from bot.teams.cards import (
     execute,
     facts,
     paragraph,
-    stale_card_banner,
+    stale_banner,
     table,
     text_input,
     title,
@@ -111,7 +111,7 @@ def member_question(
         tr.n("mandates.member_title", days) if days is not None else tr.t("mandates.mine_title")
     )
     body: list[dict[str, Any]] = [
-        *([stale_card_banner(tr)] if stale else []),
+        *([stale_banner(tr)] if stale else []),
         title(heading),
         paragraph(tr.t("mandates.ends_on", day=day(tr, mandate.ends_on, zone))),
         paragraph(tr.t("mandates.question"), weight="Bolder"),

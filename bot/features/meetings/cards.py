@@ -30,7 +30,7 @@ from bot.teams.cards import (
     error_line,
     execute,
     paragraph,
-    stale_card_banner,
+    stale_banner,
     table,
     text_input,
     time_input,
@@ -373,7 +373,7 @@ def personal_card(
     if meeting.status is MeetingStatus.CANCELLED:
         return card([title(tr.t("meetings.cancelled_title")), *meeting_summary(tr, meeting, zone)])
     top = tr.n(heading, days) if days is not None else tr.t(heading)
-    banner = [stale_card_banner(tr)] if stale else []
+    banner = [stale_banner(tr)] if stale else []
     said = [paragraph(line, weight="Bolder") for line in changed]
     body = [*banner, title(top), *said, *meeting_summary(tr, meeting, zone)]
     if answer is not None:

@@ -99,10 +99,10 @@ class MeetingDeliveries:
         if change in ("moved", "agenda"):
             # The cards this member got about the meeting before the change: redrawn as
             # replaced once the new one is sent, so only the current one is live.
-            earlier = await self._outbox.sent_under(conn, f"meetings:{meeting.id}:")
+            earlier = await self._outbox.sent_under(conn, f"meetings:{meeting.id}:", member.id)
             replaces = tuple(
                 m.sent_activity_id for m in earlier
-                if m.sent_activity_id and m.member_id == member.id and m.id != message.id
+                if m.sent_activity_id and m.id != message.id
                 and m.kind in (INVITATION, REMINDER, CHANGE_NOTICE)
             )  # fmt: skip
         return MemberWork(

@@ -26,7 +26,7 @@ from bot.teams.cards import (
     error_line,
     execute,
     paragraph,
-    stale_card_banner,
+    stale_banner,
     table,
     text_input,
     time_input,
@@ -161,7 +161,7 @@ def answer_card(
     if poll.status is not PollStatus.OPEN:
         return card([title(tr.t("polls.closed_title")), paragraph(tr.t("polls.closed"))])
     body: list[dict[str, Any]] = [
-        *([stale_card_banner(tr)] if stale else []),
+        *([stale_banner(tr)] if stale else []),
         title(tr.t(heading)),
         paragraph(f"**{poll.title}**"),
     ]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict
 
 from bot.domain.members import Member
+from bot.errors import held_for_reach
 from bot.locale import Translator, format_day, format_moment
 from bot.services.outbox import ToDo
 from bot.services.reachability import Unreachable
@@ -40,12 +41,6 @@ def _what(tr: Translator, message: OutboxMessage, names: Mapping[int, str]) -> s
     return f"{what} — {who}"
 
 
-def _not_reached(message: OutboxMessage) -> bool:
-    """Held back because the person never opened a chat with the bot: not a failure to retry
-    (it goes by itself once they do), but someone not reached yet."""
-    return (message.last_error or "").startswith("unreachable:")
-
-
 def overview(
     tr: Translator,
     waiting: Sequence[OutboxMessage],
@@ -60,8 +55,8 @@ def overview(
 ) -> Card:
     """`rappels`: the counts first; what fails (with « Réessayer »), who is not reached yet;
     what will go and what went, on demand. `retried`: what « Réessayer » just did."""
-    failed = [m for m in failing if not _not_reached(m)]
-    held = [m for m in failing if _not_reached(m)]
+    failed = [m for m in failing if not held_for_reach(m.last_error)]
+    held = [m for m in failing if held_for_reach(m.last_error)]
     body: list[dict[str, Any]] = [title(tr.t("outbox.title"))]
     if retried:
         body.append(paragraph(retried, weight="Bolder"))
