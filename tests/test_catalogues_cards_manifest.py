@@ -477,6 +477,7 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
             tr, replace(POLL, status=PollStatus.SCHEDULED), ZONE, {}
         ),
         "poll results": poll_cards.results(tr, POLL_RESULTS, ZONE, sent=True),
+        "poll slot previewed": poll_cards.schedule_preview(tr, POLL_RESULTS, 1, ZONE),
         "declaration form": decl_cards.general_form(
             tr, INTERESTS, errors=[tr.t("declarations.error.empty")]
         ),

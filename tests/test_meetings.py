@@ -290,6 +290,12 @@ async def test_the_secretariat_schedules_from_a_prefilled_card(
     assert "Ajoutez au moins un point à l’ordre du jour." in shown
     kept = {e["id"]: e.get("value") for e in refused["body"] if e["type"].startswith("Input.")}
     assert kept["date"] == "2020-01-22", "the card keeps what was typed"
+    below = {
+        element.get("id"): after.get("text")
+        for element, after in zip(refused["body"], refused["body"][1:], strict=False)
+    }
+    assert below["date"] == "Cette date et cette heure sont déjà passées."
+    assert below["agenda"] == "Ajoutez au moins un point à l’ordre du jour.", "beside its field"
 
     holiday = {**values, "date": "2030-06-24", "agenda": "Plan d’action — Secrétariat\nVaria"}
     warned = await _press(bot, "meetings.schedule", holiday)
@@ -860,10 +866,30 @@ async def test_a_poll_becomes_a_meeting_and_only_the_silent_are_reminded(
         a for e in results["body"] if e["type"] == "ActionSet" for a in e["actions"]
     ]
     assert plan_first["title"] == "Planifier le créneau 1", "the best slot first"
-    done = await _invoke(bot, SECRETARIAT, plan_first["verb"], plan_first["data"])
+    preview = await _invoke(bot, SECRETARIAT, plan_first["verb"], plan_first["data"])
+    assert texts(preview)[:2] == [
+        "Planifier ce créneau\u00a0?",
+        "**Réunion extraordinaire — consultation**",
+    ]
+    assert "Les 5 membres en fonction recevront l’invitation." in texts(preview)
+    assert "4 membres n’ont pas répondu au sondage." in texts(preview)
+    assert not await bot.components.services.meetings.all(), "nothing scheduled by a preview"
+    confirm, back = preview["actions"]
+    assert back["title"] == "Retour aux résultats"
+    assert texts(await _invoke(bot, SECRETARIAT, back["verb"], back["data"]))[0] == (
+        "Sondage de disponibilités — résultats"
+    )
+    second_slot = await _invoke(
+        bot, SECRETARIAT, "polls.schedule", {"poll": poll_id, "position": 2}
+    )
+    assert "Ont dit ne pas pouvoir venir\u00a0: Amélie Côté" in texts(second_slot)
+    assert confirm["title"] == "Planifier et envoyer les invitations"
+    done = await _invoke(bot, SECRETARIAT, confirm["verb"], confirm["data"])
     assert texts(done)[0] == "Réunion planifiée"
-    again = await _invoke(bot, SECRETARIAT, plan_first["verb"], plan_first["data"])
+    again = await _invoke(bot, SECRETARIAT, confirm["verb"], confirm["data"])
     assert "Ce sondage est terminé" in " ".join(texts(again)), "never two meetings"
+    late_preview = await _invoke(bot, SECRETARIAT, plan_first["verb"], plan_first["data"])
+    assert "Ce sondage est terminé" in " ".join(texts(late_preview))
     [meeting] = await bot.components.services.meetings.all()
     assert (meeting.plan.day, meeting.plan.kind.value) == (first, "extraordinaire")
     assert meeting.plan.minutes == 90

@@ -14,6 +14,7 @@ pieces. Cards take a Translator and plain data; they never look anything up. Con
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from botbuilder.core import MessageFactory
@@ -21,6 +22,7 @@ from botbuilder.schema import Activity, Attachment
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from bot.domain.members import Member
+from bot.domain.problems import Problem
 from bot.domain.text import ID_MAX, has_control_characters
 from bot.locale import Translator
 
@@ -191,6 +193,39 @@ def error_line(text: str) -> Element:
     """What was wrong with the input, in bold words (a coloured text would be unreadable on
     one of Teams' themes)."""
     return paragraph(text, weight="Bolder")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """What is wrong with one field of a form: shown just below that field (`field` is the
+    input's id), where the eye is when fixing it."""
+
+    field: str
+    text: str
+
+
+def field_errors(tr: Translator, problems: Sequence[Problem]) -> list[FieldError]:
+    """Each problem said beside the field it is about."""
+    return [FieldError(problem.field, tr.t(problem.message)) for problem in problems]
+
+
+def with_errors(body: Sequence[Element], errors: Sequence[str | FieldError]) -> list[Element]:
+    """The form's elements with each error below its field. An error about the whole form,
+    or about a field the form does not show, goes above the first field."""
+    ids = {element.get("id") for element in body if "id" in element}
+    placed: dict[str, list[str]] = {}
+    general: list[str] = []
+    for error in errors:
+        if isinstance(error, FieldError) and error.field in ids:
+            placed.setdefault(error.field, []).append(error.text)
+        else:
+            general.append(error.text if isinstance(error, FieldError) else error)
+    first_input = next((i for i, e in enumerate(body) if "id" in e), len(body))
+    shown: list[Element] = list(body[:first_input]) + [error_line(text) for text in general]
+    for element in body[first_input:]:
+        shown.append(element)
+        shown += [error_line(text) for text in placed.get(element.get("id", ""), [])]
+    return shown
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:

@@ -27,16 +27,17 @@ from bot.locale import Translator, format_moment
 from bot.teams.cards import (
     Card,
     Element,
+    FieldError,
     Payload,
     card,
     choice_set,
     date_input,
-    error_line,
     execute,
     paragraph,
     stale_banner,
     text_input,
     title,
+    with_errors,
 )
 
 OVERVIEW = "consultation.overview"
@@ -256,7 +257,7 @@ def comment_form(
     zone: ZoneInfo,
     *,
     typed: CommentPayload | None = None,
-    errors: Sequence[str] = (),
+    errors: Sequence[str | FieldError] = (),
     stale: CommentPayload | None = None,
 ) -> Card:
     """One item: its text and document, then the member's opinion and comment (pre-filled
@@ -293,7 +294,6 @@ def comment_form(
     text = typed.text if typed else (mine.text if mine else "")
     interest = typed.interest if typed else ("true" if mine and mine.conflicted else "false")
     body += [
-        *[error_line(e) for e in errors],
         choice_set(
             "opinion",
             tr.t("consultation.opinion_label"),
@@ -326,7 +326,7 @@ def comment_form(
         *actions,
         execute(tr.t("consultation.back"), ROUND, RoundRef(round=found.id)),
     ]
-    return card(body, actions)
+    return card(with_errors(body, errors), actions)
 
 
 def comment_saved(
@@ -368,14 +368,13 @@ def open_form(
     proposed_deadline: date,
     *,
     typed: OpenPayload | None = None,
-    errors: Sequence[str] = (),
+    errors: Sequence[str | FieldError] = (),
 ) -> Card:
     """Open a round: title, phase, deadline, the items (one block per item: `1. Titre`, its
     text below, `Lien : https://…`), and optionally the meeting whose declared conflicts
     apply to items of the same title."""
     body: list[Element] = [
         title(tr.t("consultation.open_title")),
-        *[error_line(e) for e in errors],
         text_input(
             "title", tr.t("consultation.title_label"), value=typed.title if typed else "",
             required=True, error=tr.t("consultation.error.title"), max_length=200,
@@ -404,7 +403,7 @@ def open_form(
         ),
         paragraph(tr.t("consultation.items_help"), isSubtle=True, size="Small"),
     ]  # fmt: skip
-    return card(body, [execute(tr.t("consultation.open_submit"), OPEN)])
+    return card(with_errors(body, errors), [execute(tr.t("consultation.open_submit"), OPEN)])
 
 
 def opened(
@@ -455,7 +454,7 @@ def item_review(
     zone: ZoneInfo,
     *,
     typed: RespondPayload | None = None,
-    errors: Sequence[str] = (),
+    errors: Sequence[str | FieldError] = (),
     notice: str | None = None,
 ) -> Card:
     """All comments in force on one item with their authors, conflicts flagged, the
@@ -499,7 +498,6 @@ def item_review(
         unanswered = [str(m.id) for m, _, _, r in view.rows if r is None]
         body += [
             subheading(tr.t("consultation.respond_title")),
-            *[error_line(e) for e in errors],
             choice_set(
                 "members", tr.t("consultation.respond_to"),
                 [(str(m.id), m.display_name) for m, _, _, _ in view.rows],
@@ -526,7 +524,7 @@ def item_review(
             )
         )
     actions.append(execute(tr.t("consultation.back"), REVIEW, RoundRef(round=found.id)))
-    return card(body, actions)
+    return card(with_errors(body, errors), actions)
 
 
 def response_notice(
@@ -552,19 +550,23 @@ def response_notice(
     return card(body, [execute(tr.t("consultation.see_button"), ROUND, RoundRef(round=found.id))])
 
 
-def reopen_form(tr: Translator, found: Round, zone: ZoneInfo, errors: Sequence[str] = ()) -> Card:
+def reopen_form(
+    tr: Translator, found: Round, zone: ZoneInfo, errors: Sequence[str | FieldError] = ()
+) -> Card:
     return card(
-        [
-            title(tr.t("consultation.reopen_title")),
-            paragraph(found.title, weight="Bolder"),
-            paragraph(_state(tr, found, False, zone)),
-            *[error_line(e) for e in errors],
-            date_input(
-                "deadline",
-                tr.t("consultation.new_deadline"),
-                required=True,
-                error=tr.t("consultation.error.deadline"),
-            ),
-        ],
+        with_errors(
+            [
+                title(tr.t("consultation.reopen_title")),
+                paragraph(found.title, weight="Bolder"),
+                paragraph(_state(tr, found, False, zone)),
+                date_input(
+                    "deadline",
+                    tr.t("consultation.new_deadline"),
+                    required=True,
+                    error=tr.t("consultation.error.deadline"),
+                ),
+            ],
+            errors,
+        ),
         [execute(tr.t("consultation.reopen_submit"), REOPEN, RoundRef(round=found.id))],
     )

@@ -22,7 +22,7 @@ from bot.features.meetings.rules import MeetingStatus
 from bot.locale import Translator
 from bot.services.outbox import ToDo
 from bot.storage.outbox import OutboxMessage
-from bot.teams.cards import Card
+from bot.teams.cards import Card, field_errors
 from bot.teams.files import FileGone
 from bot.teams.platform import (
     SECRETARIAT_PERSONAL,
@@ -206,7 +206,7 @@ class ConsultationFeature:
         )
         if proposal is None:
             return proposal_cards.proposal_form(
-                turn.tr, typed=data, errors=[turn.tr.t(p.message) for p in problems]
+                turn.tr, typed=data, errors=field_errors(turn.tr, problems)
             )
         self._dispatcher.kick()
         return proposal_cards.proposal_saved(turn.tr, proposal)
@@ -242,7 +242,7 @@ class ConsultationFeature:
         if outcome.round is None:
             return cards.open_form(
                 turn.tr, await self._meeting_choices(), self._proposed_deadline(), typed=data,
-                errors=[turn.tr.t(p.message) for p in outcome.problems],
+                errors=field_errors(turn.tr, outcome.problems),
             )  # fmt: skip
         self._dispatcher.kick()
         reachable, unreachable = await self._service.reach()
@@ -276,7 +276,7 @@ class ConsultationFeature:
         if response is None:
             return cards.item_review(
                 turn.tr, found[0], found[1], self._zone, typed=data,
-                errors=[turn.tr.t(p.message) for p in problems],
+                errors=field_errors(turn.tr, problems),
             )  # fmt: skip
         self._dispatcher.kick()
         notice = turn.tr.n("consultation.responded", len(response.member_ids))
@@ -294,7 +294,7 @@ class ConsultationFeature:
             found = await self._service.get(data.round)
             if found is None:
                 return cards.refused(turn.tr, "consultation.refused.unknown")
-            errors = [turn.tr.t(p.message) for p in outcome.problems]
+            errors = field_errors(turn.tr, outcome.problems)
             return cards.reopen_form(turn.tr, found, self._zone, errors)
         self._dispatcher.kick()
         counts = await self._service.counts(outcome.round.id)

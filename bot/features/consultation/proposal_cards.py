@@ -15,14 +15,15 @@ from bot.locale import Translator
 from bot.teams.cards import (
     Card,
     Element,
+    FieldError,
     Payload,
     card,
     choice_set,
-    error_line,
     execute,
     paragraph,
     text_input,
     title,
+    with_errors,
 )
 
 
@@ -34,44 +35,46 @@ class ProposePayload(Payload):
 
 
 def proposal_form(
-    tr: Translator, *, typed: ProposePayload | None = None, errors: Sequence[str] = ()
+    tr: Translator, *, typed: ProposePayload | None = None, errors: Sequence[str | FieldError] = ()
 ) -> Card:
     return card(
-        [
-            title(tr.t("consultation.propose_title")),
-            paragraph(tr.t("consultation.propose_intro")),
-            *[error_line(e) for e in errors],
-            choice_set(
-                "kind",
-                tr.t("consultation.kind_label"),
-                [(k.value, tr.t(f"consultation.kind.{k.value}")) for k in ProposalKind],
-                value=(typed.kind if typed else "") or ProposalKind.AREA.value,
-            ),
-            text_input(
-                "title",
-                tr.t("consultation.proposal_title_label"),
-                value=typed.title if typed else "",
-                required=True,
-                error=tr.t("consultation.error.proposal_title"),
-                max_length=200,
-            ),
-            text_input(
-                "description",
-                tr.t("consultation.description_label"),
-                value=typed.description if typed else "",
-                multiline=True,
-                required=True,
-                error=tr.t("consultation.error.proposal_description"),
-                max_length=PROPOSAL_TEXT_MAX,
-            ),
-            text_input(
-                "why",
-                tr.t("consultation.why_label"),
-                value=typed.why if typed else "",
-                multiline=True,
-                max_length=PROPOSAL_TEXT_MAX,
-            ),
-        ],
+        with_errors(
+            [
+                title(tr.t("consultation.propose_title")),
+                paragraph(tr.t("consultation.propose_intro")),
+                choice_set(
+                    "kind",
+                    tr.t("consultation.kind_label"),
+                    [(k.value, tr.t(f"consultation.kind.{k.value}")) for k in ProposalKind],
+                    value=(typed.kind if typed else "") or ProposalKind.AREA.value,
+                ),
+                text_input(
+                    "title",
+                    tr.t("consultation.proposal_title_label"),
+                    value=typed.title if typed else "",
+                    required=True,
+                    error=tr.t("consultation.error.proposal_title"),
+                    max_length=200,
+                ),
+                text_input(
+                    "description",
+                    tr.t("consultation.description_label"),
+                    value=typed.description if typed else "",
+                    multiline=True,
+                    required=True,
+                    error=tr.t("consultation.error.proposal_description"),
+                    max_length=PROPOSAL_TEXT_MAX,
+                ),
+                text_input(
+                    "why",
+                    tr.t("consultation.why_label"),
+                    value=typed.why if typed else "",
+                    multiline=True,
+                    max_length=PROPOSAL_TEXT_MAX,
+                ),
+            ],
+            errors,
+        ),
         [execute(tr.t("consultation.propose_submit"), PROPOSE)],
     )
 

@@ -27,6 +27,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.problems import Problem as Problem  # the forms of this feature say theirs
+
 TITLE_MAX = 200
 ITEM_TITLE_MAX = 300
 ITEM_TEXT_MAX = 4000
@@ -127,14 +129,6 @@ class Proposal:
     description: str
     why: str
     at: datetime
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A field and the catalogue key that says what is wrong with it."""
-
-    field: str
-    message: str
 
 
 def round_problems(

@@ -22,12 +22,12 @@ from bot.locale import Translator, format_clock, format_moment
 from bot.teams.cards import (
     RUN_COMMAND,
     Card,
+    FieldError,
     Payload,
     RunCommand,
     card,
     choice_set,
     date_input,
-    error_line,
     execute,
     paragraph,
     stale_banner,
@@ -35,6 +35,7 @@ from bot.teams.cards import (
     text_input,
     time_input,
     title,
+    with_errors,
 )
 
 SCHEDULE = "meetings.schedule"
@@ -207,7 +208,7 @@ def schedule_form(
     proposed: date,
     *,
     typed: SchedulePayload | None = None,
-    errors: Sequence[str] = (),
+    errors: Sequence[str | FieldError] = (),
     warnings: Sequence[str] = (),
 ) -> Card:
     """Every field labelled and pre-filled (the first quarter without a meeting, a Wednesday
@@ -219,7 +220,6 @@ def schedule_form(
         title=tr.t("meetings.default_title"),
     )
     body: list[dict[str, Any]] = [title(tr.t("meetings.schedule_title"))]
-    body += [error_line(text) for text in errors]
     body += [paragraph(text, weight="Bolder") for text in warnings]
     required = tr.t("confidentiality.error.empty_field")
     body += [
@@ -241,6 +241,7 @@ def schedule_form(
         agenda_field(tr, data.agenda, required=True),
         text_input("note", tr.t("meetings.field.note"), value=data.note, multiline=True),
     ]
+    body = with_errors(body, errors)
     actions = [execute(tr.t("meetings.schedule_button"), SCHEDULE)]
     if warnings:
         # Two buttons that say what they do: this date anyway, or the date changed above.
@@ -442,7 +443,7 @@ def move_form(
     meeting: Meeting,
     *,
     typed: MovePayload | None = None,
-    errors: Sequence[str] = (),
+    errors: Sequence[str | FieldError] = (),
 ) -> Card:
     data = typed or MovePayload(
         meeting=meeting.id,
@@ -457,13 +458,13 @@ def move_form(
     body = [
         title(tr.t("meetings.move_title")),
         paragraph(f"**{meeting.plan.title}**"),
-        *[error_line(text) for text in errors],
         *when_fields(tr, data.date, data.start, data.duration),
         agenda_field(tr, data.agenda or "", required=True),
         paragraph(tr.t("meetings.move_hint"), isSubtle=True),
     ]
     return card(
-        body, [execute(tr.t("meetings.move_confirm"), MOVE, MeetingRef(meeting=meeting.id))]
+        with_errors(body, errors),
+        [execute(tr.t("meetings.move_confirm"), MOVE, MeetingRef(meeting=meeting.id))],
     )
 
 
@@ -526,7 +527,7 @@ def minutes_form(
     zone: ZoneInfo,
     *,
     typed: MinutesPayload | None = None,
-    errors: Sequence[str] = (),
+    errors: Sequence[str | FieldError] = (),
 ) -> Card:
     """After the meeting: the minutes' link and the decisions, one per line with its reason;
     pre-filled with what was recorded, so a correction is a small change."""
@@ -536,24 +537,28 @@ def minutes_form(
         decisions="\n".join(f"{d.text} — {d.reason}" for d in meeting.decisions),
     )
     return card(
-        [
-            title(tr.t("meetings.minutes_title")),
-            paragraph(f"**{meeting.plan.title}** — {format_moment(tr, meeting.starts_at, zone)}"),
-            *[error_line(text) for text in errors],
-            text_input(
-                "minutes_url",
-                tr.t("meetings.field.minutes_url"),
-                value=data.minutes_url,
-                placeholder="https://…sharepoint.com/…",
-            ),
-            text_input(
-                "decisions",
-                tr.t("meetings.field.decisions"),
-                value=data.decisions,
-                multiline=True,
-                placeholder=tr.t("meetings.field.decisions_hint"),
-            ),
-        ],
+        with_errors(
+            [
+                title(tr.t("meetings.minutes_title")),
+                paragraph(
+                    f"**{meeting.plan.title}** — {format_moment(tr, meeting.starts_at, zone)}"
+                ),
+                text_input(
+                    "minutes_url",
+                    tr.t("meetings.field.minutes_url"),
+                    value=data.minutes_url,
+                    placeholder="https://…sharepoint.com/…",
+                ),
+                text_input(
+                    "decisions",
+                    tr.t("meetings.field.decisions"),
+                    value=data.decisions,
+                    multiline=True,
+                    placeholder=tr.t("meetings.field.decisions_hint"),
+                ),
+            ],
+            errors,
+        ),
         [execute(tr.t("meetings.minutes_save"), MINUTES, MeetingRef(meeting=meeting.id))],
     )
 

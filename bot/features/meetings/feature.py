@@ -45,7 +45,7 @@ from bot.locale import Translator
 from bot.scheduling.jobs import RecurringJob
 from bot.services.outbox import SKIPPED, Done, Sent, ToDo
 from bot.storage.outbox import OutboxMessage
-from bot.teams.cards import Card, bilingual, notice, superseded
+from bot.teams.cards import Card, FieldError, bilingual, field_errors, notice, superseded
 from bot.teams.files import FileGone
 from bot.teams.platform import (
     MEMBERS,
@@ -321,11 +321,11 @@ class MeetingsFeature:
             return notice(turn.tr, "meetings.title", turn.tr.t("meetings.gone"))
         day, start = cards.parse_day(data.date), cards.parse_time(data.start)
         minutes = parse_duration(data.duration) or 0
-        errors = []
+        errors: list[FieldError] = []
         if day is None:
-            errors.append(turn.tr.t("meetings.error.date_unreadable"))
+            errors.append(FieldError("date", turn.tr.t("meetings.error.date_unreadable")))
         if start is None:
-            errors.append(turn.tr.t("meetings.error.start_unreadable"))
+            errors.append(FieldError("start", turn.tr.t("meetings.error.start_unreadable")))
         if day is not None and start is not None:
             agenda = (
                 None
@@ -342,7 +342,7 @@ class MeetingsFeature:
             if outcome.meeting is not None:
                 self._dispatcher.kick()
                 return cards.about(turn.tr, "meetings.changed_done", outcome.meeting, self._zone)
-            errors = [turn.tr.t(problem.message) for problem in outcome.problems]
+            errors = field_errors(turn.tr, outcome.problems)
         return cards.move_form(turn.tr, meeting, typed=data, errors=errors)
 
     async def cancel_ask(self, turn: Turn, data: cards.MeetingRef) -> Card:
@@ -397,11 +397,11 @@ class MeetingsFeature:
 
     async def schedule(self, turn: Turn, data: cards.SchedulePayload) -> Card:
         day, start = cards.parse_day(data.date), cards.parse_time(data.start)
-        errors = []
+        errors: list[FieldError] = []
         if day is None:
-            errors.append(turn.tr.t("meetings.error.date_unreadable"))
+            errors.append(FieldError("date", turn.tr.t("meetings.error.date_unreadable")))
         if start is None:
-            errors.append(turn.tr.t("meetings.error.start_unreadable"))
+            errors.append(FieldError("start", turn.tr.t("meetings.error.start_unreadable")))
         minutes = parse_duration(data.duration) or 0
         kinds = {kind.value: kind for kind in MeetingKind}
         if errors or day is None or start is None:
@@ -417,7 +417,7 @@ class MeetingsFeature:
         )
         outcome = await self._service.schedule(plan, turn.member, confirmed=data.confirmed)
         if outcome.problems:
-            named = [turn.tr.t(problem.message) for problem in outcome.problems]
+            named = field_errors(turn.tr, outcome.problems)
             return await self._form_again(turn, data, errors=named)
         if outcome.warnings or outcome.meeting is None:
             said = [turn.tr.t(warning) for warning in outcome.warnings]
@@ -431,7 +431,7 @@ class MeetingsFeature:
         turn: Turn,
         data: cards.SchedulePayload,
         *,
-        errors: list[str] | None = None,
+        errors: list[FieldError] | None = None,
         warnings: list[str] | None = None,
     ) -> Card:
         """The form as it was typed, with what to fix or to confirm."""

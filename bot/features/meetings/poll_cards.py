@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,19 +12,20 @@ from bot.features.meetings.poll_service import PollResults
 from bot.features.meetings.rules import (
     MAX_SLOTS,
     Availability,
+    MeetingKind,
     Poll,
     PollStatus,
     agenda_label,
 )
-from bot.locale import Translator, format_moment
+from bot.locale import Translator, format_clock, format_moment
 from bot.teams.cards import (
     Card,
+    FieldError,
     NoData,
     Payload,
     card,
     choice_set,
     date_input,
-    error_line,
     execute,
     paragraph,
     stale_banner,
@@ -31,6 +33,7 @@ from bot.teams.cards import (
     text_input,
     time_input,
     title,
+    with_errors,
 )
 
 OPEN = "polls.open"
@@ -39,6 +42,7 @@ ANSWER = "polls.answer"
 SHOW = "polls.show"
 RESULTS = "polls.results"
 SCHEDULE = "polls.schedule"
+SCHEDULE_CONFIRM = "polls.schedule_confirm"
 
 SLOTS = range(1, MAX_SLOTS + 1)
 
@@ -106,7 +110,7 @@ class SlotRef(Payload):
 
 
 def poll_form(
-    tr: Translator, *, typed: PollFormPayload | None = None, errors: Sequence[str] = ()
+    tr: Translator, *, typed: PollFormPayload | None = None, errors: Sequence[str | FieldError] = ()
 ) -> Card:
     """The secretariat's poll: a title, a duration, the agenda, two to five slots."""
     data = typed or PollFormPayload(title=tr.t("polls.default_title"))
@@ -114,7 +118,6 @@ def poll_form(
     body: list[dict[str, Any]] = [
         title(tr.t("polls.form_title")),
         paragraph(tr.t("polls.form_intro"), isSubtle=True),
-        *[error_line(text) for text in errors],
         text_input(
             "title",
             tr.t("meetings.field.title"),
@@ -139,7 +142,7 @@ def poll_form(
                 value=getattr(data, f"slot{n}_start"),
             ),
         ]
-    return card(body, [execute(tr.t("polls.send_button"), OPEN)])
+    return card(with_errors(body, errors), [execute(tr.t("polls.send_button"), OPEN)])
 
 
 def _choices(tr: Translator) -> list[tuple[str, str]]:
@@ -258,5 +261,44 @@ def results(tr: Translator, found: PollResults, zone: ZoneInfo, *, sent: bool = 
         [
             execute(tr.t("meetings.refresh_button"), RESULTS, PollRef(poll=poll.id)),
             execute(tr.t("polls.new_button"), NEW, NoData()),
+        ],
+    )
+
+
+def schedule_preview(tr: Translator, found: PollResults, position: int, zone: ZoneInfo) -> Card:
+    """Before anything is sent: the meeting this slot makes, who said they cannot come, and
+    who will be invited; confirming schedules it, going back changes nothing."""
+    poll = found.poll
+    [tally] = [t for t in found.tallies if t.slot.position == position]
+    starts = tally.slot.starts_at(zone)
+    ends = starts + timedelta(minutes=poll.minutes)
+    body: list[dict[str, Any]] = [
+        title(tr.t("polls.preview_title")),
+        paragraph(f"**{poll.title}**"),
+        paragraph(
+            tr.t(
+                "meetings.when_until",
+                when=format_moment(tr, starts, zone),
+                end=format_clock(tr, ends, zone),
+            )
+        ),
+        paragraph(tr.t(f"meetings.kind.{MeetingKind.EXTRAORDINARY.value}"), isSubtle=True),
+    ]
+    if poll.agenda:
+        lines = "\n".join(f"{n}. {agenda_label(item)}" for n, item in enumerate(poll.agenda, 1))
+        body.append(paragraph(f"{tr.t('meetings.agenda')}\n{lines}"))
+    cannot = [m.display_name for m, said in found.answers if said.get(position) is Availability.NO]
+    silent = sum(1 for _, said in found.answers if not said)
+    body.append(paragraph(tr.n("polls.preview_invited", len(found.answers)), weight="Bolder"))
+    if cannot:
+        body.append(paragraph(tr.t("polls.preview_cannot", names=", ".join(cannot))))
+    if silent:
+        body.append(paragraph(tr.n("polls.preview_silent", silent), isSubtle=True))
+    ref = SlotRef(poll=poll.id, position=position)
+    return card(
+        body,
+        [
+            execute(tr.t("polls.preview_confirm"), SCHEDULE_CONFIRM, ref),
+            execute(tr.t("polls.back_to_results"), RESULTS, PollRef(poll=poll.id)),
         ],
     )

@@ -9,11 +9,17 @@ from bot.features.context import FeatureContext
 from bot.features.meetings import cards as meetings_cards
 from bot.features.meetings import poll_cards as cards
 from bot.features.meetings.poll_service import POLL_CARD, POLL_REMINDER, PollWork
-from bot.features.meetings.rules import Availability, Slot, agenda_item, parse_duration
+from bot.features.meetings.rules import (
+    Availability,
+    PollStatus,
+    Slot,
+    agenda_item,
+    parse_duration,
+)
 from bot.locale import Translator
 from bot.services.outbox import ToDo
 from bot.storage.outbox import OutboxMessage
-from bot.teams.cards import Card, notice
+from bot.teams.cards import Card, FieldError, field_errors, notice
 from bot.teams.platform import (
     MEMBERS,
     SECRETARIAT_PERSONAL,
@@ -54,7 +60,10 @@ class PollsFeature:
                 Action(cards.OPEN, cards.PollFormPayload, self.open, SECRETARIAT_PERSONAL),
                 Action(cards.NEW, NoData, self.new, SECRETARIAT_PERSONAL),
                 Action(cards.RESULTS, cards.PollRef, self.results, SECRETARIAT_PERSONAL),
-                Action(cards.SCHEDULE, cards.SlotRef, self.schedule, SECRETARIAT_PERSONAL),
+                Action(cards.SCHEDULE, cards.SlotRef, self.preview, SECRETARIAT_PERSONAL),
+                Action(
+                    cards.SCHEDULE_CONFIRM, cards.SlotRef, self.schedule, SECRETARIAT_PERSONAL
+                ),
                 Action(cards.ANSWER, cards.AnswerPayload, self.answer, MEMBERS),
                 Action(cards.SHOW, cards.PollRef, self.show_poll, MEMBERS),
             ],
@@ -77,12 +86,13 @@ class PollsFeature:
 
     async def open(self, turn: Turn, data: cards.PollFormPayload) -> Card:
         slots: list[Slot] = []
-        errors: list[str] = []
+        errors: list[FieldError] = []
         for position, day_text, start_text in data.typed_slots():
             day = meetings_cards.parse_day(day_text)
             start = meetings_cards.parse_time(start_text)
             if day is None or start is None:
-                errors.append(turn.tr.t("polls.error.slot_unreadable", n=position))
+                said = turn.tr.t("polls.error.slot_unreadable", n=position)
+                errors.append(FieldError(f"slot{position}_date", said))
             else:
                 slots.append(Slot(len(slots) + 1, day, start))
         minutes = parse_duration(data.duration) or 0
@@ -91,8 +101,8 @@ class PollsFeature:
             return cards.poll_form(turn.tr, typed=data, errors=errors)
         outcome = await self._service.open(data.title, minutes, agenda, slots, turn.member)
         if outcome.poll is None:
-            said = [turn.tr.t(problem.message) for problem in outcome.problems]
-            return cards.poll_form(turn.tr, typed=data, errors=said)
+            named = field_errors(turn.tr, outcome.problems)
+            return cards.poll_form(turn.tr, typed=data, errors=named)
         self._dispatcher.kick()
         found = await self._service.results(outcome.poll.id)
         assert found is not None
@@ -103,6 +113,15 @@ class PollsFeature:
         if found is None:
             return notice(turn.tr, "polls.results_title", turn.tr.t("polls.closed"))
         return cards.results(turn.tr, found, self._zone)
+
+    async def preview(self, turn: Turn, data: cards.SlotRef) -> Card:
+        """The meeting a slot would make, before any invitation goes."""
+        found = await self._service.results(data.poll)
+        if found is None or found.poll.status is not PollStatus.OPEN:
+            return notice(turn.tr, "polls.results_title", turn.tr.t("polls.closed"))
+        if all(t.slot.position != data.position for t in found.tallies):
+            return notice(turn.tr, "polls.results_title", turn.tr.t("polls.closed"))
+        return cards.schedule_preview(turn.tr, found, data.position, self._zone)
 
     async def schedule(self, turn: Turn, data: cards.SlotRef) -> Card:
         meeting, problems = await self._service.schedule_slot(data.poll, data.position, turn.member)

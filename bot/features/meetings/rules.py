@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.problems import Problem as Problem  # the forms of this feature say theirs
+
 # A meeting lasts at least a quarter of an hour and at most a working day.
 MIN_MINUTES = 15
 MAX_MINUTES = 8 * 60
@@ -164,14 +166,6 @@ class Meeting:
     def transaction_id(self) -> str:
         """The same for every attempt to create its event: Graph creates it once."""
         return f"committee-meeting-{self.id}"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What is wrong with one field: the field's name and the catalogue key that says why."""
-
-    field: str
-    message: str
 
 
 def problems(plan: MeetingPlan, now: datetime, zone: ZoneInfo) -> list[Problem]:
