@@ -61,9 +61,7 @@ class PollsFeature:
                 Action(cards.NEW, NoData, self.new, SECRETARIAT_PERSONAL),
                 Action(cards.RESULTS, cards.PollRef, self.results, SECRETARIAT_PERSONAL),
                 Action(cards.SCHEDULE, cards.SlotRef, self.preview, SECRETARIAT_PERSONAL),
-                Action(
-                    cards.SCHEDULE_CONFIRM, cards.SlotRef, self.schedule, SECRETARIAT_PERSONAL
-                ),
+                Action(cards.SCHEDULE_CONFIRM, cards.SlotRef, self.schedule, SECRETARIAT_PERSONAL),
                 Action(cards.ANSWER, cards.AnswerPayload, self.answer, MEMBERS),
                 Action(cards.SHOW, cards.PollRef, self.show_poll, MEMBERS),
             ],
