@@ -1091,3 +1091,24 @@ async def test_an_agenda_line_is_kept_as_it_was_written(bot: RunningBot) -> None
     await bot.components.dispatcher.dispatch_due()
     asked = [c for c in bot.connector.cards() if "Conflits d’intérêts" in str(c)]
     assert asked and f"1. {line}" in str(asked[-1])
+
+
+def test_a_poll_named_like_its_cards_heading_is_not_said_twice() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.features.meetings import poll_cards
+    from bot.features.meetings.poll_service import PollResults
+    from bot.features.meetings.rules import Poll, PollStatus, Slot
+    from bot.locale import FRENCH, Catalogues
+    from tests.support.cards import texts
+
+    tr = Catalogues().for_locale(FRENCH)
+    zone = ZoneInfo("America/Toronto")
+    slots = [Slot(1, date(2030, 1, 9), time(10))]
+    named = Poll(1, "Sondage de disponibilités", 90, [], slots, PollStatus.OPEN, "s@x")
+    shown = texts(poll_cards.results(tr, PollResults(named, [], [], None), zone))
+    assert shown[0] == "Sondage de disponibilités — résultats"
+    assert "**Sondage de disponibilités**" not in shown, "the name is in the heading already"
+    other = Poll(1, "Réunion sur le plan", 90, [], slots, PollStatus.OPEN, "s@x")
+    shown = texts(poll_cards.results(tr, PollResults(other, [], [], None), zone))
+    assert shown[:2] == ["Sondage de disponibilités — résultats", "**Réunion sur le plan**"]

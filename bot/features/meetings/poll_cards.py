@@ -145,6 +145,15 @@ def poll_form(
     return card(with_errors(body, errors), [execute(tr.t("polls.send_button"), OPEN)])
 
 
+def _headed(heading: str, poll: Poll) -> list[dict[str, Any]]:
+    """The card's heading, then the poll's name unless the heading already says it (a poll
+    named « Sondage de disponibilités » would read twice on its results)."""
+    shown = [title(heading)]
+    if poll.title.strip().casefold() not in heading.casefold():
+        shown.append(paragraph(f"**{poll.title}**"))
+    return shown
+
+
 def _choices(tr: Translator) -> list[tuple[str, str]]:
     return [(a.value, tr.t(f"polls.answer.{a.value}")) for a in Availability]
 
@@ -165,8 +174,7 @@ def answer_card(
         return card([title(tr.t("polls.closed_title")), paragraph(tr.t("polls.closed"))])
     body: list[dict[str, Any]] = [
         *([stale_banner(tr)] if stale else []),
-        title(tr.t(heading)),
-        paragraph(f"**{poll.title}**"),
+        *_headed(tr.t(heading), poll),
     ]
     if poll.agenda:
         # What the meeting is for, so a member can weigh whether to come.
@@ -194,8 +202,7 @@ def results(tr: Translator, found: PollResults, zone: ZoneInfo, *, sent: bool = 
     button to schedule each slot, the best one first."""
     poll = found.poll
     body: list[dict[str, Any]] = [
-        title(tr.t("polls.results_title")),
-        paragraph(f"**{poll.title}**"),
+        *_headed(tr.t("polls.results_title"), poll),
     ]
     if sent:
         body.append(paragraph(tr.t("polls.sent"), weight="Bolder"))
@@ -273,8 +280,7 @@ def schedule_preview(tr: Translator, found: PollResults, position: int, zone: Zo
     starts = tally.slot.starts_at(zone)
     ends = starts + timedelta(minutes=poll.minutes)
     body: list[dict[str, Any]] = [
-        title(tr.t("polls.preview_title")),
-        paragraph(f"**{poll.title}**"),
+        *_headed(tr.t("polls.preview_title"), poll),
         paragraph(
             tr.t(
                 "meetings.when_until",
