@@ -133,6 +133,16 @@ def test_a_round_is_opened_listed_and_exported_from_the_command_line(
     text = report.read_text(encoding="utf-8")
     assert text.startswith("# Plan d’action 2027-2029 — engagements proposés\n")
     assert "## 2. Registre des lobbyistes" in text and text.count("Aucun commentaire.") == 3
+    table = (tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert table[0] == (
+        "Consultation;Numéro;Élément;Appui;Appui avec réserves;Désaccord;Sans avis;"
+        "Membre;Avis;Commentaire;Réponse;Motif"
+    )
+    assert [row.split(";")[1:7] for row in table[1:]] == [
+        ["1", "Données ouvertes sur les contrats", "0", "0", "0", "0"],
+        ["2", "Registre des lobbyistes", "0", "0", "0", "0"],
+        ["3", "Budget participatif", "0", "0", "0", "0"],
+    ], "every item listed, before anyone commented"
     assert (
         cli(
             "consultation",
@@ -322,7 +332,9 @@ async def test_the_public_report_names_only_those_who_agreed(
     report = (await services.consultation.markdown_report(1, _french(bot), "tests")) or b""
     assert "Amélie Côté (Coalition pour la transparence (exemple))" in report.decode()
     table = (await services.consultation.csv_export(1, _french(bot), "tests")) or b""
-    assert "Bravo *vraiment*." in table.decode("utf-8-sig")
+    rows = table.decode("utf-8-sig").splitlines()
+    assert len(rows) == 3, "the commented item’s comment, and the other item listed"
+    assert "Bravo *vraiment*." in rows[1] and ";1;0;0;0;" in rows[1], "its counts beside it"
     assert len(await _audit(bot, "consultation.exported")) == 3
     await _invoke(bot, MEMBER, "consultation.naming", {"named": "no", "round": 1})
     report = (await services.consultation.markdown_report(1, _french(bot), "tests")) or b""

@@ -480,24 +480,37 @@ class ConsultationService:
         return found, rows
 
     async def csv_export(self, round_id: int, tr: Translator, by: str) -> bytes | None:
+        """Every item, with its counts per opinion on each of its rows, then one row per
+        comment in force with the response beside it; an item nobody commented on has one
+        row, so the public table lists the whole round as the Markdown report does."""
         found = await self._report_rows(round_id, tr)
         if found is None:
             return None
         consultation, rows = found
-        lines = [
-            [
-                consultation.title, item.number, item.title, who,
-                tr.t(f"consultation.opinion.{c.opinion.value}"), c.text,
-                tr.t(f"consultation.verdict.{r.verdict.value}") if r else "",
-                r.reason if r else "",
+        lines: list[list[str]] = []
+        for item, entries in rows:
+            counts = Counter(c.opinion for _, c, _ in entries)
+            shared = [
+                consultation.title,
+                item.number,
+                item.title,
+                *(str(counts[o]) for o in Opinion),
             ]
-            for item, entries in rows
-            for who, c, r in entries
-        ]  # fmt: skip
+            lines += [
+                [
+                    *shared, who, tr.t(f"consultation.opinion.{c.opinion.value}"), c.text,
+                    tr.t(f"consultation.verdict.{r.verdict.value}") if r else "",
+                    r.reason if r else "",
+                ]
+                for who, c, r in entries
+            ] or [[*shared, "", "", "", "", ""]]  # fmt: skip
         headers = [
-            tr.t(f"consultation.csv.{column}")
-            for column in ("round", "number", "item", "member", "opinion", "comment",
-                           "response", "reason")
+            tr.t("consultation.csv.round"),
+            tr.t("consultation.csv.number"),
+            tr.t("consultation.csv.item"),
+            *(tr.t(f"consultation.opinion.{o.value}") for o in Opinion),
+            *(tr.t(f"consultation.csv.{column}")
+              for column in ("member", "opinion", "comment", "response", "reason")),
         ]  # fmt: skip
         content = to_csv(headers, lines, french=tr.is_french)
         await self._exported(round_id, "csv", content, by)
