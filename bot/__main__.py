@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from bot import commandline
+from bot.features.actions import cli as actions
 from bot.features.confidentiality import cli as confidentiality
 from bot.features.consultation import cli as consultation
 from bot.features.declarations import cli as declarations
@@ -21,6 +22,7 @@ SUBCOMMANDS = (
     *declarations.SUBCOMMANDS,
     *mandates.SUBCOMMANDS,
     *consultation.SUBCOMMANDS,
+    *actions.SUBCOMMANDS,
 )
 
 

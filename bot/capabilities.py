@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import MetaData
 
+from bot.features.actions.feature import ActionsFeature
 from bot.features.confidentiality.feature import ConfidentialityFeature
 from bot.features.consultation.feature import ConsultationFeature
 from bot.features.context import FeatureContext, FeatureFactory
@@ -32,6 +33,7 @@ FEATURES: Sequence[FeatureFactory] = (
     MandatesFeature,
     DocumentsFeature,
     ConsultationFeature,
+    ActionsFeature,
     PersonalDataFeature,
 )
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from bot.features.actions.settings import ActionsSettings
 from bot.features.confidentiality.settings import ConfidentialitySettings
 from bot.features.consultation.settings import ConsultationSettings
 from bot.features.declarations.settings import DeclarationsSettings
@@ -36,6 +37,7 @@ class Settings(
     MandatesSettings,
     DocumentsSettings,
     ConsultationSettings,
+    ActionsSettings,
 ):
     """The platform's variables, and each capability's section (its own `settings.py`)."""
 

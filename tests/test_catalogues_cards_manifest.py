@@ -23,6 +23,10 @@ from PIL import Image
 
 from bot.app import assemble
 from bot.domain.members import Member, Role, SeatCategory
+from bot.features.actions import cards as action_cards
+from bot.features.actions.rules import ActionItem, ActionStatus, Digest
+from bot.features.actions.service import CSV_COLUMNS as ACTION_CSV_COLUMNS
+from bot.features.actions.service import DigestWork, ItemWork
 from bot.features.confidentiality import cards as conf_cards
 from bot.features.confidentiality.rules import Acceptance, Refusal, StatusRow, next_version
 from bot.features.consultation import cards as cons_cards
@@ -88,9 +92,11 @@ from bot.services.build import build_services
 from bot.services.outbox import ToDo
 from bot.services.reachability import Unreachable
 from bot.settings import load_settings
+from bot.storage.committee import CommitteeTeam
 from bot.storage.database import Database, utcnow
 from bot.storage.outbox import OutboxMessage
 from bot.teams import cards
+from bot.teams.cards import FieldError
 from bot.teams.platform import Command, Registry, parse_payload
 from tests.conftest import ROOT
 from tests.support.cards import layout_problems
@@ -139,6 +145,8 @@ _FAMILIES = (
     }
     | {r.value for r in Refusal}
     | {f"meetings.status.{s.value}" for s in MeetingStatus}
+    | {f"actions.status.{s.value}" for s in ActionStatus}
+    | {f"actions.csv.{column}" for column in ACTION_CSV_COLUMNS}
     | {f"meetings.calendar.{c.value}" for c in CalendarState}
     | {f"meetings.kind.{k.value}" for k in MeetingKind}
     | {
@@ -370,6 +378,42 @@ def _commands(registry: Registry, secretariat: bool) -> list[Command]:
     return [c for c in registry.commands.values() if secretariat or not c.access.secretariat]
 
 
+TEAM = CommitteeTeam("19:team", None, "Comité", "19:channel", {}, "camille@x.org")
+ACTION = ActionItem(
+    4, "Transmettre la liste des jeux de données prioritaires", 2, "Coalition", date(2026, 12, 10),
+    1, ActionStatus.BLOCKED, "En attente du ministère", 2, "camille@x.org", AT, AT,
+)  # fmt: skip
+ACTION_DONE = replace(ACTION, id=5, status=ActionStatus.DONE, note="")
+
+
+def _action_cards(tr: Any) -> dict[str, dict[str, Any]]:
+    today = date(2026, 12, 14)
+    work = ItemWork(MEMBER, ACTION, MEETING)
+    rows = [(ACTION, MEMBER), (ACTION_DONE, None)]
+    digest = DigestWork(TEAM, MEETING, Digest([ACTION_DONE], [ACTION], []), {2: MEMBER})
+    return {
+        "action item": action_cards.item_card(tr, work, ZONE, today),
+        "action item reminded": action_cards.item_card(
+            tr, work, ZONE, today, heading="actions.reminder_title", days=7
+        ),
+        "action item, an older card pressed": action_cards.item_card(
+            tr, work, ZONE, today, stale=True, errors=[FieldError("note", "—")]
+        ),
+        "action item done": action_cards.item_card(
+            tr, ItemWork(MEMBER, ACTION_DONE, None), ZONE, today, saved=True
+        ),
+        "my action items": action_cards.my_items(tr, [work], ZONE, today),
+        "my action items, none": action_cards.my_items(tr, [], ZONE, today),
+        "open action items": action_cards.open_items(
+            tr, [(MEETING, rows), (None, rows)], ZONE, today
+        ),
+        "action form": action_cards.add_form(tr, [MEMBER, CLERK], [MEETING], ZONE),
+        "action added": action_cards.added(tr, ACTION, MEMBER, False, ZONE),
+        "actions late": action_cards.late_card(tr, rows, ZONE, today),
+        "actions before a meeting": action_cards.digest_card(tr, digest, ZONE, today),
+    }
+
+
 def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
     """One example of each card. `test_every_card_builder_has_an_example` fails when a new
     builder is missing here, so no card escapes the schema and verb checks."""
@@ -478,6 +522,7 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         ),
         "poll results": poll_cards.results(tr, POLL_RESULTS, ZONE, sent=True),
         "poll slot previewed": poll_cards.schedule_preview(tr, POLL_RESULTS, 1, ZONE),
+        **_action_cards(tr),
         "declaration form": decl_cards.general_form(
             tr, INTERESTS, errors=[tr.t("declarations.error.empty")]
         ),

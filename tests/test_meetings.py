@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -290,10 +291,7 @@ async def test_the_secretariat_schedules_from_a_prefilled_card(
     assert "Ajoutez au moins un point à l’ordre du jour." in shown
     kept = {e["id"]: e.get("value") for e in refused["body"] if e["type"].startswith("Input.")}
     assert kept["date"] == "2020-01-22", "the card keeps what was typed"
-    below = {
-        element.get("id"): after.get("text")
-        for element, after in zip(refused["body"], refused["body"][1:], strict=False)
-    }
+    below = {element.get("id"): after.get("text") for element, after in pairwise(refused["body"])}
     assert below["date"] == "Cette date et cette heure sont déjà passées."
     assert below["agenda"] == "Ajoutez au moins un point à l’ordre du jour.", "beside its field"
 

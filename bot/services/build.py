@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.errors import DeliveryFailed
+from bot.features.actions.service import ActionsService
+from bot.features.actions.store import ActionRepository
 from bot.features.confidentiality.service import ConfidentialityService
 from bot.features.confidentiality.store import CommitmentRepository
 from bot.features.consultation.service import ConsultationService
@@ -62,6 +64,7 @@ class Services:
     documents: DocumentsService
     consultation: ConsultationService
     personal_data: PersonalDataService
+    actions: ActionsService
 
 
 def build_services(
@@ -162,6 +165,19 @@ def build_services(
             settings.zone,
             clock,
             reminder_days=settings.consultation_reminder_days,
+        ),
+        actions=ActionsService(
+            database,
+            ActionRepository(),
+            members,
+            MeetingRepository(),
+            CommitteeTeamRepository(),
+            audit,
+            outbox,
+            settings.zone,
+            clock,
+            reminder_days=settings.action_reminder_days,
+            digest_days=settings.action_digest_days,
         ),
         documents=DocumentsService(
             database,

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member
+from bot.features.actions import tables as actions_tables
 from bot.features.confidentiality import tables as confidentiality_tables
 from bot.features.consultation import tables as consultation_tables
 from bot.features.declarations import tables as declarations_tables
@@ -49,6 +50,7 @@ SECTIONS = (
     "consultation_responses",
     "consultation_naming",
     "consultation_proposals",
+    "action_items",
     "documents_shared",
     "document_access",
     "messages",
@@ -243,6 +245,11 @@ async def _collect(conn: AsyncConnection, member: Member) -> dict[str, list[dict
         ),
         "consultation_naming": await rows(mine(consultation_tables.consultation_naming)),
         "consultation_proposals": await rows(mine(consultation_tables.consultation_proposals)),
+        "action_items": await rows(
+            select(actions_tables.action_items)
+            .where(actions_tables.action_items.c.owner_id == me)
+            .order_by(actions_tables.action_items.c.id)
+        ),
         "documents_shared": await rows(
             select(
                 *[

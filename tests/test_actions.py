@@ -1,0 +1,177 @@
+"""Action items, on both databases and the signed connector: recorded by the secretariat,
+told to their owner, reminded a week before and on the due date, answered from the card by
+the owner alone (an older card never undoes a newer answer), listed once to the secretariat
+when late, summed up in the channel before the next meeting; and the command line."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.features.actions import tables as actions_tables
+from bot.storage import tables
+from tests.conftest import MEMBER, OUTSIDER, ROSTER, SECRETARIAT, Cli, RunningBot
+from tests.support import activities
+from tests.support.cards import texts
+from tests.test_confidentiality import _invoke, _who
+from tests.test_meetings import TEAM, _committee, _schedule_now, _soon
+
+ZONE = ZoneInfo("America/Toronto")
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=ZONE)
+
+
+async def _tick(bot: RunningBot) -> None:
+    await bot.components.services.actions.plan()
+    await bot.components.dispatcher.dispatch_due()
+    await bot.components.dispatcher.drain()
+
+
+def _below(card: dict[str, Any]) -> dict[str, str]:
+    """What each input has just below it (where a form says what is wrong with it)."""
+    body = card["body"]
+    return {e["id"]: after.get("text", "") for e, after in pairwise(body) if "id" in e}
+
+
+async def _items(bot: RunningBot) -> list[dict[str, Any]]:
+    async with bot.database.read() as conn:
+        query = select(actions_tables.action_items).order_by(actions_tables.action_items.c.id)
+        return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def test_an_action_item_is_followed_from_its_meeting_to_the_next(bot: RunningBot) -> None:
+    await _committee(bot)
+    meeting = await _schedule_now(bot, _soon(bot, 20))
+    await bot.components.dispatcher.dispatch_due()  # the meeting's own cards
+    bot.connector.clear()
+    await bot.post(activities.message(bot.connector.service_url, "suivi", **_who(SECRETARIAT)))
+    [empty] = bot.connector.cards(f"personal-{SECRETARIAT.id}")
+    assert texts(empty)[:2] == ["Actions de suivi ouvertes", "Aucune action de suivi ouverte."]
+    form = await _invoke(bot, SECRETARIAT, empty["actions"][0]["verb"])
+    assert texts(form)[0] == "Nouvelle action de suivi"
+
+    due = bot.clock.now.astimezone(ZONE).date() + timedelta(days=10)
+    typed = {"what": " ", "owner": MEMBER.email, "due": "2020-01-01", "meeting": str(meeting.id)}
+    refused = await _invoke(bot, SECRETARIAT, "actions.add", typed)
+    assert _below(refused)["what"] == "Dites ce qui est à faire."
+    assert _below(refused)["due"] == "L’échéance est déjà passée.", "each error beside its field"
+    assert await _items(bot) == [], "nothing half-written"
+    typed = {**typed, "what": "Transmettre la liste des jeux de données", "due": due.isoformat()}
+    added = await _invoke(bot, SECRETARIAT, "actions.add", typed)
+    assert texts(added)[0] == "Action enregistrée"
+    assert "Amélie Côté en est avisé·e dans sa conversation avec le robot." in texts(added)
+    await bot.components.dispatcher.dispatch_due()
+    [assigned] = bot.connector.cards(f"personal-{MEMBER.id}")
+    assert texts(assigned)[0] == "Une action vous est confiée"
+    assert any(
+        t.startswith("De la réunion «\u00a0Réunion régulière\u00a0» du ") for t in texts(assigned)
+    )
+    first_button = assigned["actions"][0]
+    assert first_button["title"] == "Enregistrer"
+
+    # Only its owner answers: the secretariat's or a stranger's press changes nothing.
+    for other in (SECRETARIAT, OUTSIDER):
+        pressed = await _invoke(
+            bot, other, first_button["verb"], {**first_button["data"], "status": "termine"}
+        )
+        assert "Cette action n’est pas la vôtre" in " ".join(texts(pressed)) or texts(pressed)[
+            0
+        ] == ("Accès réservé aux membres du comité")
+    assert [i["status"] for i in await _items(bot)] == ["a_faire"]
+
+    # A week before: the owner is reminded, and answers from the reminder.
+    bot.clock.now = _at(due - timedelta(days=7))
+    await _tick(bot)
+    reminder = bot.connector.cards(f"personal-{MEMBER.id}")[-1]
+    assert texts(reminder)[0] == "Rappel\u00a0: une action arrive à échéance"
+    assert "L’échéance est dans 7\u00a0jours." in texts(reminder)
+    button = reminder["actions"][0]
+    blocked = await _invoke(
+        bot, MEMBER, button["verb"], {**button["data"], "status": "bloque", "note": ""}
+    )
+    assert _below(blocked)["note"].startswith("Dites ce qui bloque"), "a blocked item says why"
+    saved = await _invoke(
+        bot,
+        MEMBER,
+        button["verb"],
+        {**button["data"], "status": "en_cours", "note": "Liste à moitié faite"},
+    )
+    assert "Enregistré. Le secrétariat le voit dans son suivi." in texts(saved)
+    # The first card, pressed after that answer: nothing is recorded, the answer in force shown.
+    stale = await _invoke(
+        bot, MEMBER, first_button["verb"], {**first_button["data"], "status": "termine"}
+    )
+    assert "Cette carte n’était plus à jour" in " ".join(texts(stale))
+    assert [(i["status"], i["version"]) for i in await _items(bot)] == [("en_cours", 2)]
+
+    # On the due date, the second reminder; the day after, the secretariat is told, once.
+    bot.clock.now = _at(due)
+    await _tick(bot)
+    assert "C’est aujourd’hui." in texts(bot.connector.cards(f"personal-{MEMBER.id}")[-1])
+    told = len(bot.connector.cards(f"personal-{SECRETARIAT.id}"))
+    bot.clock.now = _at(due + timedelta(days=1))
+    await _tick(bot)
+    [late] = bot.connector.cards(f"personal-{SECRETARIAT.id}")[told:]
+    assert texts(late)[0] == "Une action est en retard"
+    bot.clock.now = _at(due + timedelta(days=2))
+    await _tick(bot)
+    assert len(bot.connector.cards(f"personal-{SECRETARIAT.id}")) == told + 1, "listed once"
+
+    # The secretariat's view: late first, by meeting; the member's own list.
+    view = await _invoke(bot, SECRETARIAT, "actions.list")
+    assert "1\u00a0action ouverte, dont 1 en retard." in texts(view)
+    mine = await _invoke(bot, MEMBER, "actions.list")
+    assert texts(mine)[0] == "Mes actions de suivi"
+
+    # Two days before the meeting, the channel hears where the items stand, once.
+    bot.clock.now = meeting.starts_at - timedelta(days=1)
+    before = len(bot.connector.cards(TEAM))
+    await _tick(bot)
+    await _tick(bot)
+    [digest] = bot.connector.cards(TEAM)[before:]
+    shown = " ".join(texts(digest))
+    assert "Suivi des actions" in shown and "1\u00a0action en retard" in shown
+    assert "1 item late" in shown, "French first, then English, in the channel"
+
+    # Done: no more reminders, the card is read-only.
+    current = saved["actions"][0]
+    done = await _invoke(
+        bot, MEMBER, current["verb"], {**current["data"], "status": "termine", "note": ""}
+    )
+    assert all(a["verb"] != "actions.update" for a in done.get("actions", []))
+    async with bot.database.read() as conn:
+        audit = (await conn.execute(select(tables.audit_log.c.action))).scalars().all()
+    assert audit.count("action.updated") == 2 and "action.added" in audit
+
+
+def test_the_command_line_records_lists_and_exports_action_items(cli: Cli, tmp_path: Path) -> None:
+    assert cli("members", "import", str(ROSTER), "--by", SECRETARIAT.email)[0] == 0
+    due = (date.today() + timedelta(days=30)).isoformat()
+    add = ("actions", "add", "--what", "Relire le plan", "--due", due)
+    code, _, err = cli(*add, "--owner", MEMBER.email, "--by", MEMBER.email)
+    assert code != 0, "only the secretariat records an item"
+    code, _, err = cli(*add, "--owner", "personne@example.org", "--by", SECRETARIAT.email)
+    assert (
+        code == 1 and "--owner\u00a0: Le ou la responsable doit être un membre en fonction" in err
+    )
+    code, out, _ = cli(*add, "--owner", MEMBER.email, "--by", SECRETARIAT.email)
+    assert code == 0
+    assert out.strip() == (
+        f"Action 1 enregistrée (échéance {due})\u00a0; Amélie Côté n’a pas encore ouvert la "
+        "conversation avec le robot\u00a0: elle l’attendra."
+    )
+    code, out, _ = cli("actions", "list")
+    assert f"1\u00a0: Relire le plan — Amélie Côté, échéance {due} — ○ À faire" in out
+    target = tmp_path / "actions.csv"
+    code, out, _ = cli("actions", "export", "--csv", str(target), "--by", SECRETARIAT.email)
+    assert code == 0 and "1\u00a0action écrite" in out
+    rows = target.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0] == "Numéro;Action;Responsable;Organisation;Échéance;État;Note;Réunion"
+    assert rows[1].startswith("1;Relire le plan;Amélie Côté;")
