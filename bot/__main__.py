@@ -12,6 +12,7 @@ from bot.features.consultation import cli as consultation
 from bot.features.declarations import cli as declarations
 from bot.features.mandates import cli as mandates
 from bot.features.meetings import cli as meetings
+from bot.features.minutes import cli as minutes
 from bot.features.personal_data import cli as personal_data
 
 SUBCOMMANDS = (
@@ -19,6 +20,7 @@ SUBCOMMANDS = (
     *personal_data.SUBCOMMANDS,
     *confidentiality.SUBCOMMANDS,
     *meetings.SUBCOMMANDS,
+    *minutes.SUBCOMMANDS,
     *declarations.SUBCOMMANDS,
     *mandates.SUBCOMMANDS,
     *consultation.SUBCOMMANDS,

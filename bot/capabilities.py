@@ -19,6 +19,7 @@ from bot.features.documents.feature import DocumentsFeature
 from bot.features.mandates.feature import MandatesFeature
 from bot.features.meetings.feature import MeetingsFeature
 from bot.features.meetings.poll_feature import PollsFeature
+from bot.features.minutes.feature import MinutesFeature
 from bot.features.personal_data.feature import PersonalDataFeature
 from bot.features.reminders.feature import OutboxFeature
 from bot.storage.tables import metadata
@@ -29,6 +30,7 @@ FEATURES: Sequence[FeatureFactory] = (
     ConfidentialityFeature,
     MeetingsFeature,
     PollsFeature,
+    MinutesFeature,
     DeclarationsFeature,
     MandatesFeature,
     DocumentsFeature,

@@ -81,9 +81,15 @@ from bot.features.meetings.rules import (
     MeetingStatus,
     Poll,
     PollStatus,
+    ProposedMeeting,
     Slot,
     SlotTally,
 )
+from bot.features.minutes import cards as minutes_cards
+from bot.features.minutes.rules import Correction, Review, ReviewStatus
+from bot.features.minutes.rules import Verdict as MinutesVerdict
+from bot.features.minutes.service import AdoptionView, MinutesRow
+from bot.features.minutes.service import MemberView as MinutesView
 from bot.features.personal_data.service import SECTION_TITLE, SECTIONS
 from bot.features.reminders import cards as outbox_cards
 from bot.features.reminders.cards import FEATURES as OUTBOX_FEATURES
@@ -146,6 +152,7 @@ _FAMILIES = (
     | {r.value for r in Refusal}
     | {f"meetings.status.{s.value}" for s in MeetingStatus}
     | {f"actions.status.{s.value}" for s in ActionStatus}
+    | {f"minutes.verdict.{v.value}" for v in MinutesVerdict}
     | {f"actions.csv.{column}" for column in ACTION_CSV_COLUMNS}
     | {f"meetings.calendar.{c.value}" for c in CalendarState}
     | {f"meetings.kind.{k.value}" for k in MeetingKind}
@@ -386,6 +393,39 @@ ACTION = ActionItem(
 ACTION_DONE = replace(ACTION, id=5, status=ActionStatus.DONE, note="")
 
 
+REVIEW = Review(3, 1, 1, "https://contoso.sharepoint.com/pv.docx", date(2026, 12, 20),
+                ReviewStatus.DRAFT, "camille@x.org", AT)  # fmt: skip
+ADOPTED_REVIEW = replace(REVIEW, status=ReviewStatus.ADOPTED, adopted_on=date(2026, 12, 22),
+                         final_url="https://contoso.sharepoint.com/pv.pdf")  # fmt: skip
+CORRECTIONS = [
+    Correction(7, 3, 2, "Point 2 : il faut lire « 2027 ».", AT, MinutesVerdict.TAKEN),
+    Correction(8, 3, 2, "Ajouter ma réserve.", AT, MinutesVerdict.NOT_TAKEN, "Déjà au point 3."),
+]
+
+
+def _minutes_cards(tr: Any) -> dict[str, dict[str, Any]]:
+    today = date(2026, 12, 14)
+    rows = [MinutesRow(MEETING, REVIEW, 2), MinutesRow(MEETING_NO_LINK, None, 0),
+            MinutesRow(MEETING, ADOPTED_REVIEW, 0)]  # fmt: skip
+    view = MinutesView(MEMBER, REVIEW, MEETING, CORRECTIONS)
+    adoption = AdoptionView(REVIEW, MEETING, [(c, MEMBER) for c in CORRECTIONS])
+    return {
+        "minutes list": minutes_cards.overview(tr, rows, ZONE),
+        "minutes list, none": minutes_cards.overview(tr, [], ZONE),
+        "minutes submission": minutes_cards.open_form(tr, MEETING, today, ZONE, errors=["—"]),
+        "minutes submitted": minutes_cards.opened(tr, REVIEW, MEETING, 5, 2, ZONE),
+        "minutes draft": minutes_cards.draft_card(tr, view, ZONE, today, saved=True),
+        "minutes draft, closed": minutes_cards.draft_card(tr, view, ZONE, date(2027, 1, 9)),
+        "minutes adoption": minutes_cards.adopt_form(tr, adoption, today, ZONE),
+        "minutes adopted": minutes_cards.adopted(
+            tr, MinutesView(MEMBER, ADOPTED_REVIEW, MEETING, CORRECTIONS), ZONE
+        ),
+        "minutes adopted, secretariat": minutes_cards.adopted_for_secretariat(
+            tr, ADOPTED_REVIEW, MEETING, ZONE
+        ),
+    }
+
+
 def _action_cards(tr: Any) -> dict[str, dict[str, Any]]:
     today = date(2026, 12, 14)
     work = ItemWork(MEMBER, ACTION, MEETING)
@@ -457,10 +497,12 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "no meeting": meeting_cards.meetings_list(tr, [], [], ZONE),
         "next meeting": meeting_cards.next_meeting(tr, MEETING, ZONE, ["Varia"]),
         "no next meeting": meeting_cards.next_meeting(tr, None, ZONE),
-        "schedule form": meeting_cards.schedule_form(tr, date(2027, 1, 20)),
+        "schedule form": meeting_cards.schedule_form(
+            tr, ProposedMeeting(date(2027, 1, 20), date(2026, 11, 18))
+        ),
         "schedule form, refused": meeting_cards.schedule_form(
             tr,
-            date(2027, 1, 20),
+            ProposedMeeting(date(2027, 1, 20)),
             typed=meeting_cards.SchedulePayload(date="2027-06-24", start="13:30", agenda="A"),
             errors=[tr.t("meetings.error.no_agenda")],
             warnings=[tr.t("meetings.warning.holiday.christmas")],
@@ -523,6 +565,7 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "poll results": poll_cards.results(tr, POLL_RESULTS, ZONE, sent=True),
         "poll slot previewed": poll_cards.schedule_preview(tr, POLL_RESULTS, 1, ZONE),
         **_action_cards(tr),
+        **_minutes_cards(tr),
         "declaration form": decl_cards.general_form(
             tr, INTERESTS, errors=[tr.t("declarations.error.empty")]
         ),

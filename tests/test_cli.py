@@ -461,6 +461,23 @@ def test_every_by_is_a_serving_secretariat_member_or_nothing_is_done(
         ("declarations", "purge"): [],
         ("consultation", "open"): [str(tmp_path / "round.md"), "--deadline", "2099-02-15"],
         ("consultation", "export"): ["1", "--csv", str(tmp_path / "out.csv")],
+        ("actions", "add"): [
+            "--what",
+            "Relire",
+            "--owner",
+            "amelie.cote@transparence.example.org",
+            "--due",
+            "2099-01-01",
+        ],
+        ("actions", "export"): ["--csv", str(tmp_path / "out.csv")],
+        ("minutes", "submit"): ["1", "--url", "https://contoso.sharepoint.com/pv.docx"],
+        ("minutes", "adopt"): [
+            "1",
+            "--on",
+            "2026-12-01",
+            "--url",
+            "https://contoso.sharepoint.com/pv.pdf",
+        ],
         ("members", "export-data"): [
             "amelie.cote@transparence.example.org",
             "--out",

@@ -751,7 +751,7 @@ async def test_after_the_meeting_the_minutes_and_decisions_reach_every_member(
     await _invoke(bot, SECRETARIAT, "meetings.minutes", good)
     await bot.components.dispatcher.drain()
     [told] = bot.connector.cards(f"personal-{MEMBER.id}")
-    assert texts(told)[0] == "Décisions et procès-verbal de la réunion"
+    assert texts(told)[0] == "Décisions de la réunion et projet de procès-verbal"
     assert "Reporter le point 3 (raison\u00a0: attendre l’avis)" in texts(told)[2]
     assert told["actions"][0]["url"] == good["minutes_url"]
     await bot.post(activities.message(bot.connector.service_url, "réunions", **_who(MEMBER)))

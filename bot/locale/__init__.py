@@ -12,7 +12,7 @@ import gettext
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -100,6 +100,12 @@ def format_day(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
     committee's time zone."""
     local = moment.astimezone(zone).date()
     return _first_of_month(tr, local.day, format_date(local, "medium", locale=_FOLDERS[tr.locale]))
+
+
+def format_long_day(tr: Translator, day: date) -> str:
+    """A date written out, as in a sentence ("20 janvier 2027", "1er mars 2027", "January 20,
+    2027")."""
+    return _first_of_month(tr, day.day, format_date(day, "long", locale=_FOLDERS[tr.locale]))
 
 
 def format_clock(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:

@@ -36,6 +36,8 @@ from bot.features.meetings.poll_service import PollsService
 from bot.features.meetings.poll_store import PollRepository
 from bot.features.meetings.service import MeetingsService
 from bot.features.meetings.store import MeetingRepository
+from bot.features.minutes.service import MinutesService
+from bot.features.minutes.store import MinutesRepository
 from bot.features.personal_data.service import PersonalDataService
 from bot.graph.client import GraphClient
 from bot.graph.drive import TeamDrive
@@ -65,6 +67,7 @@ class Services:
     consultation: ConsultationService
     personal_data: PersonalDataService
     actions: ActionsService
+    minutes: MinutesService
 
 
 def build_services(
@@ -165,6 +168,16 @@ def build_services(
             settings.zone,
             clock,
             reminder_days=settings.consultation_reminder_days,
+        ),
+        minutes=MinutesService(
+            database,
+            MinutesRepository(),
+            members,
+            MeetingRepository(),
+            audit,
+            outbox,
+            settings.zone,
+            clock,
         ),
         actions=ActionsService(
             database,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -17,8 +17,9 @@ from bot.features.meetings.rules import (
     Meeting,
     MeetingKind,
     MeetingStatus,
+    ProposedMeeting,
 )
-from bot.locale import Translator, format_clock, format_moment
+from bot.locale import Translator, format_clock, format_long_day, format_moment
 from bot.teams.cards import (
     RUN_COMMAND,
     Card,
@@ -205,19 +206,22 @@ def agenda_field(tr: Translator, value: str, *, required: bool) -> dict[str, Any
 
 def schedule_form(
     tr: Translator,
-    proposed: date,
+    proposed: ProposedMeeting,
     *,
     typed: SchedulePayload | None = None,
     errors: Sequence[str | FieldError] = (),
     warnings: Sequence[str] = (),
 ) -> Card:
     """Every field labelled and pre-filled (the first quarter without a meeting, a Wednesday
-    afternoon); refused, it comes back with what was typed and each problem named."""
+    afternoon; first on the agenda, the adoption of the last minutes not adopted); refused,
+    it comes back with what was typed and each problem named."""
+    adopt = proposed.minutes_to_adopt
     data = typed or SchedulePayload(
-        date=proposed.isoformat(),
+        date=proposed.day.isoformat(),
         start=PROPOSED_START.strftime("%H:%M"),
         duration=str(PROPOSED_MINUTES),
         title=tr.t("meetings.default_title"),
+        agenda=tr.t("meetings.adopt_minutes", day=format_long_day(tr, adopt)) if adopt else "",
     )
     body: list[dict[str, Any]] = [title(tr.t("meetings.schedule_title"))]
     body += [paragraph(text, weight="Bolder") for text in warnings]

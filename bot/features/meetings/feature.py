@@ -392,7 +392,7 @@ class MeetingsFeature:
         return notice(turn.tr, "meetings.title", turn.tr.t("meetings.retry_done"))
 
     async def show_form(self, turn: Turn) -> None:
-        proposed = await self._service.proposed_day()
+        proposed = await self._service.proposal()
         await turn.send_card(cards.schedule_form(turn.tr, proposed))
 
     async def schedule(self, turn: Turn, data: cards.SchedulePayload) -> Card:
@@ -435,7 +435,7 @@ class MeetingsFeature:
         warnings: list[str] | None = None,
     ) -> Card:
         """The form as it was typed, with what to fix or to confirm."""
-        proposed = await self._service.proposed_day()
+        proposed = await self._service.proposal()
         return cards.schedule_form(
             turn.tr, proposed, typed=data, errors=errors or [], warnings=warnings or []
         )

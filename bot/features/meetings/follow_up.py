@@ -32,7 +32,8 @@ from bot.storage.outbox import Outbox, OutboxMessage
 from bot.storage.repositories import AuditLog, MemberRepository
 
 CSV_COLUMNS = (
-    "date", "start", "minutes", "title", "kind", "status", "agenda", "minutes_url", "decisions"
+    "date", "start", "minutes", "title", "kind", "status", "agenda", "minutes_url",
+    "minutes_adopted_on", "decisions",
 )  # fmt: skip
 # To each member: the minutes and decisions of a meeting held.
 MINUTES_NOTICE = "meetings.minutes_notice"
@@ -81,6 +82,9 @@ class MeetingFollowUp:
                 return None, ["meetings.gone"], []
             if meeting.starts_at > self._clock():
                 problems.append("meetings.error.minutes_early")
+            if meeting.minutes_adopted_on is not None:
+                # Adopted minutes change only through a new adoption (`procès-verbal`).
+                problems = ["meetings.error.minutes_adopted"]
             if problems:
                 return meeting, problems, wrong_lines
             await self._meetings.record_minutes(conn, meeting_id, url, decisions, by.email)
@@ -120,8 +124,9 @@ class MeetingFollowUp:
         return MemberWork(meeting, member, None)
 
     async def csv_export(self, tr: Translator) -> bytes:
-        """Every meeting, for the public repository: when, what, the agenda, the minutes, the
-        decisions with their reasons. No attendance: who came is not published."""
+        """Every meeting, for the public repository: when, what, the agenda, the minutes once
+        adopted (a draft is not published), the decisions with their reasons. No attendance:
+        who came is not published."""
         header = [tr.t(f"meetings.csv.{column}") for column in CSV_COLUMNS]
         rows = []
         for meeting in await self.all():
@@ -135,7 +140,8 @@ class MeetingFollowUp:
                     tr.t(f"meetings.kind.{meeting.plan.kind.value}"),
                     tr.t(f"meetings.status.{meeting.status.value}"),
                     " | ".join(item.title for item in meeting.plan.agenda),
-                    meeting.minutes_url or "",
+                    (meeting.minutes_url or "") if meeting.minutes_adopted_on else "",
+                    meeting.minutes_adopted_on.isoformat() if meeting.minutes_adopted_on else "",
                     " | ".join(
                         tr.t("meetings.decision_line", text=d.text, reason=d.reason)
                         for d in meeting.decisions

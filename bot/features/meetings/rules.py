@@ -160,6 +160,7 @@ class Meeting:
     calendar_error: str | None = None
     revision: int = 0
     minutes_url: str | None = None
+    minutes_adopted_on: date | None = None
     decisions: Sequence[Decision] = ()
 
     @property
@@ -252,6 +253,15 @@ def quebec_holidays(year: int) -> dict[date, str]:
 
 def quarter_of(day: date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
+
+
+@dataclass(frozen=True)
+class ProposedMeeting:
+    """What the schedule form proposes: a day, and the day of the last meeting held when its
+    minutes are still to be adopted (their adoption is then the agenda's first item)."""
+
+    day: date
+    minutes_to_adopt: date | None = None
 
 
 def proposed_day(held_or_planned: Iterable[date], today: date) -> date:

@@ -476,10 +476,16 @@ class MeetingsService(MeetingFollowUp, MeetingDeliveries):
         async with self._db.read() as conn:
             return await self._meetings.get(conn, meeting_id)
 
-    async def proposed_day(self) -> date:
-        """Where the next regular meeting would fit: the first quarter without one."""
-        days = [m.plan.day for m in await self.all() if m.status is MeetingStatus.SCHEDULED]
-        return rules.proposed_day(days, self._today())
+    async def proposal(self) -> rules.ProposedMeeting:
+        """Where the next regular meeting would fit (the first quarter without one), and the
+        last meeting held, when its minutes are still to be adopted."""
+        kept = [m for m in await self.all() if m.status is MeetingStatus.SCHEDULED]
+        held = [m for m in kept if m.starts_at <= self._clock()]
+        last = max(held, key=lambda m: m.starts_at, default=None)
+        to_adopt = last.plan.day if last is not None and last.minutes_adopted_on is None else None
+        return rules.ProposedMeeting(
+            rules.proposed_day([m.plan.day for m in kept], self._today()), to_adopt
+        )
 
     # --- the calendar, through the outbox ------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import time
+from datetime import date, time
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -49,6 +49,7 @@ def _meeting(
         calendar_error=row["calendar_error"],
         revision=row["revision"],
         minutes_url=row["minutes_url"],
+        minutes_adopted_on=row["minutes_adopted_on"],
         decisions=decisions or [],
     )
 
@@ -171,6 +172,16 @@ class MeetingRepository:
                     recorded_at=now,
                 )
             )
+
+    async def adopt_minutes(
+        self, conn: AsyncConnection, meeting_id: int, final_url: str, adopted_on: date
+    ) -> None:
+        """The committee adopted the minutes: their final link, and the day; locked from now."""
+        await conn.execute(
+            update(tables.meetings)
+            .where(tables.meetings.c.id == meeting_id)
+            .values(minutes_url=final_url, minutes_adopted_on=adopted_on)
+        )
 
     async def set_status(
         self, conn: AsyncConnection, meeting_id: int, status: MeetingStatus

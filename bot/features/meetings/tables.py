@@ -43,6 +43,9 @@ meetings = Table(
     Column("revision", Integer, nullable=False, server_default="0"),
     # The minutes, where the committee keeps them (a SharePoint link), once the meeting is held.
     Column("minutes_url", Text),
+    # The day the committee adopted them (`bot/features/minutes`); until then the link is a
+    # draft's, not published, and once set the minutes are locked until a new adoption.
+    Column("minutes_adopted_on", Date),
 )
 
 

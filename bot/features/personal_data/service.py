@@ -30,6 +30,7 @@ from bot.features.declarations import tables as declarations_tables
 from bot.features.documents import tables as documents_tables
 from bot.features.mandates import tables as mandates_tables
 from bot.features.meetings import tables as meetings_tables
+from bot.features.minutes import tables as minutes_tables
 from bot.locale import Translator
 from bot.storage import tables as platform
 from bot.storage.database import Database, utcnow
@@ -51,6 +52,7 @@ SECTIONS = (
     "consultation_naming",
     "consultation_proposals",
     "action_items",
+    "minutes_corrections",
     "documents_shared",
     "document_access",
     "messages",
@@ -245,6 +247,11 @@ async def _collect(conn: AsyncConnection, member: Member) -> dict[str, list[dict
         ),
         "consultation_naming": await rows(mine(consultation_tables.consultation_naming)),
         "consultation_proposals": await rows(mine(consultation_tables.consultation_proposals)),
+        "minutes_corrections": await rows(
+            select(minutes_tables.minutes_corrections)
+            .where(minutes_tables.minutes_corrections.c.member_id == me)
+            .order_by(minutes_tables.minutes_corrections.c.id)
+        ),
         "action_items": await rows(
             select(actions_tables.action_items)
             .where(actions_tables.action_items.c.owner_id == me)
