@@ -7,6 +7,7 @@ import sys
 
 from bot import commandline
 from bot.features.actions import cli as actions
+from bot.features.commitments import cli as commitments
 from bot.features.confidentiality import cli as confidentiality
 from bot.features.consultation import cli as consultation
 from bot.features.declarations import cli as declarations
@@ -25,6 +26,7 @@ SUBCOMMANDS = (
     *mandates.SUBCOMMANDS,
     *consultation.SUBCOMMANDS,
     *actions.SUBCOMMANDS,
+    *commitments.SUBCOMMANDS,
 )
 
 

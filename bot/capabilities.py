@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import MetaData
 
 from bot.features.actions.feature import ActionsFeature
+from bot.features.commitments.feature import CommitmentsFeature
 from bot.features.confidentiality.feature import ConfidentialityFeature
 from bot.features.consultation.feature import ConsultationFeature
 from bot.features.context import FeatureContext, FeatureFactory
@@ -36,6 +37,7 @@ FEATURES: Sequence[FeatureFactory] = (
     DocumentsFeature,
     ConsultationFeature,
     ActionsFeature,
+    CommitmentsFeature,
     PersonalDataFeature,
 )
 

@@ -27,6 +27,22 @@ from bot.features.actions import cards as action_cards
 from bot.features.actions.rules import ActionItem, ActionStatus, Digest
 from bot.features.actions.service import CSV_COLUMNS as ACTION_CSV_COLUMNS
 from bot.features.actions.service import DigestWork, ItemWork
+from bot.features.commitments import cards as commitment_cards
+from bot.features.commitments.report import CSV_COLUMNS as COMMITMENT_CSV_COLUMNS
+from bot.features.commitments.rules import Answer as PlanAnswer
+from bot.features.commitments.rules import Comment as PlanComment
+from bot.features.commitments.rules import (
+    CommentKind,
+    Commitment,
+    Level,
+    Milestone,
+    MilestoneStatus,
+    Plan,
+    ProgressReport,
+)
+from bot.features.commitments.rules import Verdict as CommitmentVerdict
+from bot.features.commitments.service import CommentRow, CommentWork, CommitmentView
+from bot.features.commitments.service import DigestWork as PlanDigest
 from bot.features.confidentiality import cards as conf_cards
 from bot.features.confidentiality.rules import Acceptance, Refusal, StatusRow, next_version
 from bot.features.consultation import cards as cons_cards
@@ -153,6 +169,11 @@ _FAMILIES = (
     | {f"meetings.status.{s.value}" for s in MeetingStatus}
     | {f"actions.status.{s.value}" for s in ActionStatus}
     | {f"minutes.verdict.{v.value}" for v in MinutesVerdict}
+    | {f"commitments.level.{v.value}" for v in Level}
+    | {f"commitments.status.{v.value}" for v in MilestoneStatus}
+    | {f"commitments.kind.{v.value}" for v in CommentKind}
+    | {f"commitments.verdict.{v.value}" for v in CommitmentVerdict}
+    | {f"commitments.csv.{column}" for column in COMMITMENT_CSV_COLUMNS}
     | {f"actions.csv.{column}" for column in ACTION_CSV_COLUMNS}
     | {f"meetings.calendar.{c.value}" for c in CalendarState}
     | {f"meetings.kind.{k.value}" for k in MeetingKind}
@@ -403,6 +424,54 @@ CORRECTIONS = [
 ]
 
 
+MILESTONES = [
+    Milestone(11, 4, 1, "Publier l’inventaire des données", date(2027, 3, 31),
+              MilestoneStatus.DONE, date(2027, 3, 28), "Publié sur Données Québec.",
+              "https://www.donneesquebec.ca/inventaire"),
+    Milestone(12, 4, 2, "Ouvrir le portail", date(2027, 9, 30)),
+]  # fmt: skip
+COMMITMENT = Commitment(4, 1, "1", "Données ouvertes sur les contrats", "Publier chaque contrat.",
+                        "Ministère de la Cybersécurité et du Numérique", "camille@x.org",
+                        MILESTONES, Level.LIMITED, "Le portail pèse plus.")  # fmt: skip
+COMMENT_ROW = CommentRow(
+    PlanComment(9, 4, 2, CommentKind.SOLUTION, "Publier aussi les avenants.", AT),
+    MEMBER,
+    PlanAnswer(
+        1, 9, CommitmentVerdict.PARTLY, "Les avenants suivront en 2028.", "camille@x.org", AT
+    ),
+)
+COMMITMENT_VIEW = CommitmentView("Plan d’action 2026-2028", COMMITMENT, [COMMENT_ROW], True)
+
+
+def _commitment_cards(tr: Any) -> dict[str, dict[str, Any]]:
+    report = ProgressReport(1, 11, MilestoneStatus.DONE, date(2027, 3, 28), "Publié.", "", "c", AT)
+    digest = PlanDigest(MEMBER, date(2027, 3, 29), [(COMMITMENT, MILESTONES[0], report)])
+    work = CommentWork(CLERK, COMMITMENT, COMMENT_ROW)
+    plans = [Plan(1, "Plan d’action 2026-2028", [COMMITMENT])]
+    return {
+        "commitments plan": commitment_cards.plan_card(tr, plans, ZONE),
+        "commitments, none": commitment_cards.plan_card(tr, [], ZONE),
+        "commitment": commitment_cards.commitment_card(tr, COMMITMENT_VIEW, ZONE, secretariat=True),
+        "commitment, member, older card": commitment_cards.commitment_card(
+            tr,
+            replace(COMMITMENT_VIEW, may_report=False),
+            ZONE,
+            secretariat=False,
+            stale=True,
+            notice="—",
+            errors=[FieldError("text", "—")],
+        ),
+        "commitment progress": commitment_cards.report_form(
+            tr, COMMITMENT_VIEW, MILESTONES[1], ZONE, date(2027, 4, 2), stale=True
+        ),
+        "commitment answer": commitment_cards.answer_form(tr, COMMITMENT_VIEW, COMMENT_ROW, ZONE),
+        "commitment level": commitment_cards.level_form(tr, COMMITMENT_VIEW),
+        "commitments digest": commitment_cards.digest_card(tr, digest, ZONE),
+        "commitment commented": commitment_cards.commented_card(tr, work, ZONE),
+        "commitment answered": commitment_cards.answered_card(tr, work, ZONE),
+    }
+
+
 def _minutes_cards(tr: Any) -> dict[str, dict[str, Any]]:
     today = date(2026, 12, 14)
     rows = [MinutesRow(MEETING, REVIEW, 2), MinutesRow(MEETING_NO_LINK, None, 0),
@@ -566,6 +635,7 @@ def every_card(tr: Any, registry: Registry) -> dict[str, dict[str, Any]]:
         "poll slot previewed": poll_cards.schedule_preview(tr, POLL_RESULTS, 1, ZONE),
         **_action_cards(tr),
         **_minutes_cards(tr),
+        **_commitment_cards(tr),
         "declaration form": decl_cards.general_form(
             tr, INTERESTS, errors=[tr.t("declarations.error.empty")]
         ),

@@ -470,6 +470,8 @@ def test_every_by_is_a_serving_secretariat_member_or_nothing_is_done(
             "2099-01-01",
         ],
         ("actions", "export"): ["--csv", str(tmp_path / "out.csv")],
+        ("commitments", "import"): [str(tmp_path / "round.md")],
+        ("commitments", "export"): ["--csv", str(tmp_path / "out.csv")],
         ("minutes", "submit"): ["1", "--url", "https://contoso.sharepoint.com/pv.docx"],
         ("minutes", "adopt"): [
             "1",

@@ -119,7 +119,7 @@ async def test_a_database_behind_the_code_is_reported_not_migrated(
     await set_revision("0012")
     code, out, _ = await _doctor(configured)
     assert code == 1
-    assert "✗ La base de données est à la version 0012, le code attend 0015" in out
+    assert "✗ La base de données est à la version 0012, le code attend 0016" in out
     assert await set_revision("0012") == "0012", "doctor migrates nothing"
 
 

@@ -89,9 +89,9 @@ async def test_readyz_says_what_is_not_ready(bot: RunningBot) -> None:
     async with bot.database.transaction() as conn:
         await conn.execute(text("UPDATE alembic_version SET version_num = '0012'"))
     status, body = await _ready(bot)
-    assert status == 503 and body["checks"]["database"] == "schema 0012, expected 0015"
+    assert status == 503 and body["checks"]["database"] == "schema 0012, expected 0016"
     async with bot.database.transaction() as conn:
-        await conn.execute(text("UPDATE alembic_version SET version_num = '0015'"))
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0016'"))
         await Outbox().plan(
             conn, "stuck", "no.such.kind", None, {}, bot.clock() - timedelta(minutes=11)
         )

@@ -15,6 +15,8 @@ from pathlib import Path
 from bot.errors import DeliveryFailed
 from bot.features.actions.service import ActionsService
 from bot.features.actions.store import ActionRepository
+from bot.features.commitments.service import CommitmentsService
+from bot.features.commitments.store import PlanRepository
 from bot.features.confidentiality.service import ConfidentialityService
 from bot.features.confidentiality.store import CommitmentRepository
 from bot.features.consultation.service import ConsultationService
@@ -68,6 +70,7 @@ class Services:
     personal_data: PersonalDataService
     actions: ActionsService
     minutes: MinutesService
+    commitments: CommitmentsService
 
 
 def build_services(
@@ -174,6 +177,16 @@ def build_services(
             MinutesRepository(),
             members,
             MeetingRepository(),
+            audit,
+            outbox,
+            settings.zone,
+            clock,
+        ),
+        commitments=CommitmentsService(
+            database,
+            PlanRepository(),
+            ConsultationRepository(),
+            members,
             audit,
             outbox,
             settings.zone,

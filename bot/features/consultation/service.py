@@ -474,7 +474,7 @@ class ConsultationService:
             for (number, member_id), comment in sorted(in_force.items()):
                 if number != item.number or member_id not in members:
                     continue
-                who = _public_name(tr, members[member_id], naming.get(member_id, False))
+                who = public_name(tr, members[member_id], naming.get(member_id, False))
                 entries.append((who, comment, responses.get((number, member_id))))
             rows.append((item, entries))
         return found, rows
@@ -549,13 +549,16 @@ class ConsultationService:
                 out += [tr.t("consultation.report.no_comment"), ""]
             for who, comment, response in entries:
                 opinion = tr.t(f"consultation.opinion.{comment.opinion.value}")
-                out.append(f"- **{_md(who)}** — {opinion}")
+                out.append(f"- **{markdown_text(who)}** — {opinion}")
                 if comment.text:
-                    out += ["", *[f"  > {_md(line)}" for line in comment.text.splitlines()]]
+                    out += [
+                        "",
+                        *[f"  > {markdown_text(line)}" for line in comment.text.splitlines()],
+                    ]
                 if response is not None:
                     verdict = tr.t(f"consultation.verdict.{response.verdict.value}")
                     said = tr.t("consultation.report.response")
-                    out += ["", f"  {said} **{verdict}** — {_md(response.reason)}"]
+                    out += ["", f"  {said} **{verdict}** — {markdown_text(response.reason)}"]
                 out.append("")
         content = ("\n".join(out).rstrip() + "\n").encode()
         await self._exported(round_id, "markdown", content, by)
@@ -572,7 +575,7 @@ class ConsultationService:
             )  # fmt: skip
 
 
-def _public_name(tr: Translator, member: Member, named: bool) -> str:
+def public_name(tr: Translator, member: Member, named: bool) -> str:
     if named:
         return f"{member.display_name} ({member.organisation})"
     if member.seat is SeatCategory.CIVIL_SOCIETY:
@@ -580,7 +583,7 @@ def _public_name(tr: Translator, member: Member, named: bool) -> str:
     return tr.t("consultation.anonymous.public_body")
 
 
-def _md(text: str) -> str:
+def markdown_text(text: str) -> str:
     """Text as Markdown shows it, not as it would run it (no stray emphasis, links, HTML)."""
     for special in "\\`*_[]<>#|":
         text = text.replace(special, "\\" + special)

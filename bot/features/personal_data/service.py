@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member
 from bot.features.actions import tables as actions_tables
+from bot.features.commitments import tables as commitments_tables
 from bot.features.confidentiality import tables as confidentiality_tables
 from bot.features.consultation import tables as consultation_tables
 from bot.features.declarations import tables as declarations_tables
@@ -53,6 +54,7 @@ SECTIONS = (
     "consultation_proposals",
     "action_items",
     "minutes_corrections",
+    "commitment_comments",
     "documents_shared",
     "document_access",
     "messages",
@@ -251,6 +253,11 @@ async def _collect(conn: AsyncConnection, member: Member) -> dict[str, list[dict
             select(minutes_tables.minutes_corrections)
             .where(minutes_tables.minutes_corrections.c.member_id == me)
             .order_by(minutes_tables.minutes_corrections.c.id)
+        ),
+        "commitment_comments": await rows(
+            select(commitments_tables.commitment_comments)
+            .where(commitments_tables.commitment_comments.c.member_id == me)
+            .order_by(commitments_tables.commitment_comments.c.id)
         ),
         "action_items": await rows(
             select(actions_tables.action_items)
