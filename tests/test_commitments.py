@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 from bot.features.commitments.report import as_markdown
 from bot.features.commitments.rules import Level, MilestoneStatus, derive_level, parse_plan
+from bot.storage.outbox import Outbox
 from bot.storage.repositories import MemberRepository
 from tests.conftest import MEMBER, OUTSIDER, ROSTER, SECRETARIAT, Cli, RunningBot
 from tests.support import activities
 from tests.support.cards import texts
-from tests.test_confidentiality import _invoke, _who
-from tests.test_consultation import _comment, _member_id, _open_round
+from tests.support.connector import TeamsUser
+from tests.test_confidentiality import _invoke, _open_chat, _who
+from tests.test_consultation import JF, _comment, _member_id, _open_round
 
 ZONE = ZoneInfo("America/Toronto")
 PLAN = f"""# Plan d’action 2026-2028
@@ -192,6 +194,22 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     [digest] = bot.connector.cards(f"personal-{MEMBER.id}")[before:]
     assert texts(digest)[0] == "L’avancement du plan d’action cette semaine"
     assert "2\u00a0comptes rendus" in texts(digest)[1]
+    # A week later, the digest that waited for someone not reached yet is not sent late.
+    async with bot.database.read() as conn:
+        planned = await Outbox().keys_starting(conn, "commitments:digest:")
+    jf_id = await _member_id(bot, JF)
+    assert any(key.endswith(f":{jf_id}") for key in planned), "planned for him too"
+    bot.clock.now += timedelta(days=7)
+    jf = TeamsUser("29:jf", "00000000-0000-0000-0000-0000000000b8", "Jean-François Bouchard", JF)
+    bot.connector.users[jf.id] = jf
+    await _open_chat(bot, jf)
+    await bot.components.dispatcher.dispatch_due()
+    await bot.components.dispatcher.drain()
+    assert bot.connector.cards(f"personal-{jf.id}"), "he is welcomed"
+    assert all(
+        "L’avancement du plan d’action cette semaine" not in texts(c)
+        for c in bot.connector.cards(f"personal-{jf.id}")
+    ), "last week's digest is not sent a week late"
 
     # The public report: named only with consent.
     tr = bot.components.catalogues.all["fr-CA"]

@@ -372,6 +372,9 @@ class CommitmentsService:
         if member is None or not member.is_serving(self.today()):
             return None
         monday = date.fromisoformat(str(message.payload.get("week")))
+        if monday < self._week_start():
+            # An older week's digest, for someone reached only now: this week's says what is.
+            return None
         reports = await self._commitments.reports_between(conn, *self._window(monday))
         by_milestone: dict[int, tuple[Commitment, Milestone]] = {}
         for plan in await self._commitments.plans(conn):
