@@ -60,6 +60,16 @@ def _wait_until(url: str, deadline: float, process: subprocess.Popen[bytes]) -> 
 class Stack:
     playground: str
     bot: str
+    # The bot's own folder (its database): what the command line of a test runs against.
+    folder: Path
+    bot_port: int
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        """`python -m bot …` on this bot's database, as the secretariat would run it."""
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args], env=_env(self.folder, self.bot_port),
+            cwd=self.folder, capture_output=True, check=False,
+        )  # fmt: skip
 
 
 def _env(folder: Path, bot_port: int) -> dict[str, str]:
@@ -162,7 +172,10 @@ def stack(playground: Playground, tmp_path: Path) -> Iterator[Stack]:
     )
     try:
         _wait_until(f"http://127.0.0.1:{playground.bot_port}/healthz", time.monotonic() + 60, bot)
-        yield Stack(playground.url, f"http://127.0.0.1:{playground.bot_port}")
+        yield Stack(
+            playground.url, f"http://127.0.0.1:{playground.bot_port}", tmp_path,
+            playground.bot_port,
+        )  # fmt: skip
     finally:
         _stop(bot)
         bot_log.close()
@@ -580,6 +593,90 @@ async def test_the_secretariat_opens_a_consultation_and_reads_it(client: Playgro
     [listed] = await client.shown(1)
     assert texts(_card(listed))[0] == "Action-plan consultations"
     assert "Action plan 2027-2029 — proposed commitments" in texts(_card(listed))
+
+
+async def test_the_secretariat_records_an_action_item_and_its_owner_answers_it(
+    client: PlaygroundClient,
+) -> None:
+    """`actions`, *Add an action item*, the form as the Playground renders it; the item reaches
+    its owner (herself here) through the outbox; she says where it stands from the card."""
+    await client.say("actions")
+    [listed] = await client.shown(1)
+    assert texts(_card(listed))[:2] == ["Open action items", "No open action item."]
+    form = await client.press(listed, _card(listed)["actions"][0])
+    owner = next(e for e in form["value"]["body"] if e.get("id") == "owner")
+    camille = next(c["value"] for c in owner["choices"] if c["title"].startswith("Camille"))
+    typed = {"what": "Send the list of priority datasets", "owner": camille,
+             "due": time.strftime("%Y-%m-%d", time.localtime(time.time() + 20 * 86400)),
+             "meeting": ""}  # fmt: skip
+    added = await client.press(listed, form["value"]["actions"][0], data=typed)
+    assert texts(added["value"])[0] == "Action item saved"
+    assert "Camille Tremblay is told in their chat with the bot." in texts(added["value"])
+    [assigned] = await client.shown(1)
+    card = _card(assigned)
+    assert texts(card)[0] == "An action item is yours"
+    saved = await client.press(
+        assigned, card["actions"][0], data={"status": "en_cours", "note": ""}
+    )
+    assert "Saved. The secretariat sees it in its follow-up." in texts(saved["value"])
+    assert "Status: ◐ In progress" in texts(saved["value"])
+
+
+async def test_draft_minutes_are_submitted_to_the_members(client: PlaygroundClient) -> None:
+    """A meeting held last week (written as the after-meeting form leaves it): `minutes`
+    lists it, *Submit the draft* sends it, with honest counts of who is told now."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    held = datetime.now(UTC) - timedelta(days=7)
+    with sqlite3.connect(client.stack.folder / "committee.db") as db:
+        db.execute(
+            "INSERT INTO meetings (title, kind, day, start, minutes, starts_at, note, status,"
+            " calendar, created_by, created_at, revision, minutes_url) VALUES"
+            " ('Regular meeting', 'reguliere', ?, '13:30', 120, ?, '', 'scheduled', 'none',"
+            " 'camille.tremblay@sct.example.org', ?, 0, ?)",
+            (held.date().isoformat(), held.replace(tzinfo=None).isoformat(" "),
+             held.replace(tzinfo=None).isoformat(" "),
+             "https://contoso.sharepoint.com/sites/cgo/minutes-draft.docx"),
+        )  # fmt: skip
+    await client.say("minutes")
+    [listed] = await client.shown(1)
+    assert texts(_card(listed))[0] == "Minutes"
+    assert "Not yet submitted to the members" in texts(_card(listed))
+    submit = next(a for e in _card(listed)["body"] if e.get("type") == "ActionSet" for a in e["actions"])  # fmt: skip
+    form = await client.press(listed, submit)
+    values = {e["id"]: e.get("value") for e in form["value"]["body"] if "id" in e}
+    assert values["url"].endswith("minutes-draft.docx"), "the link recorded after the meeting"
+    opened = await client.press(listed, form["value"]["actions"][0], data=values)
+    said = texts(opened["value"])
+    assert said[0] == "Draft submitted to the members"
+    # Only the Playground's user (the secretariat, who does not correct) has a chat open.
+    assert "0 members are told now." in said
+    assert "3 members have not opened the chat with the bot yet: the draft will wait for them." in said  # fmt: skip
+
+
+async def test_the_plan_is_imported_then_a_member_comments_a_commitment(
+    client: PlaygroundClient, tmp_path: Path
+) -> None:
+    plan = tmp_path / "plan.md"
+    plan.write_text(
+        "# Action plan 2026-2028\n\n## 1. Open contracts\nResponsable : Treasury Board\n"
+        "Publish every contract.\n- 2027-03-31 : Publish the inventory\n",
+        encoding="utf-8",
+    )
+    imported = client.stack.cli("commitments", "import", str(plan), "--by", "camille.tremblay@sct.example.org")  # fmt: skip
+    assert imported.returncode == 0, imported.stderr.decode()
+    await client.say("commitments")
+    [listed] = await client.shown(1)
+    card = _card(listed)
+    assert texts(card)[:2] == ["The action plan’s commitments", "**Action plan 2026-2028**"]
+    [choice] = [e for e in card["body"] if e.get("id") == "commitment"]
+    shown = await client.press(listed, card["actions"][0], data={"commitment": choice["choices"][0]["value"]})  # fmt: skip
+    assert texts(shown["value"])[0] == "1. Open contracts"
+    assert "Completion level: ○ Not started" in texts(shown["value"])
+    comment = shown["value"]["actions"][0]
+    said = await client.press(listed, comment, data={"kind": "solution", "text": "Publish the amendments too."})  # fmt: skip
+    assert "Comment saved; the secretariat is told and will answer it." in texts(said["value"])
 
 
 @pytest.mark.parametrize(
