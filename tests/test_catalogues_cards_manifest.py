@@ -1137,3 +1137,11 @@ def test_french_names_the_bot_and_the_secretariat_one_way() -> None:
         assert not re.search(r"\bbot\b", prose, re.I), f"{key}: « bot »"
         common = r"\b(?:[Ll]e|[Dd]u|[Aa]u|[Ll]es|[Dd]es) Secrétariat(?! du Conseil du trésor)"
         assert not re.search(common, text), f"{key}: « Secrétariat » as a common noun"
+
+
+async def test_the_reminders_card_names_what_every_kind_of_message_is_about(
+    registry: Registry,
+) -> None:
+    """`rappels` says « Action de suivi — Amélie Côté », never a kind's internal name."""
+    kinds = registry._dispatcher.kinds
+    assert kinds and {kind.split(".", 1)[0] for kind in kinds} <= set(OUTBOX_FEATURES)

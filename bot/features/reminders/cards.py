@@ -19,8 +19,12 @@ from bot.teams.cards import Card, NoData, Payload, card, execute, paragraph, tit
 
 RETRY = "outbox.retry"
 OVERVIEW = "outbox.overview"
-# The features whose messages the secretariat can follow, by the prefix of their kind.
-FEATURES = ("confidentiality", "meetings", "polls", "declarations", "mandates", "reach")
+# The features whose messages the secretariat can follow, by the prefix of their kind
+# ("outbox": the welcome that gathers what waited for a newcomer).
+FEATURES = (
+    "confidentiality", "meetings", "polls", "declarations", "mandates", "reach", "documents",
+    "consultation", "minutes", "actions", "commitments", "outbox",
+)  # fmt: skip
 
 
 class MessageRef(Payload):
