@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.features.commitments.report import as_markdown
 from bot.features.commitments.rules import Level, MilestoneStatus, derive_level, parse_plan
+from bot.locale import format_day
 from bot.storage.outbox import Outbox
 from bot.storage.repositories import MemberRepository
 from tests.conftest import MEMBER, OUTSIDER, ROSTER, SECRETARIAT, Cli, RunningBot
@@ -38,6 +39,10 @@ Responsable : Commissaire au lobbyisme
 Contact : {MEMBER.email}
 - 2027-06-30 : Rendre le registre consultable
 """
+
+
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=ZONE)
 
 
 def _below(card: dict[str, Any]) -> dict[str, str]:
@@ -185,6 +190,7 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     assert "Niveau d’achèvement\u00a0: ◔ Limité (fixé par le secrétariat)" in texts(overridden)
 
     # The week's digest, once, on Monday morning.
+    tr = bot.components.catalogues.all["fr-CA"]
     monday = today + timedelta(days=7 - today.weekday())
     bot.clock.now = datetime.combine(monday, time(9, 5), tzinfo=ZONE)
     before = len(bot.connector.cards(f"personal-{MEMBER.id}"))
@@ -193,7 +199,10 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
         await bot.components.dispatcher.dispatch_due()
     [digest] = bot.connector.cards(f"personal-{MEMBER.id}")[before:]
     assert texts(digest)[0] == "L’avancement du plan d’action cette semaine"
-    assert "2\u00a0comptes rendus" in texts(digest)[1]
+    reported_week = today - timedelta(days=today.weekday())
+    assert texts(digest)[1] == (
+        f"2\u00a0comptes rendus la semaine du {format_day(tr, _noon(reported_week), ZONE)}."
+    ), "the week the reports were made"
     # A week later, the digest that waited for someone not reached yet is not sent late.
     async with bot.database.read() as conn:
         planned = await Outbox().keys_starting(conn, "commitments:digest:")
@@ -212,7 +221,6 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     ), "last week's digest is not sent a week late"
 
     # The public report: named only with consent.
-    tr = bot.components.catalogues.all["fr-CA"]
     plans, comments, naming = await service.public_rows()
     anonymous = as_markdown(tr, plans, comments, naming).decode()
     assert "Amélie" not in anonymous and "**Membre de la société civile** (Solution proposée" in anonymous  # fmt: skip

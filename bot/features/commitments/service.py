@@ -75,6 +75,7 @@ class Imported:
 @dataclass(frozen=True)
 class DigestWork:
     member: Member
+    # The Monday of the week the reports were made (the digest goes the Monday after).
     week: date
     rows: list[tuple[Commitment, Milestone, ProgressReport]]
 
@@ -384,7 +385,7 @@ class CommitmentsService:
         rows = [
             (*by_milestone[r.milestone_id], r) for r in reports if r.milestone_id in by_milestone
         ]
-        return DigestWork(member, monday, rows) if rows else None
+        return DigestWork(member, monday - timedelta(days=7), rows) if rows else None
 
     # --- the public report ------------------------------------------------------------------
 
