@@ -175,3 +175,30 @@ def test_the_command_line_records_lists_and_exports_action_items(cli: Cli, tmp_p
     rows = target.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0] == "Numéro;Action;Responsable;Organisation;Échéance;État;Note;Réunion"
     assert rows[1].startswith("1;Relire le plan;Amélie Côté;")
+
+
+async def test_an_action_item_carries_out_a_decision_of_its_meeting(bot: RunningBot) -> None:
+    await _committee(bot)
+    meeting = await _schedule_now(bot, _soon(bot))
+    bot.clock.now = meeting.starts_at + timedelta(hours=3)
+    decisions = "Publier l’inventaire — demande du comité\nReporter le point 3 — attendre l’avis"
+    await _invoke(bot, SECRETARIAT, "meetings.minutes", {"meeting": meeting.id, "decisions": decisions})  # fmt: skip
+    await bot.components.dispatcher.dispatch_due()
+    bot.connector.clear()
+    form = await _invoke(bot, SECRETARIAT, "actions.add_form")
+    origin = next(e for e in form["body"] if e.get("id") == "meeting")
+    assert (f"{meeting.id}:2", "↳ Décision 2\u00a0: Reporter le point 3") in [
+        (c["value"], c["title"]) for c in origin["choices"]
+    ], "each decision under its meeting"
+    due = (bot.clock.now + timedelta(days=14)).astimezone(ZONE).date().isoformat()
+    typed = {"what": "Publier l’inventaire", "owner": MEMBER.email, "due": due}
+    wrong = await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "meeting": f"{meeting.id}:7"})
+    assert _below(wrong)["meeting"] == "Cette réunion n’a pas de décision portant ce numéro."
+    await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "meeting": f"{meeting.id}:1"})
+    await bot.components.dispatcher.dispatch_due()
+    [assigned] = bot.connector.cards(f"personal-{MEMBER.id}")
+    assert any(
+        t.startswith("De la décision 1 («\u00a0Publier l’inventaire\u00a0») de la réunion")
+        for t in texts(assigned)
+    )
+    assert [(i["meeting_id"], i["decision"]) for i in await _items(bot)] == [(meeting.id, 1)]

@@ -23,6 +23,7 @@ from bot.teams.cards import (
     date_input,
     execute,
     paragraph,
+    short,
     stale_banner,
     table,
     text_input,
@@ -76,12 +77,37 @@ def status_words(tr: Translator, item: ActionItem, today: date) -> str:
     return words
 
 
-def _from(tr: Translator, meeting: Meeting | None, zone: ZoneInfo) -> list[Element]:
+def _from(
+    tr: Translator, meeting: Meeting | None, zone: ZoneInfo, decision: int | None = None
+) -> list[Element]:
     if meeting is None:
         return []
     when = format_day(tr, meeting.starts_at, zone)
-    return [paragraph(tr.t("actions.from_meeting", title=meeting.plan.title, day=when),
-                      isSubtle=True, spacing="None")]  # fmt: skip
+    said = tr.t("actions.from_meeting", title=meeting.plan.title, day=when)
+    if decision is not None and 1 <= decision <= len(meeting.decisions):
+        said = tr.t("actions.from_decision", n=decision, text=meeting.decisions[decision - 1].text,
+                    title=meeting.plan.title, day=when)  # fmt: skip
+    return [paragraph(said, isSubtle=True, spacing="None")]
+
+
+def origins(tr: Translator, meetings: Sequence[Meeting], zone: ZoneInfo) -> list[tuple[str, str]]:
+    """Where an item may come from: none, a meeting (`ID`), or one of its decisions
+    (`ID:N`), each decision under its meeting."""
+    found = [("", tr.t("actions.no_meeting"))]
+    for m in meetings:
+        found.append((str(m.id), f"{m.plan.title} — {format_day(tr, m.starts_at, zone)}"))
+        found += [
+            (f"{m.id}:{n}", tr.t("actions.decision_choice", n=n, text=short(d.text, 60)))
+            for n, d in enumerate(m.decisions, 1)
+        ]
+    return found
+
+
+def parse_origin(value: str) -> tuple[int | None, int | None]:
+    """The meeting and the decision a form's choice names (`ID`, `ID:N`, or empty)."""
+    meeting, _, decision = value.partition(":")
+    return (int(meeting) if meeting.isdigit() else None,
+            int(decision) if decision.isdigit() else None)  # fmt: skip
 
 
 def item_card(
@@ -106,7 +132,7 @@ def item_card(
     body += [
         title(tr.t(heading)),
         paragraph(f"**{item.what}**"),
-        *_from(tr, work.meeting, zone),
+        *_from(tr, work.meeting, zone, item.decision),
         paragraph(tr.t("actions.due", day=day(tr, item.due_on, zone))),
     ]
     if days is not None:
@@ -232,10 +258,7 @@ def add_form(
                    value=data.owner or None, expanded=False, required=True, error=required),
         date_input("due", tr.t("actions.field.due"), value=data.due, required=True,
                    error=required),
-        choice_set("meeting", tr.t("actions.field.meeting"),
-                   [("", tr.t("actions.no_meeting")),
-                    *[(str(m.id), f"{m.plan.title} — {format_day(tr, m.starts_at, zone)}")
-                      for m in meetings]],
+        choice_set("meeting", tr.t("actions.field.meeting"), origins(tr, meetings, zone),
                    value=data.meeting, expanded=False),
     ]  # fmt: skip
     return card(with_errors(body, errors), [execute(tr.t("actions.add_submit"), ADD)])

@@ -17,7 +17,7 @@ async def _actions_add(args: argparse.Namespace, settings: Settings, tr: Transla
     async with opened(settings) as (_, services):
         outcome = await services.actions.add(
             args.what, args.owner, iso_day(args.due), args.meeting, args.actor,
-            args.organisation or "",
+            args.organisation or "", args.decision,
         )  # fmt: skip
     if outcome.item is None or outcome.owner is None:
         for problem in outcome.problems:
@@ -59,6 +59,9 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--owner", required=True, help="the e-mail of the member who does it")
     parser.add_argument("--due", required=True, help="AAAA-MM-JJ")
     parser.add_argument("--meeting", type=int, help="the meeting it comes from")
+    parser.add_argument(
+        "--decision", type=int, help="the number of the meeting's decision it carries out"
+    )
     parser.add_argument("--organisation", help="default: the owner's organisation")
     by_argument(parser)
 

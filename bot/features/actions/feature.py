@@ -138,8 +138,10 @@ class ActionsFeature:
 
     async def add(self, turn: Turn, data: cards.AddPayload) -> Card:
         due = iso_day(data.due)
-        meeting = int(data.meeting) if data.meeting.isdigit() else None
-        outcome = await self._service.add(data.what, data.owner, due, meeting, turn.member)
+        meeting, decision = cards.parse_origin(data.meeting)
+        outcome = await self._service.add(
+            data.what, data.owner, due, meeting, turn.member, decision=decision
+        )
         if outcome.item is None or outcome.owner is None:
             return await self._form(turn, data, field_errors(turn.tr, outcome.problems))
         self._dispatcher.kick()

@@ -44,6 +44,8 @@ class ActionItem:
     created_by: str
     created_at: datetime
     updated_at: datetime | None = None
+    # The decision of its meeting it carries out (its number there, from 1), if one.
+    decision: int | None = None
 
     @property
     def is_open(self) -> bool:

@@ -121,8 +121,10 @@ class ActionsService:
         meeting_id: int | None,
         by: Member,
         organisation: str = "",
+        decision: int | None = None,
     ) -> AddOutcome:
-        """One item, told to its owner now; nothing is recorded when a field is wrong."""
+        """One item, told to its owner now; nothing is recorded when a field is wrong.
+        `decision`: the number of the meeting's decision it carries out."""
         found = rules.problems(what, due_on, self.today())
         async with self._db.transaction() as conn:
             owner = await self._members.by_email(conn, normalise_email(owner_email))
@@ -131,18 +133,23 @@ class ActionsService:
             meeting = await self._meetings.get(conn, meeting_id) if meeting_id else None
             if meeting_id and (meeting is None or meeting.status is MeetingStatus.CANCELLED):
                 found.append(Problem("meeting", "actions.error.meeting"))
+            elif decision is not None and (
+                meeting is None or not 1 <= decision <= len(meeting.decisions)
+            ):
+                found.append(Problem("meeting", "actions.error.decision"))
             if not by.is_secretariat:
                 found.append(Problem("by", "actions.error.not_secretariat"))
             if found or owner is None or owner.id is None or due_on is None:
                 return AddOutcome(None, found)
             item = await self._actions.add(
                 conn, what.strip(), owner.id, organisation.strip() or owner.organisation, due_on,
-                meeting_id, by.email, self._clock(),
+                meeting_id, decision, by.email, self._clock(),
             )  # fmt: skip
             await self._audit.append(
                 conn,
                 AuditEvent(by.email, "action.added", "action", str(item.id),
-                           {"owner": owner.id, "due": due_on.isoformat(), "meeting": meeting_id}),
+                           {"owner": owner.id, "due": due_on.isoformat(), "meeting": meeting_id,
+                            "decision": decision}),
             )  # fmt: skip
             await self._outbox.plan(
                 conn, f"actions:{item.id}:assigned", ASSIGNED, owner.id, {"item": item.id},

@@ -29,6 +29,7 @@ def _item(row: RowMapping) -> ActionItem:
         row["created_by"],
         from_db(row["created_at"]),
         from_db(row["updated_at"]) if row["updated_at"] else None,
+        row["decision"],
     )
 
 
@@ -41,13 +42,14 @@ class ActionRepository:
         organisation: str,
         due_on: date,
         meeting_id: int | None,
+        decision: int | None,
         by: str,
         at: datetime,
     ) -> ActionItem:
         result = await conn.execute(
             insert(_items).values(
                 what=what, owner_id=owner_id, organisation=organisation, due_on=due_on,
-                meeting_id=meeting_id, status=ActionStatus.TODO.value, note="", version=1,
+                meeting_id=meeting_id, decision=decision, status=ActionStatus.TODO.value, note="", version=1,
                 created_by=by, created_at=to_db(at),
             )
         )  # fmt: skip

@@ -16,6 +16,8 @@ action_items = Table(
     Column("organisation", String(300), nullable=False),
     Column("due_on", Date, nullable=False),
     Column("meeting_id", Integer, ForeignKey("meetings.id")),
+    # The decision of that meeting it carries out: its number in the meeting's decisions.
+    Column("decision", Integer),
     Column("status", String(20), nullable=False),
     Column("note", Text, nullable=False),
     Column("version", Integer, nullable=False),

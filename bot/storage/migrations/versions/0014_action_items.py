@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("organisation", sa.String(300), nullable=False),
         sa.Column("due_on", sa.Date, nullable=False),
         sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id")),
+        sa.Column("decision", sa.Integer),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("note", sa.Text, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
