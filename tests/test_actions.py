@@ -202,3 +202,41 @@ async def test_an_action_item_carries_out_a_decision_of_its_meeting(bot: Running
         for t in texts(assigned)
     )
     assert [(i["meeting_id"], i["decision"]) for i in await _items(bot)] == [(meeting.id, 1)]
+
+
+async def test_an_organisation_outside_the_registry_owns_an_item_the_secretariat_follows(
+    bot: RunningBot,
+) -> None:
+    await _committee(bot)
+    due = (bot.clock.now + timedelta(days=10)).astimezone(ZONE).date()
+    typed = {"what": "Fournir les données de 2025", "owner": "", "due": due.isoformat()}
+    nobody = await _invoke(bot, SECRETARIAT, "actions.add", typed)
+    assert _below(nobody)["owner"].startswith("Choisissez le ou la responsable")
+    bad = await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "organisation": "Ministère des Finances", "contact": "pas une adresse"})  # fmt: skip
+    assert (
+        _below(bad)["contact"] == "Indiquez le courriel de la personne-ressource de l’organisation."
+    )
+    both = await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "owner": MEMBER.email, "contact": "jean@finances.gouv.qc.ca"})  # fmt: skip
+    assert _below(both)["contact"].startswith("Choisissez un membre ou une organisation")
+    assert await _items(bot) == [], "nothing half-written"
+    added = await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "organisation": "Ministère des Finances", "contact": "Jean@Finances.gouv.qc.ca"})  # fmt: skip
+    assert (
+        "Ministère des Finances (jean@finances.gouv.qc.ca) n’est pas dans le registre\u00a0: le robot"
+        " ne peut pas lui écrire."
+    ) in " ".join(texts(added)), "said honestly: the bot told nobody"
+    await bot.components.dispatcher.dispatch_due()
+    assert bot.connector.cards(f"personal-{SECRETARIAT.id}") == [], "no card to an owner"
+
+    # A week before: the reminder comes to the secretariat, who says where it stands.
+    bot.clock.now = _at(due - timedelta(days=7))
+    await _tick(bot)
+    [reminder] = bot.connector.cards(f"personal-{SECRETARIAT.id}")
+    assert "Responsable\u00a0: Ministère des Finances (jean@finances.gouv.qc.ca)" in texts(reminder)
+    button = reminder["actions"][0]
+    member = await _invoke(bot, MEMBER, button["verb"], {**button["data"], "status": "termine"})
+    assert "n’est pas la vôtre" in " ".join(texts(member)), "a member cannot answer for it"
+    done = await _invoke(bot, SECRETARIAT, button["verb"], {**button["data"], "status": "termine", "note": "Reçues le 3."})  # fmt: skip
+    assert "Enregistré. Le secrétariat le voit dans son suivi." in texts(done)
+    assert [(i["owner_id"], i["contact"], i["status"]) for i in await _items(bot)] == [
+        (None, "jean@finances.gouv.qc.ca", "termine")
+    ]

@@ -412,6 +412,9 @@ ACTION = ActionItem(
     1, ActionStatus.BLOCKED, "En attente du ministère", 2, "camille@x.org", AT, AT,
 )  # fmt: skip
 ACTION_DONE = replace(ACTION, id=5, status=ActionStatus.DONE, note="")
+OUTSIDE_ACTION = replace(
+    ACTION, id=6, owner_id=None, organisation="Ministère des Finances", contact="jean@x.org"
+)
 
 
 REVIEW = Review(3, 1, 1, "https://contoso.sharepoint.com/pv.docx", date(2026, 12, 20),
@@ -518,6 +521,12 @@ def _action_cards(tr: Any) -> dict[str, dict[str, Any]]:
         ),
         "action form": action_cards.add_form(tr, [MEMBER, CLERK], [MEETING], ZONE),
         "action added": action_cards.added(tr, ACTION, MEMBER, False, ZONE),
+        "action added, an organisation outside the registry": action_cards.added(
+            tr, OUTSIDE_ACTION, None, False, ZONE
+        ),
+        "action item of an organisation, to the secretariat": action_cards.item_card(
+            tr, ItemWork(CLERK, OUTSIDE_ACTION, MEETING), ZONE, today, days=0
+        ),
         "actions late": action_cards.late_card(tr, rows, ZONE, today),
         "actions before a meeting": action_cards.digest_card(tr, digest, ZONE, today),
     }

@@ -8,7 +8,14 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.domain.members import Member
-from bot.features.actions.rules import NOTE_MAX, OWNER_STATUSES, WHAT_MAX, ActionItem, ActionStatus
+from bot.features.actions.rules import (
+    NOTE_MAX,
+    OWNER_STATUSES,
+    WHAT_MAX,
+    ActionItem,
+    ActionStatus,
+    owner_label,
+)
 from bot.features.actions.service import DigestWork, ItemWork
 from bot.features.meetings.rules import Meeting
 from bot.locale import Translator, format_day
@@ -61,6 +68,9 @@ class AddPayload(Payload):
 
     what: str = ""
     owner: str = ""
+    # Or, outside the registry: the organisation and its contact's address.
+    organisation: str = ""
+    contact: str = ""
     due: str = ""
     meeting: str = ""
 
@@ -133,6 +143,11 @@ def item_card(
         title(tr.t(heading)),
         paragraph(f"**{item.what}**"),
         *_from(tr, work.meeting, zone, item.decision),
+        *(
+            [paragraph(tr.t("actions.owner_line", name=owner_label(item, None)))]
+            if item.owner_id is None
+            else []
+        ),
         paragraph(tr.t("actions.due", day=day(tr, item.due_on, zone))),
     ]
     if days is not None:
@@ -230,7 +245,7 @@ def _rows_table(
         [tr.t("actions.column.what"), tr.t("actions.column.owner"), tr.t("actions.column.due"),
          tr.t("actions.column.status")],
         [
-            (item.what, owner.display_name if owner else "—", day(tr, item.due_on, zone),
+            (item.what, owner_label(item, owner), day(tr, item.due_on, zone),
              status_words(tr, item, today) + (f"\n{item.note}" if item.note else ""))
             for item, owner in rows
         ],
@@ -254,8 +269,13 @@ def add_form(
         text_input("what", tr.t("actions.field.what"), value=data.what, required=True,
                    error=required, multiline=True, max_length=WHAT_MAX),
         choice_set("owner", tr.t("actions.field.owner"),
-                   [(m.email, f"{m.display_name} ({m.organisation})") for m in members],
-                   value=data.owner or None, expanded=False, required=True, error=required),
+                   [("", tr.t("actions.owner_outside")),
+                    *[(m.email, f"{m.display_name} ({m.organisation})") for m in members]],
+                   value=data.owner, expanded=False),
+        text_input("organisation", tr.t("actions.field.organisation"), value=data.organisation,
+                   max_length=300),
+        text_input("contact", tr.t("actions.field.contact"), value=data.contact,
+                   max_length=320, placeholder="prenom.nom@organisme.gouv.qc.ca"),
         date_input("due", tr.t("actions.field.due"), value=data.due, required=True,
                    error=required),
         choice_set("meeting", tr.t("actions.field.meeting"), origins(tr, meetings, zone),
@@ -264,15 +284,22 @@ def add_form(
     return card(with_errors(body, errors), [execute(tr.t("actions.add_submit"), ADD)])
 
 
-def added(tr: Translator, item: ActionItem, owner: Member, reachable: bool, zone: ZoneInfo) -> Card:
-    """What happened, honestly: the owner told now, or when they first open the chat."""
-    told = "actions.added_told" if reachable else "actions.added_waits"
+def added(
+    tr: Translator, item: ActionItem, owner: Member | None, reachable: bool, zone: ZoneInfo
+) -> Card:
+    """What happened, honestly: the owner told now, or when they first open the chat; an
+    organisation outside the registry is not told by the bot at all."""
+    if owner is None:
+        told = tr.t("actions.added_outside", name=owner_label(item, None))
+    else:
+        key = "actions.added_told" if reachable else "actions.added_waits"
+        told = tr.t(key, name=owner.display_name)
     return card(
         [
             title(tr.t("actions.added_title")),
             paragraph(f"**{item.what}**"),
             paragraph(tr.t("actions.due", day=day(tr, item.due_on, zone))),
-            paragraph(tr.t(told, name=owner.display_name)),
+            paragraph(told),
         ],
         [
             execute(tr.t("actions.add_button"), ADD_FORM, NoData()),
@@ -312,6 +339,6 @@ def digest_card(tr: Translator, work: DigestWork, zone: ZoneInfo, today: date) -
     ):
         body.append(paragraph(f"**{tr.n(key, len(items))}**"))
         if items:
-            rows = [(item, work.owners.get(item.owner_id)) for item in items]
+            rows = [(item, work.owners.get(item.owner_id or 0)) for item in items]
             body.append(_rows_table(tr, rows, zone, today))
     return card(body)

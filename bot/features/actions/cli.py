@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.commandline import Subcommand, by_argument, opened, write_report
 from bot.domain.text import iso_day
 from bot.features.actions.cards import status_words
+from bot.features.actions.rules import owner_label
 from bot.locale import Translator
 from bot.settings import Settings
 
@@ -17,15 +18,18 @@ async def _actions_add(args: argparse.Namespace, settings: Settings, tr: Transla
     async with opened(settings) as (_, services):
         outcome = await services.actions.add(
             args.what, args.owner, iso_day(args.due), args.meeting, args.actor,
-            args.organisation or "", args.decision,
+            args.organisation or "", args.decision, args.contact or "",
         )  # fmt: skip
-    if outcome.item is None or outcome.owner is None:
+    if outcome.item is None:
         for problem in outcome.problems:
             print(tr.t("cli.actions_problem", field=f"--{problem.field}", problem=tr.t(problem.message)), file=sys.stderr)  # fmt: skip
         return 1
-    told = "cli.actions_added_told" if outcome.reachable else "cli.actions_added_waits"
-    print(tr.t(told, id=outcome.item.id, name=outcome.owner.display_name,
-               due=outcome.item.due_on.isoformat()))  # fmt: skip
+    if outcome.owner is None:
+        told, name = "cli.actions_added_outside", owner_label(outcome.item, None)
+    else:
+        told = "cli.actions_added_told" if outcome.reachable else "cli.actions_added_waits"
+        name = outcome.owner.display_name
+    print(tr.t(told, id=outcome.item.id, name=name, due=outcome.item.due_on.isoformat()))
     return 0
 
 
@@ -56,13 +60,14 @@ async def _actions_export(args: argparse.Namespace, settings: Settings, tr: Tran
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--what", required=True, help="what is to be done")
-    parser.add_argument("--owner", required=True, help="the e-mail of the member who does it")
+    parser.add_argument("--owner", default="", help="the e-mail of the member who does it")
     parser.add_argument("--due", required=True, help="AAAA-MM-JJ")
     parser.add_argument("--meeting", type=int, help="the meeting it comes from")
     parser.add_argument(
         "--decision", type=int, help="the number of the meeting's decision it carries out"
     )
-    parser.add_argument("--organisation", help="default: the owner's organisation")
+    parser.add_argument("--organisation", help="default: the owner's; without --owner, an organisation outside the registry")  # fmt: skip
+    parser.add_argument("--contact", help="without --owner: the organisation's contact (e-mail); the secretariat is reminded")  # fmt: skip
     by_argument(parser)
 
 

@@ -105,7 +105,7 @@ class ActionsFeature:
 
     async def show_item(self, turn: Turn, data: cards.ItemRef) -> Card:
         work = await self._service.item_of(turn.member, data.item)
-        if work is None or work.member.id != turn.member.id:
+        if work is None:
             return notice(turn.tr, "actions.mine_title", turn.tr.t("actions.not_yours"))
         return cards.item_card(turn.tr, work, self._zone, self._today())
 
@@ -140,9 +140,11 @@ class ActionsFeature:
         due = iso_day(data.due)
         meeting, decision = cards.parse_origin(data.meeting)
         outcome = await self._service.add(
-            data.what, data.owner, due, meeting, turn.member, decision=decision
-        )
-        if outcome.item is None or outcome.owner is None:
+            # The form's organisation field is for an owner outside the registry only.
+            data.what, data.owner, due, meeting, turn.member,
+            "" if data.owner else data.organisation, decision=decision, contact=data.contact,
+        )  # fmt: skip
+        if outcome.item is None:
             return await self._form(turn, data, field_errors(turn.tr, outcome.problems))
         self._dispatcher.kick()
         return cards.added(turn.tr, outcome.item, outcome.owner, outcome.reachable, self._zone)

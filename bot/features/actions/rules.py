@@ -3,11 +3,13 @@ is late. No I/O."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.members import Member
 from bot.domain.problems import Problem
 
 WHAT_MAX = 500
@@ -31,7 +33,9 @@ OWNER_STATUSES = (ActionStatus.IN_PROGRESS, ActionStatus.DONE, ActionStatus.BLOC
 class ActionItem:
     id: int
     what: str
-    owner_id: int
+    # The member who owns it; None when it is an organisation outside the registry, whose
+    # contact the bot cannot write to (the secretariat is reminded and keeps it up to date).
+    owner_id: int | None
     # The organisation the owner acts for (the owner's own, unless the secretariat said).
     organisation: str
     due_on: date
@@ -46,6 +50,8 @@ class ActionItem:
     updated_at: datetime | None = None
     # The decision of its meeting it carries out (its number there, from 1), if one.
     decision: int | None = None
+    # An organisation owner's contact (an e-mail address), for the secretariat to write to.
+    contact: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -53,6 +59,18 @@ class ActionItem:
 
     def is_late(self, today: date) -> bool:
         return self.is_open and self.due_on < today
+
+    def may_be_updated_by(self, member_id: int | None, secretariat: bool) -> bool:
+        """Its owner; for an organisation outside the registry, the secretariat."""
+        return self.owner_id == member_id if self.owner_id is not None else secretariat
+
+
+def owner_label(item: ActionItem, owner: Member | None) -> str:
+    """Who answers for it: the member, or the organisation outside the registry with its
+    contact."""
+    if owner is not None:
+        return owner.display_name
+    return f"{item.organisation} ({item.contact})" if item.contact else item.organisation or "—"
 
 
 def problems(what: str, due_on: date | None, today: date) -> list[Problem]:
@@ -66,6 +84,19 @@ def problems(what: str, due_on: date | None, today: date) -> list[Problem]:
         found.append(Problem("due", "actions.error.due"))
     elif due_on < today:
         found.append(Problem("due", "actions.error.due_past"))
+    return found
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def organisation_problems(organisation: str, contact: str) -> list[Problem]:
+    """An owner outside the registry: an organisation, and its contact's e-mail address."""
+    found: list[Problem] = []
+    if not organisation.strip() or len(organisation) > 300:
+        found.append(Problem("organisation", "actions.error.organisation"))
+    if not _EMAIL.match(contact.strip()):
+        found.append(Problem("contact", "actions.error.contact"))
     return found
 
 

@@ -19,7 +19,7 @@ from bot.domain.audit import AuditEvent
 from bot.domain.members import Member, normalise_email
 from bot.domain.problems import Problem
 from bot.features.actions import rules
-from bot.features.actions.rules import ActionItem, ActionStatus, Digest
+from bot.features.actions.rules import ActionItem, ActionStatus, Digest, owner_label
 from bot.features.actions.store import ActionRepository
 from bot.features.meetings.rules import Meeting, MeetingStatus
 from bot.features.meetings.store import MeetingRepository
@@ -122,14 +122,25 @@ class ActionsService:
         by: Member,
         organisation: str = "",
         decision: int | None = None,
+        contact: str = "",
     ) -> AddOutcome:
         """One item, told to its owner now; nothing is recorded when a field is wrong.
-        `decision`: the number of the meeting's decision it carries out."""
+        `decision`: the number of the meeting's decision it carries out. Without
+        `owner_email`, the owner is `organisation`, outside the registry, reached by the
+        secretariat at `contact`: the secretariat gets its reminders and keeps it up to date."""
         found = rules.problems(what, due_on, self.today())
         async with self._db.transaction() as conn:
-            owner = await self._members.by_email(conn, normalise_email(owner_email))
-            if owner is None or owner.id is None or not owner.is_serving(self.today()):
-                found.append(Problem("owner", "actions.error.owner"))
+            owner = None
+            if owner_email.strip():
+                owner = await self._members.by_email(conn, normalise_email(owner_email))
+                if owner is None or owner.id is None or not owner.is_serving(self.today()):
+                    found.append(Problem("owner", "actions.error.owner"))
+                if contact.strip():
+                    found.append(Problem("contact", "actions.error.both_owners"))
+            elif organisation.strip() or contact.strip():
+                found += rules.organisation_problems(organisation, contact)
+            else:
+                found.append(Problem("owner", "actions.error.no_owner"))
             meeting = await self._meetings.get(conn, meeting_id) if meeting_id else None
             if meeting_id and (meeting is None or meeting.status is MeetingStatus.CANCELLED):
                 found.append(Problem("meeting", "actions.error.meeting"))
@@ -139,18 +150,23 @@ class ActionsService:
                 found.append(Problem("meeting", "actions.error.decision"))
             if not by.is_secretariat:
                 found.append(Problem("by", "actions.error.not_secretariat"))
-            if found or owner is None or owner.id is None or due_on is None:
+            if found or due_on is None:
                 return AddOutcome(None, found)
             item = await self._actions.add(
-                conn, what.strip(), owner.id, organisation.strip() or owner.organisation, due_on,
+                conn, what.strip(), owner.id if owner else None,
+                organisation.strip() or (owner.organisation if owner else ""), due_on,
                 meeting_id, decision, by.email, self._clock(),
+                "" if owner else contact.strip().lower(),
             )  # fmt: skip
             await self._audit.append(
                 conn,
                 AuditEvent(by.email, "action.added", "action", str(item.id),
-                           {"owner": owner.id, "due": due_on.isoformat(), "meeting": meeting_id,
-                            "decision": decision}),
+                           {"owner": owner.id if owner else None, "due": due_on.isoformat(),
+                            "meeting": meeting_id, "decision": decision}),
             )  # fmt: skip
+            if owner is None or owner.id is None:
+                # Nobody the bot can write to: the secretariat tells the contact itself.
+                return AddOutcome(item, [], None, False)
             await self._outbox.plan(
                 conn, f"actions:{item.id}:assigned", ASSIGNED, owner.id, {"item": item.id},
                 self._clock(),
@@ -163,12 +179,13 @@ class ActionsService:
     async def update(
         self, member: Member, item_id: int, status: str, note: str, seen: int
     ) -> tuple[ItemWork | None, list[Problem], bool]:
-        """The owner's answer, over the version their card showed. Returns the item as it
-        stands, what is wrong with the answer, and whether the card was older than the item
-        (then nothing changed). None: not this member's item."""
+        """The owner's answer (the secretariat's, for an organisation outside the registry),
+        over the version their card showed. Returns the item as it stands, what is wrong with
+        the answer, and whether the card was older than the item (then nothing changed).
+        None: not theirs to answer."""
         async with self._db.transaction() as conn:
             item = await self._actions.get(conn, item_id)
-            if item is None or item.owner_id != member.id:
+            if item is None or not item.may_be_updated_by(member.id, member.is_secretariat):
                 return None, [], False
             meeting = await self._meetings.get(conn, item.meeting_id) if item.meeting_id else None
             if seen != item.version:
@@ -202,13 +219,13 @@ class ActionsService:
         return [ItemWork(member, i, meetings.get(i.meeting_id or 0)) for i in ordered]
 
     async def item_of(self, member: Member, item_id: int) -> ItemWork | None:
+        """The item's card for the one who answers it (None for anyone else)."""
         async with self._db.read() as conn:
             item = await self._actions.get(conn, item_id)
-            if item is None or (item.owner_id != member.id and not member.is_secretariat):
+            if item is None or not item.may_be_updated_by(member.id, member.is_secretariat):
                 return None
-            owner = await self._members.get(conn, item.owner_id)
             meeting = await self._meetings.get(conn, item.meeting_id) if item.meeting_id else None
-        return ItemWork(owner or member, item, meeting) if owner else None
+        return ItemWork(member, item, meeting)
 
     async def open_by_meeting(
         self,
@@ -225,7 +242,7 @@ class ActionsService:
             groups.setdefault(item.meeting_id, []).append(item)
         ordered = sorted(groups.items(), key=lambda g: (not g[1][0].is_late(today), g[1][0].due_on))
         return [
-            (meetings.get(key or 0), [(i, owners.get(i.owner_id)) for i in group])
+            (meetings.get(key or 0), [(i, owners.get(i.owner_id or 0)) for i in group])
             for key, group in ordered
         ]
 
@@ -249,7 +266,7 @@ class ActionsService:
             )
         rows = [
             [
-                str(i.id), i.what, owners[i.owner_id].display_name if i.owner_id in owners else "",
+                str(i.id), i.what, owner_label(i, owners.get(i.owner_id or 0)),
                 i.organisation, i.due_on.isoformat(), tr.t(f"actions.status.{i.status.value}"),
                 i.note, str(i.meeting_id or ""),
             ]
@@ -275,7 +292,12 @@ class ActionsService:
                 due = max(self._morning(day), self._clock()) if day == today else self._morning(day)
                 key = f"actions:{item.id}:reminder:{item.due_on.isoformat()}:{days}"
                 payload = {"item": item.id, "days": days, "due": item.due_on.isoformat()}
-                wanted.append(Planned(key, REMINDER, item.owner_id, payload, due))
+                if item.owner_id is not None:
+                    wanted.append(Planned(key, REMINDER, item.owner_id, payload, due))
+                else:
+                    # An organisation outside the registry: the secretariat follows it up.
+                    wanted += [Planned(f"{key}:{clerk.id}", REMINDER, clerk.id, payload, due)
+                               for clerk in clerks]  # fmt: skip
             if item.is_late(today):
                 wanted += [
                     Planned(f"actions:{item.id}:late:{item.due_on.isoformat()}:{clerk.id}", LATE,
@@ -302,11 +324,15 @@ class ActionsService:
         return work
 
     async def _owner_work(self, conn: AsyncConnection, message: OutboxMessage) -> ItemWork | None:
+        """The item, for the one this message goes to: its owner, or (an organisation's) a
+        member of the secretariat."""
         item = await self._actions.get(conn, int(message.payload.get("item", 0)))
         if item is None or not item.is_open:
             return None
-        owner = await self._members.get(conn, item.owner_id)
+        owner = await self._members.get(conn, message.member_id or 0)
         if owner is None or not owner.is_serving(self.today()):
+            return None
+        if not item.may_be_updated_by(owner.id, owner.is_secretariat):
             return None
         meeting = await self._meetings.get(conn, item.meeting_id) if item.meeting_id else None
         return ItemWork(owner, item, meeting)
@@ -325,7 +351,8 @@ class ActionsService:
         for message in (first, *others):
             item = await self._actions.get(conn, int(message.payload.get("item", 0)))
             if item is not None and item.is_late(self.today()):
-                listed.append((item, await self._members.get(conn, item.owner_id)))
+                owner = await self._members.get(conn, item.owner_id) if item.owner_id else None
+                listed.append((item, owner))
         if not listed:
             return None
         listed.sort(key=lambda pair: (pair[0].due_on, pair[0].id))

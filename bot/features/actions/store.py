@@ -30,6 +30,7 @@ def _item(row: RowMapping) -> ActionItem:
         from_db(row["created_at"]),
         from_db(row["updated_at"]) if row["updated_at"] else None,
         row["decision"],
+        row["contact"],
     )
 
 
@@ -38,18 +39,19 @@ class ActionRepository:
         self,
         conn: AsyncConnection,
         what: str,
-        owner_id: int,
+        owner_id: int | None,
         organisation: str,
         due_on: date,
         meeting_id: int | None,
         decision: int | None,
         by: str,
         at: datetime,
+        contact: str = "",
     ) -> ActionItem:
         result = await conn.execute(
             insert(_items).values(
                 what=what, owner_id=owner_id, organisation=organisation, due_on=due_on,
-                meeting_id=meeting_id, decision=decision, status=ActionStatus.TODO.value, note="", version=1,
+                meeting_id=meeting_id, decision=decision, contact=contact, status=ActionStatus.TODO.value, note="", version=1,
                 created_by=by, created_at=to_db(at),
             )
         )  # fmt: skip

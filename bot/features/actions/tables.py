@@ -12,7 +12,9 @@ action_items = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("what", Text, nullable=False),
-    Column("owner_id", Integer, ForeignKey("members.id"), nullable=False),
+    # None: an organisation outside the registry, reached through `contact` by the secretariat.
+    Column("owner_id", Integer, ForeignKey("members.id")),
+    Column("contact", String(320), nullable=False),
     Column("organisation", String(300), nullable=False),
     Column("due_on", Date, nullable=False),
     Column("meeting_id", Integer, ForeignKey("meetings.id")),
