@@ -6,7 +6,6 @@ when late, summed up in the channel before the next meeting; and the command lin
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from bot.features.actions import tables as actions_tables
 from bot.storage import tables
 from tests.conftest import MEMBER, OUTSIDER, ROSTER, SECRETARIAT, Cli, RunningBot
 from tests.support import activities
-from tests.support.cards import texts
+from tests.support.cards import below, texts
 from tests.test_confidentiality import _invoke, _who
 from tests.test_meetings import TEAM, _committee, _schedule_now, _soon
 
@@ -32,12 +31,6 @@ async def _tick(bot: RunningBot) -> None:
     await bot.components.services.actions.plan()
     await bot.components.dispatcher.dispatch_due()
     await bot.components.dispatcher.drain()
-
-
-def _below(card: dict[str, Any]) -> dict[str, str]:
-    """What each input has just below it (where a form says what is wrong with it)."""
-    body = card["body"]
-    return {e["id"]: after.get("text", "") for e, after in pairwise(body) if "id" in e}
 
 
 async def _items(bot: RunningBot) -> list[dict[str, Any]]:
@@ -60,8 +53,8 @@ async def test_an_action_item_is_followed_from_its_meeting_to_the_next(bot: Runn
     due = bot.clock.now.astimezone(ZONE).date() + timedelta(days=10)
     typed = {"what": " ", "owner": MEMBER.email, "due": "2020-01-01", "meeting": str(meeting.id)}
     refused = await _invoke(bot, SECRETARIAT, "actions.add", typed)
-    assert _below(refused)["what"] == "Dites ce qui est à faire."
-    assert _below(refused)["due"] == "L’échéance est déjà passée.", "each error beside its field"
+    assert below(refused)["what"] == "Dites ce qui est à faire."
+    assert below(refused)["due"] == "L’échéance est déjà passée.", "each error beside its field"
     assert await _items(bot) == [], "nothing half-written"
     typed = {**typed, "what": "Transmettre la liste des jeux de données", "due": due.isoformat()}
     added = await _invoke(bot, SECRETARIAT, "actions.add", typed)
@@ -96,7 +89,7 @@ async def test_an_action_item_is_followed_from_its_meeting_to_the_next(bot: Runn
     blocked = await _invoke(
         bot, MEMBER, button["verb"], {**button["data"], "status": "bloque", "note": ""}
     )
-    assert _below(blocked)["note"].startswith("Dites ce qui bloque"), "a blocked item says why"
+    assert below(blocked)["note"].startswith("Dites ce qui bloque"), "a blocked item says why"
     saved = await _invoke(
         bot,
         MEMBER,
@@ -193,7 +186,7 @@ async def test_an_action_item_carries_out_a_decision_of_its_meeting(bot: Running
     due = (bot.clock.now + timedelta(days=14)).astimezone(ZONE).date().isoformat()
     typed = {"what": "Publier l’inventaire", "owner": MEMBER.email, "due": due}
     wrong = await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "meeting": f"{meeting.id}:7"})
-    assert _below(wrong)["meeting"] == "Cette réunion n’a pas de décision portant ce numéro."
+    assert below(wrong)["meeting"] == "Cette réunion n’a pas de décision portant ce numéro."
     await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "meeting": f"{meeting.id}:1"})
     await bot.components.dispatcher.dispatch_due()
     [assigned] = bot.connector.cards(f"personal-{MEMBER.id}")
@@ -211,13 +204,13 @@ async def test_an_organisation_outside_the_registry_owns_an_item_the_secretariat
     due = (bot.clock.now + timedelta(days=10)).astimezone(ZONE).date()
     typed = {"what": "Fournir les données de 2025", "owner": "", "due": due.isoformat()}
     nobody = await _invoke(bot, SECRETARIAT, "actions.add", typed)
-    assert _below(nobody)["owner"].startswith("Choisissez le ou la responsable")
+    assert below(nobody)["owner"].startswith("Choisissez le ou la responsable")
     bad = await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "organisation": "Ministère des Finances", "contact": "pas une adresse"})  # fmt: skip
     assert (
-        _below(bad)["contact"] == "Indiquez le courriel de la personne-ressource de l’organisation."
+        below(bad)["contact"] == "Indiquez le courriel de la personne-ressource de l’organisation."
     )
     both = await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "owner": MEMBER.email, "contact": "jean@finances.gouv.qc.ca"})  # fmt: skip
-    assert _below(both)["contact"].startswith("Choisissez un membre ou une organisation")
+    assert below(both)["contact"].startswith("Choisissez un membre ou une organisation")
     assert await _items(bot) == [], "nothing half-written"
     added = await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "organisation": "Ministère des Finances", "contact": "Jean@Finances.gouv.qc.ca"})  # fmt: skip
     assert (

@@ -8,7 +8,6 @@ consented."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from bot.storage.outbox import Outbox
 from bot.storage.repositories import MemberRepository
 from tests.conftest import MEMBER, OUTSIDER, ROSTER, SECRETARIAT, Cli, RunningBot
 from tests.support import activities
-from tests.support.cards import texts
+from tests.support.cards import below, texts
 from tests.support.connector import TeamsUser
 from tests.test_confidentiality import _invoke, _open_chat, _who
 from tests.test_consultation import JF, _comment, _member_id, _open_round
@@ -43,11 +42,6 @@ Contact : {MEMBER.email}
 
 def _noon(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=ZONE)
-
-
-def _below(card: dict[str, Any]) -> dict[str, str]:
-    body = card["body"]
-    return {e["id"]: after.get("text", "") for e, after in pairwise(body) if "id" in e}
 
 
 def _action(card: dict[str, Any], verb: str) -> dict[str, Any]:
@@ -137,7 +131,7 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     # A member comments; the secretariat is told, answers with a reason; she is told.
     button = _action(shown, "commitments.comment")
     empty = await _invoke(bot, MEMBER, button["verb"], {**button["data"], "kind": "solution", "text": ""})  # fmt: skip
-    assert _below(empty)["text"] == "Écrivez votre commentaire."
+    assert below(empty)["text"] == "Écrivez votre commentaire."
     said = await _invoke(bot, MEMBER, button["verb"], {**button["data"], "kind": "solution", "text": "Publier aussi les avenants."})  # fmt: skip
     assert "Commentaire enregistré\u00a0; le secrétariat en est avisé et y répondra." in texts(said)
     await bot.components.dispatcher.dispatch_due()
@@ -146,7 +140,7 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     answer = told["actions"][0]
     form = await _invoke(bot, SECRETARIAT, answer["verb"], answer["data"])
     no_reason = await _invoke(bot, SECRETARIAT, "commitments.answer", {**answer["data"], "verdict": "retenu_en_partie", "reason": ""})  # fmt: skip
-    assert _below(no_reason)["reason"] == "Donnez le motif de la réponse."
+    assert below(no_reason)["reason"] == "Donnez le motif de la réponse."
     assert texts(form)[0] == "Répondre au commentaire"
     await _invoke(bot, SECRETARIAT, "commitments.answer", {**answer["data"], "verdict": "retenu_en_partie", "reason": "Les avenants suivront en 2028."})  # fmt: skip
     member_tries = await _invoke(bot, MEMBER, "commitments.answer", {**answer["data"], "verdict": "retenu", "reason": "x"})  # fmt: skip
@@ -162,7 +156,7 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     submit = _action(report_form, "commitments.report")
     typed = {**submit["data"], "status": "termine", "on": today.isoformat(), "report": "Inventaire publié.", "evidence": "donneesquebec.ca/x"}  # fmt: skip
     refused = await _invoke(bot, SECRETARIAT, "commitments.report", typed)
-    assert _below(refused)["evidence"].startswith("Le lien vers la preuve doit être complet")
+    assert below(refused)["evidence"].startswith("Le lien vers la preuve doit être complet")
     saved = await _invoke(bot, SECRETARIAT, "commitments.report", {**typed, "evidence": "https://www.donneesquebec.ca/x"})  # fmt: skip
     assert "Niveau d’achèvement\u00a0: ◑ Substantiel" in texts(saved), (
         "derived: half the milestones done"
@@ -185,7 +179,7 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     level = await _invoke(bot, SECRETARIAT, "commitments.level_form", {"commitment": int(first)})
     level_button = _action(level, "commitments.level")
     no_why = await _invoke(bot, SECRETARIAT, "commitments.level", {**level_button["data"], "level": "limite", "reason": ""})  # fmt: skip
-    assert _below(no_why)["reason"] == "Dites pourquoi le niveau diffère de celui calculé."
+    assert below(no_why)["reason"] == "Dites pourquoi le niveau diffère de celui calculé."
     overridden = await _invoke(bot, SECRETARIAT, "commitments.level", {**level_button["data"], "level": "limite", "reason": "Le portail pèse plus."})  # fmt: skip
     assert "Niveau d’achèvement\u00a0: ◔ Limité (fixé par le secrétariat)" in texts(overridden)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -273,7 +272,7 @@ async def test_the_secretariat_schedules_from_a_prefilled_card(
     bot_with_graph: RunningBot, graph: LoopbackGraph
 ) -> None:
     from tests.support import activities
-    from tests.support.cards import texts
+    from tests.support.cards import below, texts
     from tests.test_confidentiality import _who
 
     bot = bot_with_graph
@@ -291,9 +290,9 @@ async def test_the_secretariat_schedules_from_a_prefilled_card(
     assert "Ajoutez au moins un point à l’ordre du jour." in shown
     kept = {e["id"]: e.get("value") for e in refused["body"] if e["type"].startswith("Input.")}
     assert kept["date"] == "2020-01-22", "the card keeps what was typed"
-    below = {element.get("id"): after.get("text") for element, after in pairwise(refused["body"])}
-    assert below["date"] == "Cette date et cette heure sont déjà passées."
-    assert below["agenda"] == "Ajoutez au moins un point à l’ordre du jour.", "beside its field"
+    beside = below(refused)
+    assert beside["date"] == "Cette date et cette heure sont déjà passées."
+    assert beside["agenda"] == "Ajoutez au moins un point à l’ordre du jour.", "beside its field"
 
     holiday = {**values, "date": "2030-06-24", "agenda": "Plan d’action — Secrétariat\nVaria"}
     warned = await _press(bot, "meetings.schedule", holiday)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
-from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import select
@@ -16,17 +15,12 @@ from sqlalchemy import select
 from bot.features.minutes import tables as minutes_tables
 from tests.conftest import MEMBER, SECRETARIAT, RunningBot
 from tests.support import activities
-from tests.support.cards import texts
+from tests.support.cards import below, texts
 from tests.test_confidentiality import _invoke, _who
 from tests.test_meetings import _committee, _schedule_now, _soon
 
 DRAFT = "https://contoso.sharepoint.com/sites/cgo/pv-projet.docx"
 FINAL = "https://contoso.sharepoint.com/sites/cgo/pv-adopte.pdf"
-
-
-def _below(card: dict[str, Any]) -> dict[str, str]:
-    body = card["body"]
-    return {e["id"]: after.get("text", "") for e, after in pairwise(body) if "id" in e}
 
 
 def _buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
@@ -67,7 +61,7 @@ async def test_minutes_go_from_draft_to_corrections_to_adoption_and_are_then_loc
     values = {e["id"]: e.get("value") for e in opening["body"] if "id" in e}
     assert values["url"] == DRAFT, "the link recorded after the meeting, pre-filled"
     refused = await _invoke(bot, SECRETARIAT, "minutes.open", {**values, "meeting": meeting.id, "url": "pv.docx"})  # fmt: skip
-    assert _below(refused)["url"] == "Donnez un lien complet qui commence par https://."
+    assert below(refused)["url"] == "Donnez un lien complet qui commence par https://."
     opened = await _invoke(bot, SECRETARIAT, "minutes.open", {**values, "meeting": meeting.id})
     assert texts(opened)[0] == "Projet soumis aux membres"
     assert "1\u00a0membre en est avisé maintenant." in texts(opened), "honest counts"
@@ -79,7 +73,7 @@ async def test_minutes_go_from_draft_to_corrections_to_adoption_and_are_then_loc
     assert texts(draft)[0] == "Projet de procès-verbal à relire"
     correct = draft["actions"][0]
     empty = await _invoke(bot, MEMBER, correct["verb"], {**correct["data"], "text": " "})
-    assert _below(empty)["text"] == "Écrivez la correction proposée."
+    assert below(empty)["text"] == "Écrivez la correction proposée."
     saved = await _invoke(bot, MEMBER, correct["verb"], {**correct["data"], "text": "Point 2 : lire « 2027 »."})  # fmt: skip
     assert "Votre correction" in texts(saved) and "1. Point 2 : lire « 2027 »." in texts(saved)
     second = await _invoke(bot, MEMBER, correct["verb"], {**correct["data"], "text": "Ajouter ma réserve au point 3."})  # fmt: skip
@@ -93,7 +87,7 @@ async def test_minutes_go_from_draft_to_corrections_to_adoption_and_are_then_loc
     today = bot.clock.now.date().isoformat()
     typed = {"review": review, "adopted_on": today, "final_url": FINAL, f"verdict_{first}": "retenue", f"verdict_{other}": "non_retenue"}  # fmt: skip
     refused = await _invoke(bot, SECRETARIAT, "minutes.adopt", typed)
-    assert _below(refused)[f"reason_{other}"].startswith("Dites pourquoi cette correction")
+    assert below(refused)[f"reason_{other}"].startswith("Dites pourquoi cette correction")
     assert (await _export(bot))[7] == "", "nothing adopted by a refused form"
     adopted = await _invoke(bot, SECRETARIAT, "minutes.adopt", {**typed, f"reason_{other}": "Déjà au point 3."})  # fmt: skip
     assert texts(adopted)[0] == "Procès-verbal adopté"

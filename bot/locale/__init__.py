@@ -98,8 +98,12 @@ def _first_of_month(tr: Translator, day: int, written: str) -> str:
 def format_day(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
     """A date alone, short, for tables ("23 nov. 2026", "Nov 23, 2026"): the day in the
     committee's time zone."""
-    local = moment.astimezone(zone).date()
-    return _first_of_month(tr, local.day, format_date(local, "medium", locale=_FOLDERS[tr.locale]))
+    return format_short_date(tr, moment.astimezone(zone).date())
+
+
+def format_short_date(tr: Translator, day: date) -> str:
+    """A calendar day (a due date, a deadline), short, for tables ("1er déc. 2026")."""
+    return _first_of_month(tr, day.day, format_date(day, "medium", locale=_FOLDERS[tr.locale]))
 
 
 def format_long_day(tr: Translator, day: date) -> str:

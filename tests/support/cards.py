@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
+
+
+def below(card: dict[str, Any]) -> dict[str, str]:
+    """What each input of a form has just below it: where the form says what is wrong with
+    that field."""
+    body = card["body"]
+    return {e["id"]: after.get("text", "") for e, after in pairwise(body) if "id" in e}
 
 
 def texts(card: dict[str, Any]) -> list[str]:

@@ -4,7 +4,7 @@ secretariat's view and form, the late list, and the channel's summary before a m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.domain.members import Member
@@ -18,7 +18,7 @@ from bot.features.actions.rules import (
 )
 from bot.features.actions.service import DigestWork, ItemWork
 from bot.features.meetings.rules import Meeting
-from bot.locale import Translator, format_day
+from bot.locale import Translator, format_day, format_short_date
 from bot.teams.cards import (
     Card,
     Element,
@@ -73,10 +73,6 @@ class AddPayload(Payload):
     contact: str = ""
     due: str = ""
     meeting: str = ""
-
-
-def day(tr: Translator, value: date, zone: ZoneInfo) -> str:
-    return format_day(tr, datetime.combine(value, time(12), tzinfo=zone), zone)
 
 
 def status_words(tr: Translator, item: ActionItem, today: date) -> str:
@@ -148,7 +144,7 @@ def item_card(
             if item.owner_id is None
             else []
         ),
-        paragraph(tr.t("actions.due", day=day(tr, item.due_on, zone))),
+        paragraph(tr.t("actions.due", day=format_short_date(tr, item.due_on))),
     ]
     if days is not None:
         body.append(paragraph(tr.n("actions.reminder_days", days) if days else
@@ -193,7 +189,7 @@ def my_items(tr: Translator, works: Sequence[ItemWork], zone: ZoneInfo, today: d
         table(
             [tr.t("actions.column.what"), tr.t("actions.column.due"), tr.t("actions.column.status")],
             [
-                (f"{n}. {w.item.what}", day(tr, w.item.due_on, zone),
+                (f"{n}. {w.item.what}", format_short_date(tr, w.item.due_on),
                  status_words(tr, w.item, today))
                 for n, w in enumerate(works, 1)
             ],
@@ -245,7 +241,7 @@ def _rows_table(
         [tr.t("actions.column.what"), tr.t("actions.column.owner"), tr.t("actions.column.due"),
          tr.t("actions.column.status")],
         [
-            (item.what, owner_label(item, owner), day(tr, item.due_on, zone),
+            (item.what, owner_label(item, owner), format_short_date(tr, item.due_on),
              status_words(tr, item, today) + (f"\n{item.note}" if item.note else ""))
             for item, owner in rows
         ],
@@ -298,7 +294,7 @@ def added(
         [
             title(tr.t("actions.added_title")),
             paragraph(f"**{item.what}**"),
-            paragraph(tr.t("actions.due", day=day(tr, item.due_on, zone))),
+            paragraph(tr.t("actions.due", day=format_short_date(tr, item.due_on))),
             paragraph(told),
         ],
         [

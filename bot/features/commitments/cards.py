@@ -5,7 +5,7 @@ the weekly digest and the notices."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from bot.features.commitments.rules import (
     Verdict,
 )
 from bot.features.commitments.service import CommentRow, CommentWork, CommitmentView, DigestWork
-from bot.locale import Translator, format_day
+from bot.locale import Translator, format_day, format_short_date
 from bot.teams.cards import (
     Card,
     Element,
@@ -109,10 +109,6 @@ class LevelPayload(CommitmentRef):
     reason: str = ""
 
 
-def day(tr: Translator, value: date, zone: ZoneInfo) -> str:
-    return format_day(tr, datetime.combine(value, time(12), tzinfo=zone), zone)
-
-
 def level_words(tr: Translator, commitment: Commitment) -> str:
     level = commitment.level
     words = f"{LEVEL_ICONS[level]} {tr.t(f'commitments.level.{level.value}')}"
@@ -124,7 +120,7 @@ def level_words(tr: Translator, commitment: Commitment) -> str:
 def status_words(tr: Translator, milestone: Milestone, zone: ZoneInfo) -> str:
     words = f"{STATUS_ICONS[milestone.status]} {tr.t(f'commitments.status.{milestone.status.value}')}"  # fmt: skip
     if milestone.status_on is not None:
-        words += f" ({day(tr, milestone.status_on, zone)})"
+        words += f" ({format_short_date(tr, milestone.status_on)})"
     return words
 
 
@@ -132,7 +128,7 @@ def next_words(tr: Translator, commitment: Commitment, zone: ZoneInfo) -> str:
     upcoming = commitment.next_milestone()
     if upcoming is None:
         return tr.t("commitments.all_done")
-    return f"{upcoming.what} — {day(tr, upcoming.planned_on, zone)}"
+    return f"{upcoming.what} — {format_short_date(tr, upcoming.planned_on)}"
 
 
 def plan_card(tr: Translator, plans: Sequence[Plan], zone: ZoneInfo) -> Card:
@@ -211,7 +207,7 @@ def commitment_card(
             [tr.t("commitments.column.milestone"), tr.t("commitments.column.planned"),
              tr.t("commitments.column.status")],
             [(f"{m.position}. {m.what}" + (f"\n{m.report}" if m.report else ""),
-              day(tr, m.planned_on, zone), status_words(tr, m, zone)) for m in c.milestones],
+              format_short_date(tr, m.planned_on), status_words(tr, m, zone)) for m in c.milestones],
             [4, 2, 3],
         )
     )  # fmt: skip
@@ -256,7 +252,7 @@ def report_form(
     body += [
         title(tr.t("commitments.report_title")),
         paragraph(f"**{c.number}. {c.title}**"),
-        paragraph(f"{milestone.position}. {milestone.what} — {day(tr, milestone.planned_on, zone)}"),
+        paragraph(f"{milestone.position}. {milestone.what} — {format_short_date(tr, milestone.planned_on)}"),
         paragraph(tr.t("commitments.status_line", status=status_words(tr, milestone, zone)), isSubtle=True),
         choice_set("status", tr.t("commitments.field.status"),
                    [(s.value, f"{STATUS_ICONS[s]} {tr.t(f'commitments.status.{s.value}')}")
@@ -351,12 +347,12 @@ def digest_card(tr: Translator, work: DigestWork, zone: ZoneInfo) -> Card:
     body: list[Element] = [
         title(tr.t("commitments.digest_title")),
         paragraph(tr.n("commitments.digest_intro", len(work.rows),
-                       day=day(tr, work.week, zone)), isSubtle=True),
+                       day=format_short_date(tr, work.week)), isSubtle=True),
     ]  # fmt: skip
     for commitment, milestone, report in work.rows:
         status = f"{STATUS_ICONS[report.status]} {tr.t(f'commitments.status.{report.status.value}')}"  # fmt: skip
         body.append(paragraph(f"**{commitment.number}. {commitment.title}**"))
-        body.append(paragraph(f"{milestone.position}. {milestone.what} — {status} ({day(tr, report.on, zone)})", spacing="None"))  # fmt: skip
+        body.append(paragraph(f"{milestone.position}. {milestone.what} — {status} ({format_short_date(tr, report.on)})", spacing="None"))  # fmt: skip
         body.append(paragraph(report.report, isSubtle=True, spacing="None"))
     return card(body, [execute(tr.t("commitments.plan_button"), PLAN, NoData())])
 

@@ -22,8 +22,7 @@ from bot.features.consultation.rules import (
     items_as_text,
 )
 from bot.features.consultation.views import ItemView, MemberView
-from bot.features.mandates.cards import day
-from bot.locale import Translator, format_moment
+from bot.locale import Translator, format_moment, format_short_date
 from bot.teams.cards import (
     Card,
     Element,
@@ -134,7 +133,7 @@ def _state(tr: Translator, found: Round, is_open: bool, zone: ZoneInfo) -> str:
     return tr.t(
         key,
         phase=tr.t(f"consultation.phase.{found.phase.value}"),
-        day=day(tr, found.deadline, zone),
+        day=format_short_date(tr, found.deadline),
     )
 
 

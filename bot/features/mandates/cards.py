@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.members import Member
 from bot.features.mandates.rules import DEFAULT_REMINDER_DAYS, Answer, Decision, Mandate, Seats
-from bot.locale import Translator, format_day
+from bot.locale import Translator, format_short_date
 from bot.teams.cards import (
     HELP,
     Card,
@@ -61,7 +61,7 @@ ASKED_FROM = max(DEFAULT_REMINDER_DAYS)
 
 
 def day(tr: Translator, value: date, zone: ZoneInfo) -> str:
-    return format_day(tr, datetime.combine(value, time(12), tzinfo=zone), zone)
+    return format_short_date(tr, value)
 
 
 def welcome_delegate(tr: Translator, member: Member, mandate: Mandate, zone: ZoneInfo) -> Card:
