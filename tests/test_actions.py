@@ -233,3 +233,19 @@ async def test_an_organisation_outside_the_registry_owns_an_item_the_secretariat
     assert [(i["owner_id"], i["contact"], i["status"]) for i in await _items(bot)] == [
         (None, "jean@finances.gouv.qc.ca", "termine")
     ]
+
+
+async def test_the_secretariat_takes_every_item_as_csv_through_file_consent(
+    bot: RunningBot,
+) -> None:
+    await _committee(bot)
+    listed = await _invoke(bot, SECRETARIAT, "actions.list")
+    assert [a["verb"] for a in listed["actions"]] == ["actions.add_form", "actions.export"]
+    await _invoke(bot, SECRETARIAT, "actions.export")
+    [consent] = [
+        a for r in bot.connector.replies(f"personal-{SECRETARIAT.id}") for a in r.get("attachments") or []
+        if a["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
+    ]  # fmt: skip
+    assert consent["name"] == "actions-de-suivi.csv"
+    mine = await _invoke(bot, MEMBER, "actions.list")
+    assert texts(mine)[0] == "Mes actions de suivi" and "actions" not in mine

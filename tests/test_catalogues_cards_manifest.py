@@ -453,6 +453,9 @@ def _commitment_cards(tr: Any) -> dict[str, dict[str, Any]]:
     plans = [Plan(1, "Plan d’action 2026-2028", [COMMITMENT])]
     return {
         "commitments plan": commitment_cards.plan_card(tr, plans, ZONE),
+        "commitments plan, secretariat": commitment_cards.plan_card(
+            tr, plans, ZONE, secretariat=True
+        ),
         "commitments, none": commitment_cards.plan_card(tr, [], ZONE),
         "commitment": commitment_cards.commitment_card(tr, COMMITMENT_VIEW, ZONE, secretariat=True),
         "commitment, member, older card": commitment_cards.commitment_card(

@@ -235,3 +235,27 @@ async def test_a_plan_file_is_drafted_from_a_consultations_retained_items(bot: R
     drafted = await bot.components.services.commitments.draft_from_round(1) or ""
     assert "## 1. Données ouvertes" in drafted and "Registre des lobbyistes" not in drafted
     assert "Responsable : " in drafted and "- AAAA-MM-JJ : " in drafted
+
+
+async def test_the_secretariat_takes_the_public_report_through_file_consent(
+    bot: RunningBot,
+) -> None:
+    await _open_round(bot)
+    async with bot.database.read() as conn:
+        camille = await MemberRepository().by_email(conn, SECRETARIAT.email)
+    assert camille is not None
+    await bot.components.services.commitments.import_plan(PLAN, "", camille)
+    mine = await _invoke(bot, MEMBER, "commitments.plan")
+    assert all(a["verb"] != "commitments.export" for a in mine["actions"]), "the secretariat's"
+    plan = await _invoke(bot, SECRETARIAT, "commitments.plan")
+    bot.connector.clear()
+    exports = [a["data"]["format"] for a in plan["actions"] if a["verb"] == "commitments.export"]
+    assert exports == ["csv", "markdown"]
+    await _invoke(bot, SECRETARIAT, "commitments.export", {"format": "markdown"})
+    [consent] = [
+        a for r in bot.connector.replies(f"personal-{SECRETARIAT.id}") for a in r.get("attachments") or []
+        if a["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
+    ]  # fmt: skip
+    assert consent["name"] == "engagements-plan-action.md"
+    refused = await _invoke(bot, MEMBER, "commitments.export", {"format": "csv"})
+    assert "secrétariat" in " ".join(texts(refused)).lower()

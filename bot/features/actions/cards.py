@@ -43,6 +43,7 @@ SHOW = "actions.show"
 UPDATE = "actions.update"
 ADD_FORM = "actions.add_form"
 ADD = "actions.add"
+EXPORT = "actions.export"
 # Never by colour alone: each status has its word, and this icon repeats it.
 ICONS = {
     ActionStatus.TODO: "○",
@@ -228,7 +229,13 @@ def open_items(
         )  # fmt: skip
         body.append(paragraph(f"**{heading}**"))
         body.append(_rows_table(tr, rows, zone, today))
-    return card(body, [execute(tr.t("actions.add_button"), ADD_FORM, NoData())])
+    return card(
+        body,
+        [
+            execute(tr.t("actions.add_button"), ADD_FORM, NoData()),
+            execute(tr.t("actions.export_button"), EXPORT, NoData()),
+        ],
+    )
 
 
 def _rows_table(

@@ -31,9 +31,13 @@ from bot.teams.platform import (
     Action,
     Command,
     FeatureSpec,
+    FileOffer,
+    GeneratedFile,
     NoData,
     Turn,
 )
+
+CSV_FILE = "actions.csv"
 
 
 class ActionsFeature:
@@ -43,6 +47,7 @@ class ActionsFeature:
         self._outgoing = kit.outgoing
         self._zone = kit.settings.zone
         self._poll_seconds = kit.settings.reminder_poll_seconds
+        self._files = kit.files
 
     def spec(self) -> FeatureSpec:
         out = self._outgoing
@@ -68,7 +73,9 @@ class ActionsFeature:
                 Action(cards.UPDATE, cards.UpdatePayload, self.update, MEMBERS),
                 Action(cards.ADD_FORM, NoData, self.add_form, SECRETARIAT_PERSONAL),
                 Action(cards.ADD, cards.AddPayload, self.add, SECRETARIAT_PERSONAL),
+                Action(cards.EXPORT, NoData, self.export, SECRETARIAT_PERSONAL),
             ],
+            files=[FileOffer(CSV_FILE, self.csv_file, SECRETARIAT_PERSONAL)],
             deliveries={
                 ASSIGNED: out.to_member(self._service.assigned_work, self._assigned_card),
                 REMINDER: owner,
@@ -148,6 +155,16 @@ class ActionsFeature:
             return await self._form(turn, data, field_errors(turn.tr, outcome.problems))
         self._dispatcher.kick()
         return cards.added(turn.tr, outcome.item, outcome.owner, outcome.reachable, self._zone)
+
+    async def export(self, turn: Turn, _data: NoData) -> Card:
+        await self._files.offer(turn, CSV_FILE, {})
+        return await self.listed(turn, NoData())
+
+    async def csv_file(self, turn: Turn, _params: dict[str, str]) -> GeneratedFile:
+        content, _ = await self._service.csv_export(turn.tr, turn.member.email)
+        return GeneratedFile(
+            turn.tr.t("actions.csv_name"), turn.tr.t("actions.csv_description"), content
+        )
 
     # --- what the bot sends on its own -----------------------------------------------------
 

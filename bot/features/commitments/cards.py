@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.features.commitments.rules import (
@@ -51,6 +51,7 @@ ANSWER_FORM = "commitments.answer_form"
 ANSWER = "commitments.answer"
 LEVEL_FORM = "commitments.level_form"
 LEVEL = "commitments.level"
+EXPORT = "commitments.export"
 # Never by colour alone: the word, and this icon repeating it.
 LEVEL_ICONS = {
     Level.NOT_STARTED: "○",
@@ -64,6 +65,10 @@ STATUS_ICONS = {
     MilestoneStatus.DONE: "✔",
     MilestoneStatus.DELAYED: "⚠",
 }
+
+
+class ExportPayload(Payload):
+    format: Literal["csv", "markdown"]
 
 
 class CommitmentRef(Payload):
@@ -131,8 +136,11 @@ def next_words(tr: Translator, commitment: Commitment, zone: ZoneInfo) -> str:
     return f"{upcoming.what} — {format_short_date(tr, upcoming.planned_on)}"
 
 
-def plan_card(tr: Translator, plans: Sequence[Plan], zone: ZoneInfo) -> Card:
-    """The plan: each commitment, its level and next milestone; a choice opens one."""
+def plan_card(
+    tr: Translator, plans: Sequence[Plan], zone: ZoneInfo, *, secretariat: bool = False
+) -> Card:
+    """The plan: each commitment, its level and next milestone; a choice opens one. The
+    secretariat also gets the public report (CSV, Markdown) through file consent."""
     body: list[Element] = [title(tr.t("commitments.title"))]
     if not plans:
         body.append(paragraph(tr.t("commitments.none")))
@@ -152,7 +160,13 @@ def plan_card(tr: Translator, plans: Sequence[Plan], zone: ZoneInfo) -> Card:
         choices += [(str(c.id), f"{c.number}. {c.title}") for c in plan.commitments]
     body.append(choice_set("commitment", tr.t("commitments.choose"), choices, expanded=False,
                            required=True, error=tr.t("confidentiality.error.empty_field")))  # fmt: skip
-    return card(body, [execute(tr.t("commitments.open_button"), OPEN)])
+    actions = [execute(tr.t("commitments.open_button"), OPEN)]
+    if secretariat:
+        actions += [
+            execute(tr.t("commitments.export_csv"), EXPORT, ExportPayload(format="csv")),
+            execute(tr.t("commitments.export_markdown"), EXPORT, ExportPayload(format="markdown")),
+        ]
+    return card(body, actions)
 
 
 def _comment_lines(tr: Translator, rows: Sequence[CommentRow], zone: ZoneInfo) -> list[Element]:

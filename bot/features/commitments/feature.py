@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.domain.text import iso_day
 from bot.features.commitments import cards
+from bot.features.commitments.report import as_csv, as_markdown
 from bot.features.commitments.service import ANSWERED, COMMENTED, DIGEST, CommentWork, DigestWork
 from bot.features.context import FeatureContext
 from bot.locale import Translator
@@ -18,9 +19,14 @@ from bot.teams.platform import (
     Action,
     Command,
     FeatureSpec,
+    FileOffer,
+    GeneratedFile,
     NoData,
     Turn,
 )
+
+CSV_FILE = "commitments.csv"
+MARKDOWN_FILE = "commitments.markdown"
 
 
 class CommitmentsFeature:
@@ -30,6 +36,7 @@ class CommitmentsFeature:
         self._outgoing = kit.outgoing
         self._zone = kit.settings.zone
         self._poll_seconds = kit.settings.reminder_poll_seconds
+        self._files = kit.files
 
     def spec(self) -> FeatureSpec:
         out = self._outgoing
@@ -61,6 +68,11 @@ class CommitmentsFeature:
                     cards.LEVEL_FORM, cards.CommitmentRef, self.level_form, SECRETARIAT_PERSONAL
                 ),
                 Action(cards.LEVEL, cards.LevelPayload, self.level, SECRETARIAT_PERSONAL),
+                Action(cards.EXPORT, cards.ExportPayload, self.export, SECRETARIAT_PERSONAL),
+            ],
+            files=[
+                FileOffer(CSV_FILE, self.csv_file, SECRETARIAT_PERSONAL),
+                FileOffer(MARKDOWN_FILE, self.markdown_file, SECRETARIAT_PERSONAL),
             ],
             deliveries={
                 DIGEST: out.to_member(self._service.digest_work, self._digest_card),
@@ -78,7 +90,9 @@ class CommitmentsFeature:
         await turn.send_card(await self.plan(turn, NoData()))
 
     async def plan(self, turn: Turn, _data: NoData) -> Card:
-        return cards.plan_card(turn.tr, await self._service.plans(), self._zone)
+        plans = await self._service.plans()
+        secretariat = turn.member.is_secretariat and turn.is_personal
+        return cards.plan_card(turn.tr, plans, self._zone, secretariat=secretariat)
 
     async def open(self, turn: Turn, data: cards.ChoicePayload) -> Card:
         if not data.commitment.isdigit():
@@ -183,6 +197,27 @@ class CommitmentsFeature:
             )  # fmt: skip
         said = turn.tr.t("commitments.level_saved")
         return cards.commitment_card(turn.tr, view, self._zone, secretariat=True, notice=said)
+
+    async def export(self, turn: Turn, data: cards.ExportPayload) -> Card:
+        await self._files.offer(turn, CSV_FILE if data.format == "csv" else MARKDOWN_FILE, {})
+        return await self.plan(turn, NoData())
+
+    async def csv_file(self, turn: Turn, _params: dict[str, str]) -> GeneratedFile:
+        plans, _, _ = await self._service.public_rows()
+        content = as_csv(turn.tr, plans)
+        await self._service.exported("csv", content, turn.member.email)
+        return GeneratedFile(
+            turn.tr.t("commitments.csv_name"), turn.tr.t("commitments.csv_description"), content
+        )
+
+    async def markdown_file(self, turn: Turn, _params: dict[str, str]) -> GeneratedFile:
+        content = as_markdown(turn.tr, *await self._service.public_rows())
+        await self._service.exported("markdown", content, turn.member.email)
+        return GeneratedFile(
+            turn.tr.t("commitments.markdown_name"),
+            turn.tr.t("commitments.markdown_description"),
+            content,
+        )
 
     # --- what the bot sends on its own -----------------------------------------------------
 
