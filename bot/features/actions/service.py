@@ -53,7 +53,8 @@ class AddOutcome:
 
 @dataclass(frozen=True)
 class ItemWork:
-    """An item and its owner, with the meeting it comes from (its title on the card)."""
+    """An item, the one who answers it (its owner; for an organisation outside the registry,
+    a member of the secretariat), and the meeting it comes from (its title on the card)."""
 
     member: Member
     item: ActionItem
