@@ -51,6 +51,8 @@ async def test_minutes_go_from_draft_to_corrections_to_adoption_and_are_then_loc
     assert agenda["value"].startswith("Adoption du procès-verbal de la réunion du "), (
         "the next meeting opens on the adoption of minutes still waiting for it"
     )
+    following = await _schedule_now(bot, _soon(bot, 10))
+    await bot.components.dispatcher.dispatch_due()
     bot.connector.clear()
 
     await bot.post(activities.message(bot.connector.service_url, "procès-verbal", **_who(SECRETARIAT)))  # fmt: skip
@@ -60,6 +62,12 @@ async def test_minutes_go_from_draft_to_corrections_to_adoption_and_are_then_loc
     opening = await _invoke(bot, SECRETARIAT, submit["verb"], submit["data"])
     values = {e["id"]: e.get("value") for e in opening["body"] if "id" in e}
     assert values["url"] == DRAFT, "the link recorded after the meeting, pre-filled"
+    next_day = following.plan.day
+    assert values["deadline"] == (next_day - timedelta(days=1)).isoformat(), "before the next"
+    late = await _invoke(bot, SECRETARIAT, "minutes.open", {**values, "meeting": meeting.id, "deadline": next_day.isoformat()})  # fmt: skip
+    assert below(late)["deadline"].startswith(
+        "Les corrections doivent se terminer avant la prochaine réunion"
+    )
     refused = await _invoke(bot, SECRETARIAT, "minutes.open", {**values, "meeting": meeting.id, "url": "pv.docx"})  # fmt: skip
     assert below(refused)["url"] == "Donnez un lien complet qui commence par https://."
     opened = await _invoke(bot, SECRETARIAT, "minutes.open", {**values, "meeting": meeting.id})

@@ -118,15 +118,19 @@ class MinutesService:
         async with self._db.read() as conn:
             return await self._meetings.get(conn, meeting_id)
 
+    async def _next_meeting_day(self, conn: AsyncConnection) -> date | None:
+        coming = [
+            m.starts_at.astimezone(self._zone).date() for m in await self._meetings.all(conn)
+            if m.status is MeetingStatus.SCHEDULED and m.starts_at > self._clock()
+        ]  # fmt: skip
+        return min(coming, default=None)
+
     async def default_deadline(self) -> date:
         """The day before the next meeting, two weeks at most, today at the earliest."""
         async with self._db.read() as conn:
-            coming = [
-                m.starts_at.astimezone(self._zone).date() for m in await self._meetings.all(conn)
-                if m.status is MeetingStatus.SCHEDULED and m.starts_at > self._clock()
-            ]  # fmt: skip
+            next_day = await self._next_meeting_day(conn)
         limit = self.today() + timedelta(days=DEFAULT_DAYS)
-        before_next = min(coming, default=limit) - timedelta(days=1)
+        before_next = next_day - timedelta(days=1) if next_day else limit
         return max(self.today(), min(limit, before_next))
 
     async def open(self, meeting_id: int, url: str, deadline: date | None, by: Member) -> Opened:
@@ -141,6 +145,10 @@ class MinutesService:
             latest = (await self._minutes.latest_by_meeting(conn)).get(meeting_id)
             if latest is not None and latest.status is ReviewStatus.DRAFT:
                 found.append(Problem("meeting", "minutes.error.draft_open"))
+            next_day = await self._next_meeting_day(conn)
+            if deadline is not None and next_day is not None and deadline >= next_day:
+                # Corrections close before the meeting where the committee adopts them.
+                found.append(Problem("deadline", "minutes.error.deadline_after_meeting"))
             if not by.is_secretariat:
                 found.append(Problem("by", "minutes.error.not_secretariat"))
             if found or deadline is None:
