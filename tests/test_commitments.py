@@ -89,13 +89,25 @@ def test_the_plan_is_imported_listed_and_exported_from_the_command_line(
     code, out, _ = cli("commitments", "import", str(source), "--by", SECRETARIAT.email)
     assert code == 0 and out.strip() == "Plan importé\u00a0: 2\u00a0engagements, 3\u00a0jalons."
     code, _, err = cli("commitments", "import", str(source), "--by", SECRETARIAT.email)
-    assert code == 1 and "Un plan porte déjà ce titre." in err, "imported once"
+    assert code == 1 and "Un plan porte déjà ce titre" in err, "imported once"
+    changed = PLAN.replace(
+        "- 2027-09-30 : Ouvrir le portail",
+        "- 2027-12-15 : Ouvrir le portail\n- 2028-03-31 : Évaluer",
+    )
+    source.write_text(changed + "\n## 3. Budget participatif\nResponsable : MAMH\n- 2027-05-01 : Essai\n", encoding="utf-8")  # fmt: skip
+    code, out, _ = cli("commitments", "import", str(source), "--update", "--by", SECRETARIAT.email)
+    assert code == 0 and out.strip() == (
+        "Plan mis à jour\u00a0: ajoutés 1\u00a0engagement et 2\u00a0jalons\u00a0; modifiés 1\u00a0jalon."
+        " L’avancement et les commentaires sont gardés, rien n’est retiré."
+    )
+    code, out, _ = cli("commitments", "list")
+    assert "3. Budget participatif" in out
     code, out, _ = cli("commitments", "list")
     assert "1. Données ouvertes sur les contrats — Non commencé — prochain jalon\u00a0: Publier l’inventaire" in out  # fmt: skip
     code, _, _ = cli("commitments", "export", "--csv", str(tmp_path / "p.csv"), "--markdown", str(tmp_path / "p.md"), "--by", SECRETARIAT.email)  # fmt: skip
     assert code == 0
     rows = (tmp_path / "p.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert len(rows) == 4, "one row per milestone"
+    assert len(rows) == 6, "one row per milestone (5 after the update)"
     assert "## 2. Registre des lobbyistes" in (tmp_path / "p.md").read_text(encoding="utf-8")
     assert cli("commitments", "draft", "--round", "9", "--out", str(tmp_path / "d.md"))[0] == 1
 
@@ -213,6 +225,13 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
         "L’avancement du plan d’action cette semaine" not in texts(c)
         for c in bot.connector.cards(f"personal-{jf.id}")
     ), "last week's digest is not sent a week late"
+
+    # The plan updated from its file: the dates change, the progress reported stays.
+    moved = PLAN.replace("2027-09-30 : Ouvrir le portail", "2027-12-15 : Ouvrir le portail")
+    assert (await service.import_plan(moved, "", camille, update=True)).milestones_changed == 1
+    [kept, portal_now] = (await service.plans())[0].commitments[0].milestones
+    assert (kept.status, kept.report) == (MilestoneStatus.DONE, "Inventaire publié.")
+    assert portal_now.planned_on == date(2027, 12, 15)
 
     # The public report: named only with consent.
     plans, comments, naming = await service.public_rows()

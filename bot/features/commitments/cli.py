@@ -17,13 +17,22 @@ async def _import(args: argparse.Namespace, settings: Settings, tr: Translator) 
     if text is None:
         return 2
     async with opened(settings) as (_, services):
-        outcome = await services.commitments.import_plan(text, args.plan or "", args.actor)
+        outcome = await services.commitments.import_plan(
+            text, args.plan or "", args.actor, update=args.update
+        )
     if outcome.plan_id is None:
         for problem in outcome.problems:
             print(tr.t("cli.commitments_problem", where=problem.field, problem=tr.t(problem.message)), file=sys.stderr)  # fmt: skip
         return 1
-    print(tr.t("cli.commitments_imported", commitments=tr.n("unit.commitments", outcome.commitments),
-               milestones=tr.n("unit.milestones", outcome.milestones)))  # fmt: skip
+    added = {
+        "commitments": tr.n("unit.commitments", outcome.commitments),
+        "milestones": tr.n("unit.milestones", outcome.milestones),
+    }
+    if args.update:
+        changed = tr.n("unit.milestones", outcome.milestones_changed)
+        print(tr.t("cli.commitments_updated", changed=changed, **added))
+    else:
+        print(tr.t("cli.commitments_imported", **added))
     return 0
 
 
@@ -79,6 +88,7 @@ async def _export(args: argparse.Namespace, settings: Settings, tr: Translator) 
 def _import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="Markdown (## 1. Engagement, Responsable :, - AAAA-MM-JJ : jalon) or CSV")  # fmt: skip
     parser.add_argument("--plan", help="the plan's title; default: the file's first '# ' heading")
+    parser.add_argument("--update", action="store_true", help="into the plan of that title: add and update, keep progress, remove nothing")  # fmt: skip
     by_argument(parser)
 
 

@@ -31,7 +31,7 @@ from bot.features.commitments.rules import (
     ProgressReport,
     Verdict,
 )
-from bot.features.commitments.store import PlanRepository
+from bot.features.commitments.store import Merged, PlanRepository
 from bot.features.consultation.rules import Verdict as ConsultationVerdict
 from bot.features.consultation.rules import items_as_text
 from bot.features.consultation.store import ConsultationRepository
@@ -68,8 +68,10 @@ class CommitmentView:
 class Imported:
     plan_id: int | None
     problems: list[Problem] = field(default_factory=list)
+    # Added by this file (all of them, for a new plan), and changed in place (an update).
     commitments: int = 0
     milestones: int = 0
+    milestones_changed: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,29 +119,44 @@ class CommitmentsService:
 
     # --- the plan ---------------------------------------------------------------------------
 
-    async def import_plan(self, text: str, title: str, by: Member) -> Imported:
-        """One plan from its file; nothing is written when anything in it is wrong."""
+    async def import_plan(
+        self, text: str, title: str, by: Member, *, update: bool = False
+    ) -> Imported:
+        """One plan from its file; nothing is written when anything in it is wrong. `update`:
+        the file goes into the plan of that title already imported (new commitments and
+        milestones added, texts and dates updated, progress and comments kept, nothing
+        removed)."""
         heading, planned = rules.parse_plan(text)
         title = (title or heading).strip()
         found = rules.plan_problems(title, planned)
         async with self._db.transaction() as conn:
-            if title and await self._commitments.plan_id(conn, title) is not None:
+            existing = await self._commitments.plan_id(conn, title) if title else None
+            if existing is not None and not update:
                 found.append(Problem("plan", "commitments.error.plan_exists"))
+            if existing is None and update and title:
+                found.append(Problem("plan", "commitments.error.no_plan"))
             if not by.is_secretariat:
                 found.append(Problem("by", "commitments.error.not_secretariat"))
             if found:
                 return Imported(None, found)
-            plan_id = await self._commitments.add_plan(
-                conn, title, planned, by.email, self._clock()
-            )
-            milestones = sum(len(c.milestones) for c in planned)
+            if existing is None:
+                plan_id = await self._commitments.add_plan(
+                    conn, title, planned, by.email, self._clock()
+                )
+                merged = Merged(len(planned), sum(len(c.milestones) for c in planned))
+            else:
+                plan_id, merged = existing, await self._commitments.merge(conn, existing, planned)
             await self._audit.append(
                 conn,
-                AuditEvent(by.email, "commitments.imported", "plan", str(plan_id),
-                           {"title": title, "commitments": len(planned),
-                            "milestones": milestones, "sha256": _sha(text)}),
+                AuditEvent(by.email, "commitments.updated" if update else "commitments.imported",
+                           "plan", str(plan_id),
+                           {"title": title, "commitments_added": merged.commitments_added,
+                            "milestones_added": merged.milestones_added,
+                            "milestones_changed": merged.milestones_changed,
+                            "sha256": _sha(text)}),
             )  # fmt: skip
-        return Imported(plan_id, [], len(planned), milestones)
+        return Imported(plan_id, [], merged.commitments_added, merged.milestones_added,
+                        merged.milestones_changed)  # fmt: skip
 
     async def draft_from_round(self, round_id: int) -> str | None:
         """A plan file to complete from a consultation round: its items the secretariat

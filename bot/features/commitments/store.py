@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import insert, select, update
@@ -41,6 +42,15 @@ def _milestone(row: RowMapping) -> Milestone:
     )  # fmt: skip
 
 
+@dataclass
+class Merged:
+    """What a file changed in a plan."""
+
+    commitments_added: int = 0
+    milestones_added: int = 0
+    milestones_changed: int = 0
+
+
 def _key(value: int | None) -> int:
     assert value is not None
     return int(value)
@@ -58,25 +68,56 @@ class PlanRepository:
             insert(_plans).values(title=title, imported_by=by, imported_at=to_db(at))
         )
         plan_id = _key((result.inserted_primary_key or [None])[0])
+        await self.merge(conn, plan_id, commitments)
+        return plan_id
+
+    async def merge(
+        self, conn: AsyncConnection, plan_id: int, commitments: Sequence[PlannedCommitment]
+    ) -> Merged:
+        """The file's commitments into the plan, by number, and their milestones by position:
+        new ones added, existing ones' texts and dates updated (their progress, reports and
+        comments kept). Nothing is removed: what the file no longer has stays as it was."""
+        merged = Merged()
+        existing = {
+            c.number: c for c in await self._commitments(conn, None) if c.plan_id == plan_id
+        }
         for planned in commitments:
-            added = await conn.execute(
-                insert(_commitments).values(
-                    plan_id=plan_id, number=planned.number, title=planned.title,
-                    text=planned.text, organisation=planned.organisation,
-                    contact_email=planned.contact_email.lower(), override_reason="", version=1,
-                )
-            )  # fmt: skip
-            commitment_id = _key((added.inserted_primary_key or [None])[0])
+            values = dict(title=planned.title, text=planned.text, organisation=planned.organisation,
+                          contact_email=planned.contact_email.lower())  # fmt: skip
+            current = existing.get(planned.number)
+            if current is None:
+                added = await conn.execute(
+                    insert(_commitments).values(plan_id=plan_id, number=planned.number,
+                                                override_reason="", version=1, **values)
+                )  # fmt: skip
+                commitment_id = _key((added.inserted_primary_key or [None])[0])
+                milestones: dict[int, Milestone] = {}
+                merged.commitments_added += 1
+            else:
+                commitment_id = current.id
+                await conn.execute(update(_commitments).where(_commitments.c.id == current.id).values(**values))  # fmt: skip
+                milestones = {m.position: m for m in current.milestones}
             for position, milestone in enumerate(planned.milestones, 1):
                 assert milestone.planned_on is not None
-                await conn.execute(
-                    insert(_milestones).values(
-                        commitment_id=commitment_id, position=position, what=milestone.what,
-                        planned_on=milestone.planned_on, status=MilestoneStatus.NOT_STARTED.value,
-                        report="", evidence_url="", version=1,
-                    )
-                )  # fmt: skip
-        return plan_id
+                known = milestones.get(position)
+                if known is None:
+                    await conn.execute(
+                        insert(_milestones).values(
+                            commitment_id=commitment_id, position=position, what=milestone.what,
+                            planned_on=milestone.planned_on, status=MilestoneStatus.NOT_STARTED.value,
+                            report="", evidence_url="", version=1,
+                        )
+                    )  # fmt: skip
+                    merged.milestones_added += 1
+                elif (known.what, known.planned_on) != (milestone.what, milestone.planned_on):
+                    # A form showing the milestone as it was is now out of date.
+                    await conn.execute(
+                        update(_milestones).where(_milestones.c.id == known.id)
+                        .values(what=milestone.what, planned_on=milestone.planned_on,
+                                version=_milestones.c.version + 1)
+                    )  # fmt: skip
+                    merged.milestones_changed += 1
+        return merged
 
     async def plans(self, conn: AsyncConnection) -> list[Plan]:
         rows = (await conn.execute(select(_plans).order_by(_plans.c.id))).mappings().all()
