@@ -182,17 +182,13 @@ class MinutesService:
 
     async def adoption_view(self, review_id: int) -> AdoptionView | None:
         async with self._db.read() as conn:
-            review = await self._minutes.get(conn, review_id)
-            if review is None:
-                return None
-            meeting = await self._meetings.get(conn, review.meeting_id)
-            if meeting is None:
+            found = await self._submission(conn, review_id)
+            if found is None:
                 return None
             corrections = await self._minutes.corrections(conn, review_id)
             return AdoptionView(
-                review, meeting,
-                [(c, await self._members.get(conn, c.member_id)) for c in corrections],
-            )  # fmt: skip
+                *found, [(c, await self._members.get(conn, c.member_id)) for c in corrections]
+            )
 
     async def adopt(
         self,
@@ -253,16 +249,21 @@ class MinutesService:
     async def _view(
         self, conn: AsyncConnection, member: Member, review_id: int
     ) -> MemberView | None:
-        review = await self._minutes.get(conn, review_id)
-        if review is None:
-            return None
-        meeting = await self._meetings.get(conn, review.meeting_id)
-        if meeting is None:
+        found = await self._submission(conn, review_id)
+        if found is None:
             return None
         mine = [
             c for c in await self._minutes.corrections(conn, review_id) if c.member_id == member.id
         ]
-        return MemberView(member, review, meeting, mine)
+        return MemberView(member, *found, mine)
+
+    async def _submission(
+        self, conn: AsyncConnection, review_id: int
+    ) -> tuple[Review, Meeting] | None:
+        """A submission and the meeting it is the minutes of."""
+        review = await self._minutes.get(conn, review_id)
+        meeting = await self._meetings.get(conn, review.meeting_id) if review else None
+        return (review, meeting) if review and meeting else None
 
     async def correct(
         self, member: Member, review_id: int, text: str
