@@ -259,8 +259,8 @@ def report_form(
     errors: Sequence[str | FieldError] = (),
     stale: bool = False,
 ) -> Card:
-    """One milestone's progress: status, as of which day, a short report, the evidence; the
-    milestone chosen at the top (the form follows the choice)."""
+    """One milestone's progress: status, as of which day, a short report, the evidence;
+    below, a button to each of the commitment's other milestones."""
     c = view.commitment
     body: list[Element] = [stale_banner(tr)] if stale else []
     body += [
