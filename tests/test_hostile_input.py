@@ -19,7 +19,7 @@ from bot.features.documents.rules import clean_name, file_refusal
 from bot.features.meetings.rules import parse_duration
 from bot.storage import tables
 from bot.teams.cards import Payload
-from tests.conftest import ROSTER, SECRETARIAT, Cli, RunningBot
+from tests.conftest import MEMBER, ROSTER, SECRETARIAT, Cli, RunningBot
 from tests.support.cards import texts
 from tests.test_confidentiality import _invoke
 from tests.test_meetings import _install_in_team
@@ -154,6 +154,7 @@ def test_every_subcommand_answers_hostile_arguments_in_words_and_writes_nothing(
     round_file.write_text("# Plan\n\n## 1. Engagement\n\nTexte.\n", encoding="utf-8")
     unwritable = str(tmp_path / "absent" / "x.csv")
     schedule = ["meetings", "schedule", "--date", "2099-03-04", "--start", "13:30"]
+    action = ["actions", "add", "--what", "Relire", "--owner", MEMBER.email, "--due", "2099-01-01"]
     hostile: list[tuple[list[str], str]] = [
         (["meetings", "export", "--csv", unwritable], "ce dossier n’existe pas"),
         (["meetings", "export", "--csv", str(tmp_path)], "ce dossier n’existe pas"),
@@ -211,6 +212,58 @@ def test_every_subcommand_answers_hostile_arguments_in_words_and_writes_nothing(
         ([*schedule, "--duration", "90", "--title", "Ré\x00union", *by], "caractère de contrôle"),
         ([*schedule, "--duration", str(2**63), "--title", "Réunion", *by], "trop grand"),
         (["confidentiality", "publish", str(nul), str(round_file), *by], "caractère de contrôle"),
+        ([*action, "--meeting", str(2**31), *by], "trop grand"),
+        ([*action, "--meeting", "999", *by], "Cette réunion n’existe pas"),
+        (
+            [
+                "actions",
+                "add",
+                "--what",
+                "Re\x00lire",
+                "--owner",
+                MEMBER.email,
+                "--due",
+                "2099-01-01",
+                *by,
+            ],
+            "caractère de contrôle",
+        ),  # fmt: skip
+        (
+            ["actions", "add", "--what", "Relire", "--owner", MEMBER.email, "--due", "demain", *by],
+            "Indiquez l’échéance",
+        ),  # fmt: skip
+        (["actions", "export", "--csv", unwritable, *by], "ce dossier n’existe pas"),
+        (["minutes", "submit", str(2**31), "--url", "https://x.org/pv", *by], "trop grand"),
+        (
+            ["minutes", "submit", "999", "--url", "https://x.org/pv", *by],
+            "Cette réunion n’existe pas",
+        ),  # fmt: skip
+        (
+            ["minutes", "adopt", "999", "--on", "2026-01-01", "--url", "https://x.org/pv", *by],
+            "Aucun projet",
+        ),  # fmt: skip
+        (
+            [
+                "minutes",
+                "adopt",
+                "1",
+                "--on",
+                "2026-01-01",
+                "--url",
+                "https://x.org/pv",
+                "--taken",
+                "x",
+                *by,
+            ],
+            "--taken",
+        ),  # fmt: skip
+        (["commitments", "import", str(nul), *by], "caractère de contrôle"),
+        (["commitments", "import", str(latin), *by], "n’est pas un texte UTF-8"),
+        (["commitments", "export", "--csv", unwritable, *by], "ce dossier n’existe pas"),
+        (
+            ["commitments", "draft", "--round", str(2**31), "--out", str(tmp_path / "d.md")],
+            "trop grand",
+        ),  # fmt: skip
     ]
     for args, said in hostile:
         code, out, err = cli(*args)

@@ -41,8 +41,14 @@ async def _minutes_submit(args: argparse.Namespace, settings: Settings, tr: Tran
 async def _minutes_adopt(args: argparse.Namespace, settings: Settings, tr: Translator) -> int:
     """Adopted as the committee decided: each correction `--taken ID` or `--not-taken ID
     REASON` (every correction must be named)."""
-    verdicts = {int(n): ("retenue", "") for n in args.taken or []}
-    verdicts |= {int(n): ("non_retenue", reason) for n, reason in args.not_taken or []}
+    named = [(n, "retenue", "") for n in args.taken or []]
+    named += [(n, "non_retenue", reason) for n, reason in args.not_taken or []]
+    wrong = [n for n, _, _ in named if not n.isdigit()]
+    if wrong:
+        problem = tr.t("cli.minutes_not_a_correction", ids=", ".join(wrong))
+        print(tr.t("cli.minutes_problem", problem=problem), file=sys.stderr)
+        return 2
+    verdicts = {int(n): (verdict, reason) for n, verdict, reason in named}
     async with opened(settings) as (_, services):
         service = services.minutes
         review = next(
