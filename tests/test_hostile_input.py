@@ -227,21 +227,21 @@ def test_every_subcommand_answers_hostile_arguments_in_words_and_writes_nothing(
                 *by,
             ],
             "caractère de contrôle",
-        ),  # fmt: skip
+        ),
         (
             ["actions", "add", "--what", "Relire", "--owner", MEMBER.email, "--due", "demain", *by],
             "Indiquez l’échéance",
-        ),  # fmt: skip
+        ),
         (["actions", "export", "--csv", unwritable, *by], "ce dossier n’existe pas"),
         (["minutes", "submit", str(2**31), "--url", "https://x.org/pv", *by], "trop grand"),
         (
             ["minutes", "submit", "999", "--url", "https://x.org/pv", *by],
             "Cette réunion n’existe pas",
-        ),  # fmt: skip
+        ),
         (
             ["minutes", "adopt", "999", "--on", "2026-01-01", "--url", "https://x.org/pv", *by],
             "Aucun projet",
-        ),  # fmt: skip
+        ),
         (
             [
                 "minutes",
@@ -256,14 +256,14 @@ def test_every_subcommand_answers_hostile_arguments_in_words_and_writes_nothing(
                 *by,
             ],
             "--taken",
-        ),  # fmt: skip
+        ),
         (["commitments", "import", str(nul), *by], "caractère de contrôle"),
         (["commitments", "import", str(latin), *by], "n’est pas un texte UTF-8"),
         (["commitments", "export", "--csv", unwritable, *by], "ce dossier n’existe pas"),
         (
             ["commitments", "draft", "--round", str(2**31), "--out", str(tmp_path / "d.md")],
             "trop grand",
-        ),  # fmt: skip
+        ),
     ]
     for args, said in hostile:
         code, out, err = cli(*args)
