@@ -45,8 +45,8 @@ async def _minutes_adopt(args: argparse.Namespace, settings: Settings, tr: Trans
     named += [(n, "non_retenue", reason) for n, reason in args.not_taken or []]
     wrong = [n for n, _, _ in named if not n.isdigit()]
     if wrong:
-        problem = tr.t("cli.minutes_not_a_correction", ids=", ".join(wrong))
-        print(tr.t("cli.minutes_problem", problem=problem), file=sys.stderr)
+        said = tr.t("cli.minutes_not_a_correction", ids=", ".join(wrong))
+        print(tr.t("cli.minutes_problem", problem=said), file=sys.stderr)
         return 2
     verdicts = {int(n): (verdict, reason) for n, verdict, reason in named}
     async with opened(settings) as (_, services):
