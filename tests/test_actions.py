@@ -187,6 +187,10 @@ async def test_an_action_item_carries_out_a_decision_of_its_meeting(bot: Running
     typed = {"what": "Publier l’inventaire", "owner": MEMBER.email, "due": due}
     wrong = await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "meeting": f"{meeting.id}:7"})
     assert below(wrong)["meeting"] == "Cette réunion n’a pas de décision portant ce numéro."
+    for forged in (f"{2**63}:1", "abc", f"{meeting.id}x"):
+        refused = await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "meeting": forged})
+        assert below(refused)["meeting"] == "Cette réunion n’existe pas ou a été annulée.", forged
+    assert await _items(bot) == [], "a forged choice records nothing"
     await _invoke(bot, SECRETARIAT, "actions.add", {**typed, "meeting": f"{meeting.id}:1"})
     await bot.components.dispatcher.dispatch_due()
     [assigned] = bot.connector.cards(f"personal-{MEMBER.id}")

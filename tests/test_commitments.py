@@ -7,9 +7,9 @@ consented."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.features.commitments.report import as_markdown
@@ -22,7 +22,7 @@ from tests.support import activities
 from tests.support.cards import below, texts
 from tests.support.connector import TeamsUser
 from tests.test_confidentiality import _invoke, _open_chat, _who
-from tests.test_consultation import JF, _comment, _member_id, _open_round
+from tests.test_consultation import JF, _button, _comment, _member_id, _open_round
 
 ZONE = ZoneInfo("America/Toronto")
 PLAN = f"""# Plan d’action 2026-2028
@@ -42,12 +42,6 @@ Contact : {MEMBER.email}
 
 def _noon(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=ZONE)
-
-
-def _action(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    found: list[dict[str, Any]] = [a for a in card.get("actions", []) if a.get("verb") == verb]
-    [action] = found
-    return action
 
 
 def test_a_commitments_level_is_derived_from_its_milestones() -> None:
@@ -129,6 +123,9 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     assert texts(plan)[:2] == ["Engagements du plan d’action", "**Plan d’action 2026-2028**"]
     [choice] = [e for e in plan["body"] if e.get("id") == "commitment"]
     first, second = (c["value"] for c in choice["choices"])
+    for forged in (str(2**63), "1; DROP", ""):
+        again = await _invoke(bot, MEMBER, "commitments.open", {"commitment": forged})
+        assert texts(again)[0] == "Engagements du plan d’action", "the plan again, nothing opened"
     shown = await _invoke(bot, MEMBER, "commitments.open", {"commitment": first})
     assert texts(shown)[0] == "1. Données ouvertes sur les contrats"
     assert "Niveau d’achèvement\u00a0: ○ Non commencé" in texts(shown)
@@ -141,9 +138,17 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     assert "Seuls le secrétariat et la personne-ressource" in " ".join(texts(refused))
 
     # A member comments; the secretariat is told, answers with a reason; she is told.
-    button = _action(shown, "commitments.comment")
+    button = _button(shown, "commitments.comment")
     empty = await _invoke(bot, MEMBER, button["verb"], {**button["data"], "kind": "solution", "text": ""})  # fmt: skip
     assert below(empty)["text"] == "Écrivez votre commentaire."
+    async with bot.database.read() as conn:
+        amelie = await MemberRepository().by_email(conn, MEMBER.email)
+    assert amelie is not None
+    former = replace(amelie, mandate_ends_on=date(2020, 1, 1))
+    _, refused_former = await service.comment(
+        former, int(first), "commentaire", "Après mon mandat."
+    )
+    assert [p.message for p in refused_former] == ["commitments.error.not_serving"]
     said = await _invoke(bot, MEMBER, button["verb"], {**button["data"], "kind": "solution", "text": "Publier aussi les avenants."})  # fmt: skip
     assert "Commentaire enregistré\u00a0; le secrétariat en est avisé et y répondra." in texts(said)
     await bot.components.dispatcher.dispatch_due()
@@ -165,7 +170,7 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     # Progress: the secretariat reports a milestone; an older form changes nothing.
     today = bot.clock.now.astimezone(ZONE).date()
     report_form = await _invoke(bot, SECRETARIAT, "commitments.report_form", {"milestone": inventory.id})  # fmt: skip
-    submit = _action(report_form, "commitments.report")
+    submit = _button(report_form, "commitments.report")
     typed = {**submit["data"], "status": "termine", "on": today.isoformat(), "report": "Inventaire publié.", "evidence": "donneesquebec.ca/x"}  # fmt: skip
     refused = await _invoke(bot, SECRETARIAT, "commitments.report", typed)
     assert below(refused)["evidence"].startswith("Le lien vers la preuve doit être complet")
@@ -177,10 +182,10 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
     assert "Cette carte n’était plus à jour" in " ".join(texts(stale))
     # The contact of commitment 2 reports it, though not of the secretariat.
     second_view = await _invoke(bot, MEMBER, "commitments.open", {"commitment": second})
-    assert _action(second_view, "commitments.report_form")
+    assert _button(second_view, "commitments.report_form")
     registry = (await service.plans())[0].commitments[1].milestones[0]
     contact_form = await _invoke(bot, MEMBER, "commitments.report_form", {"milestone": registry.id})
-    contact = _action(contact_form, "commitments.report")
+    contact = _button(contact_form, "commitments.report")
     await _invoke(bot, MEMBER, contact["verb"], {**contact["data"], "status": "en_cours", "on": today.isoformat(), "report": "Appel d’offres lancé."})  # fmt: skip
     outsider = await _invoke(
         bot, OUTSIDER, contact["verb"], {**contact["data"], "status": "termine"}
@@ -189,7 +194,7 @@ async def test_a_commitment_is_followed_milestone_by_milestone_with_the_committe
 
     # The level overridden, with its reason.
     level = await _invoke(bot, SECRETARIAT, "commitments.level_form", {"commitment": int(first)})
-    level_button = _action(level, "commitments.level")
+    level_button = _button(level, "commitments.level")
     no_why = await _invoke(bot, SECRETARIAT, "commitments.level", {**level_button["data"], "level": "limite", "reason": ""})  # fmt: skip
     assert below(no_why)["reason"] == "Dites pourquoi le niveau diffère de celui calculé."
     overridden = await _invoke(bot, SECRETARIAT, "commitments.level", {**level_button["data"], "level": "limite", "reason": "Le portail pèse plus."})  # fmt: skip

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.features.minutes import tables as minutes_tables
+from bot.storage.repositories import MemberRepository
 from tests.conftest import MEMBER, SECRETARIAT, RunningBot
 from tests.support import activities
 from tests.support.cards import below, texts
@@ -86,8 +88,18 @@ async def test_minutes_go_from_draft_to_corrections_to_adoption_and_are_then_loc
     assert "Votre correction" in texts(saved) and "1. Point 2 : lire « 2027 »." in texts(saved)
     second = await _invoke(bot, MEMBER, correct["verb"], {**correct["data"], "text": "Ajouter ma réserve au point 3."})  # fmt: skip
     assert "Vos corrections" in texts(second)
+    async with bot.database.read() as conn:
+        amelie = await MemberRepository().by_email(conn, MEMBER.email)
+    assert amelie is not None
+    former = replace(amelie, mandate_ends_on=date(2020, 1, 1))
+    _, refused_former = await bot.components.services.minutes.correct(former, correct["data"]["review"], "x")  # fmt: skip
+    assert [p.message for p in refused_former] == ["minutes.error.not_serving"], (
+        "only while serving"
+    )
 
     review = correct["data"]["review"]
+    overview = await _invoke(bot, SECRETARIAT, "minutes.list")
+    assert any(t.endswith("(2\u00a0reçues)") for t in texts(overview)), "the corrections counted"
     adopt_form = await _invoke(bot, SECRETARIAT, "minutes.adopt_form", {"review": review})
     ids = sorted(int(e["id"][8:]) for e in adopt_form["body"] if e.get("id", "").startswith("verdict_"))  # fmt: skip
     assert len(ids) == 2 and "Correction proposée par Amélie Côté\u00a0:" in texts(adopt_form)

@@ -67,6 +67,14 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def fingerprint(value: object) -> str:
+    """What the audit chain keeps of a person's text (or of a few texts together) instead of
+    the text itself: its SHA-256, so a copy can be checked against the chain without the chain
+    ever holding it."""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def chain(prev: AuditEntry | None, occurred_at: datetime, event: AuditEvent) -> AuditEntry:
     """The entry that follows `prev` in the chain."""
     seq = 1 if prev is None else prev.seq + 1

@@ -8,6 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.domain.members import Member
+from bot.domain.text import record_id
 from bot.features.actions.rules import (
     NOTE_MAX,
     OWNER_STATUSES,
@@ -111,10 +112,10 @@ def origins(tr: Translator, meetings: Sequence[Meeting], zone: ZoneInfo) -> list
 
 
 def parse_origin(value: str) -> tuple[int | None, int | None]:
-    """The meeting and the decision a form's choice names (`ID`, `ID:N`, or empty)."""
+    """The meeting and the decision a form's choice names (`ID`, `ID:N`, or empty); what
+    cannot be a row's id (a forged choice, a number past the database's) names none."""
     meeting, _, decision = value.partition(":")
-    return (int(meeting) if meeting.isdigit() else None,
-            int(decision) if decision.isdigit() else None)  # fmt: skip
+    return record_id(meeting), record_id(decision)
 
 
 def item_card(

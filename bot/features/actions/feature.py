@@ -146,6 +146,10 @@ class ActionsFeature:
     async def add(self, turn: Turn, data: cards.AddPayload) -> Card:
         due = iso_day(data.due)
         meeting, decision = cards.parse_origin(data.meeting)
+        if data.meeting.strip() and meeting is None:
+            # Not a choice the form offered: nothing is recorded against no meeting.
+            said = FieldError("meeting", turn.tr.t("actions.error.meeting"))
+            return await self._form(turn, data, [said])
         outcome = await self._service.add(
             # The form's organisation field is for an owner outside the registry only.
             data.what, data.owner, due, meeting, turn.member,

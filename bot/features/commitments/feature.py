@@ -4,7 +4,7 @@ progress, answer and level forms, and the weekly digest and notices."""
 
 from __future__ import annotations
 
-from bot.domain.text import iso_day
+from bot.domain.text import iso_day, record_id
 from bot.features.commitments import cards
 from bot.features.commitments.report import as_csv, as_markdown
 from bot.features.commitments.service import ANSWERED, COMMENTED, DIGEST, CommentWork, DigestWork
@@ -95,9 +95,10 @@ class CommitmentsFeature:
         return cards.plan_card(turn.tr, plans, self._zone, secretariat=secretariat)
 
     async def open(self, turn: Turn, data: cards.ChoicePayload) -> Card:
-        if not data.commitment.isdigit():
+        chosen = record_id(data.commitment)
+        if chosen is None:
             return await self.plan(turn, NoData())
-        return await self.show_one(turn, cards.CommitmentRef(commitment=int(data.commitment)))
+        return await self.show_one(turn, cards.CommitmentRef(commitment=chosen))
 
     async def show_one(self, turn: Turn, data: cards.CommitmentRef) -> Card:
         view = await self._service.view(turn.member, data.commitment)

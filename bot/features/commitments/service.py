@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.audit import AuditEvent
+from bot.domain.audit import AuditEvent, fingerprint
 from bot.domain.members import Member
 from bot.domain.problems import Problem
 from bot.features.commitments import rules
@@ -89,10 +89,6 @@ class CommentWork:
     row: CommentRow
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 class CommitmentsService:
     def __init__(
         self,
@@ -153,7 +149,7 @@ class CommitmentsService:
                            {"title": title, "commitments_added": merged.commitments_added,
                             "milestones_added": merged.milestones_added,
                             "milestones_changed": merged.milestones_changed,
-                            "sha256": _sha(text)}),
+                            "sha256": fingerprint(text)}),
             )  # fmt: skip
         return Imported(plan_id, [], merged.commitments_added, merged.milestones_added,
                         merged.milestones_changed)  # fmt: skip
@@ -190,10 +186,8 @@ class CommitmentsService:
         commitment = await self._commitments.get(conn, commitment_id)
         if commitment is None:
             return None
-        plan = next(
-            p.title for p in await self._commitments.plans(conn) if p.id == commitment.plan_id
-        )
-        answers = await self._commitments.answers(conn)
+        plan = await self._commitments.plan_title(conn, commitment.plan_id)
+        answers = await self._commitments.answers(conn, commitment_id)
         rows = [
             CommentRow(c, await self._members.get(conn, c.member_id), answers.get(c.id))
             for c in await self._commitments.comments(conn, commitment_id)
@@ -202,7 +196,7 @@ class CommitmentsService:
 
     async def view_of_milestone(self, member: Member, milestone_id: int) -> CommitmentView | None:
         async with self._db.read() as conn:
-            commitment = await self._commitment_of(conn, milestone_id)
+            commitment = await self._commitments.of_milestone(conn, milestone_id)
             return await self._view(conn, member, commitment.id) if commitment else None
 
     async def comment_view(
@@ -215,10 +209,12 @@ class CommitmentsService:
             return None
         return view, next(r for r in view.comments if r.comment.id == comment_id)
 
-    @staticmethod
-    def _may_report(member: Member, commitment: Commitment) -> bool:
+    def _may_report(self, member: Member, commitment: Commitment) -> bool:
+        """The secretariat, or the commitment's contact while serving on the committee."""
         return member.is_secretariat or (
-            bool(commitment.contact_email) and member.email.lower() == commitment.contact_email
+            bool(commitment.contact_email)
+            and member.email.lower() == commitment.contact_email
+            and member.is_serving(self.today())
         )
 
     # --- progress ---------------------------------------------------------------------------
@@ -231,7 +227,7 @@ class CommitmentsService:
         it stands, what is wrong, and whether the form was older than the milestone (then
         nothing changed). None: no such milestone, or not someone who may report it."""
         async with self._db.transaction() as conn:
-            commitment = await self._commitment_of(conn, milestone_id)
+            commitment = await self._commitments.of_milestone(conn, milestone_id)
             if commitment is None or not self._may_report(member, commitment):
                 return None, [], False
             milestone = next(m for m in commitment.milestones if m.id == milestone_id)
@@ -248,16 +244,9 @@ class CommitmentsService:
             await self._audit.append(
                 conn,
                 AuditEvent(member.email, "commitments.progress", "milestone", str(milestone_id),
-                           {"status": status, "on": on.isoformat(), "sha256": _sha(report)}),
+                           {"status": status, "on": on.isoformat(), "sha256": fingerprint(report)}),
             )  # fmt: skip
             return await self._view(conn, member, commitment.id), [], False
-
-    async def _commitment_of(self, conn: AsyncConnection, milestone_id: int) -> Commitment | None:
-        for plan in await self._commitments.plans(conn):
-            for commitment in plan.commitments:
-                if any(m.id == milestone_id for m in commitment.milestones):
-                    return commitment
-        return None
 
     async def override(
         self, by: Member, commitment_id: int, seen: int, level: str, reason: str
@@ -280,7 +269,7 @@ class CommitmentsService:
             await self._audit.append(
                 conn,
                 AuditEvent(by.email, "commitments.level", "commitment", str(commitment_id),
-                           {"level": level or "derived", "sha256": _sha(reason)}),
+                           {"level": level or "derived", "sha256": fingerprint(reason)}),
             )  # fmt: skip
             return await self._view(conn, by, commitment_id), [], False
 
@@ -295,6 +284,8 @@ class CommitmentsService:
             view = await self._view(conn, member, commitment_id)
             if view is None or member.id is None:
                 return None, []
+            if not member.is_serving(self.today()):
+                return view, [Problem("text", "commitments.error.not_serving")]
             found = rules.comment_problems(text, kind)
             if found:
                 return view, found
@@ -304,7 +295,7 @@ class CommitmentsService:
             await self._audit.append(
                 conn,
                 AuditEvent(member.email, "commitments.comment", "commitment", str(commitment_id),
-                           {"comment": comment.id, "kind": kind, "sha256": _sha(comment.text)}),
+                           {"comment": comment.id, "kind": kind, "sha256": fingerprint(comment.text)}),
             )  # fmt: skip
             for clerk in await self._members.secretariat(conn, self.today()):
                 if clerk.id != member.id:
@@ -332,7 +323,7 @@ class CommitmentsService:
             await self._audit.append(
                 conn,
                 AuditEvent(by.email, "commitments.answer", "comment", str(comment_id),
-                           {"verdict": verdict, "sha256": _sha(answer.reason)}),
+                           {"verdict": verdict, "sha256": fingerprint(answer.reason)}),
             )  # fmt: skip
             await self._outbox.plan(
                 conn, f"commitments:answer:{answer.id}", ANSWERED, comment.member_id,

@@ -127,6 +127,17 @@ class PlanRepository:
             for row in rows
         ]
 
+    async def plan_title(self, conn: AsyncConnection, plan_id: int) -> str:
+        title = await conn.scalar(select(_plans.c.title).where(_plans.c.id == plan_id))
+        return str(title or "")
+
+    async def of_milestone(self, conn: AsyncConnection, milestone_id: int) -> Commitment | None:
+        """The commitment a milestone belongs to."""
+        found = await conn.scalar(
+            select(_milestones.c.commitment_id).where(_milestones.c.id == milestone_id)
+        )
+        return await self.get(conn, int(found)) if found is not None else None
+
     async def get(self, conn: AsyncConnection, commitment_id: int) -> Commitment | None:
         found = await self._commitments(conn, commitment_id)
         return found[0] if found else None
@@ -243,8 +254,12 @@ class PlanRepository:
         ]
 
     async def get_comment(self, conn: AsyncConnection, comment_id: int) -> Comment | None:
-        found = [c for c in await self.comments(conn) if c.id == comment_id]
-        return found[0] if found else None
+        query = select(_comments).where(_comments.c.id == comment_id)
+        r = (await conn.execute(query)).mappings().first()
+        if r is None:
+            return None
+        return Comment(r["id"], r["commitment_id"], r["member_id"], CommentKind(r["kind"]),
+                       r["text"], from_db(r["at"]))  # fmt: skip
 
     async def answer(
         self, conn: AsyncConnection, comment_id: int, verdict: Verdict, reason: str, by: str,
@@ -257,9 +272,16 @@ class PlanRepository:
         return Answer(_key((result.inserted_primary_key or [None])[0]), comment_id, verdict,
                       reason, by, at)  # fmt: skip
 
-    async def answers(self, conn: AsyncConnection) -> dict[int, Answer]:
-        """The answer in force for each comment (the latest)."""
-        rows = (await conn.execute(select(_answers).order_by(_answers.c.id))).mappings()
+    async def answers(
+        self, conn: AsyncConnection, commitment_id: int | None = None
+    ) -> dict[int, Answer]:
+        """The answer in force for each comment (the latest); of one commitment's comments,
+        or of all."""
+        query = select(_answers).order_by(_answers.c.id)
+        if commitment_id is not None:
+            of_it = select(_comments.c.id).where(_comments.c.commitment_id == commitment_id)
+            query = query.where(_answers.c.comment_id.in_(of_it))
+        rows = (await conn.execute(query)).mappings()
         return {
             r["comment_id"]: Answer(
                 r["id"],

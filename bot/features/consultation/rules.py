@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.domain.problems import Problem as Problem  # the forms of this feature say theirs
+from bot.domain.problems import Problem
 
 TITLE_MAX = 200
 ITEM_TITLE_MAX = 300

@@ -11,7 +11,6 @@ secretariat — goes through the outbox, each once.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -19,15 +18,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.audit import AuditEvent
+from bot.domain.audit import AuditEvent, fingerprint
 from bot.domain.members import Member, SeatCategory
+from bot.domain.problems import Problem
 from bot.features.consultation import rules
 from bot.features.consultation.rules import (
     Comment,
     Item,
     Opinion,
     Phase,
-    Problem,
     Proposal,
     ProposalKind,
     Response,
@@ -56,11 +55,6 @@ RESPONDED = "consultation.response"
 PROPOSED = "consultation.proposal"
 # Reminders go out in the morning, committee time.
 SEND_AT = time(9, 0)
-
-
-def _fingerprint(value: object) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class ConsultationService:
@@ -133,7 +127,7 @@ class ConsultationService:
                 AuditEvent(
                     by.email, "consultation.opened", "consultation", str(round_id),
                     {"phase": phase.value, "deadline": deadline.isoformat(),
-                     "items": len(items), "sha256": _fingerprint(
+                     "items": len(items), "sha256": fingerprint(
                          [[i.number, i.title, i.text, i.link] for i in items])},
                 ),
             )  # fmt: skip
@@ -280,7 +274,7 @@ class ConsultationService:
                 AuditEvent(
                     member.email, "consultation.commented", "consultation", str(round_id),
                     {"item": number, "version": version, "opinion": opinion.value,
-                     "sha256": _fingerprint(text), "conflicted": interest or declared},
+                     "sha256": fingerprint(text), "conflicted": interest or declared},
                 ),
             )  # fmt: skip
             [comment] = [
@@ -331,7 +325,7 @@ class ConsultationService:
                 AuditEvent(
                     member.email, "consultation.proposed", "proposal", str(proposal_id),
                     {"kind": kind.value,
-                     "sha256": _fingerprint([title, description, why])},
+                     "sha256": fingerprint([title, description, why])},
                 ),
             )  # fmt: skip
             for clerk in await self._members.secretariat(conn, serving_on=self._today()):
@@ -400,7 +394,7 @@ class ConsultationService:
                 AuditEvent(
                     by.email, "consultation.responded", "consultation", str(round_id),
                     {"item": number, "response": response_id, "verdict": verdict.value,
-                     "members": sorted(set(member_ids)), "sha256": _fingerprint(reason)},
+                     "members": sorted(set(member_ids)), "sha256": fingerprint(reason)},
                 ),
             )  # fmt: skip
             for member_id in sorted(set(member_ids)):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.domain.members import Member
+from bot.domain.problems import Problem
 from bot.features.consultation.rules import (
     Comment,
     Item,
-    Problem,
     Proposal,
     Response,
     Round,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member
+from bot.domain.problems import Problem
 from bot.features.meetings import rules
 from bot.features.meetings.poll_store import PollRepository
 from bot.features.meetings.rules import (
@@ -22,7 +23,6 @@ from bot.features.meetings.rules import (
     MeetingPlan,
     Poll,
     PollStatus,
-    Problem,
     Slot,
     SlotTally,
 )

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.domain.problems import Problem as Problem  # the forms of this feature say theirs
+from bot.domain.problems import Problem
 
 # A meeting lasts at least a quarter of an hour and at most a working day.
 MIN_MINUTES = 15

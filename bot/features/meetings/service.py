@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.audit import AuditEvent
 from bot.domain.members import Member
+from bot.domain.problems import Problem
 from bot.features.meetings import rules
 from bot.features.meetings.deliveries import MeetingDeliveries
 from bot.features.meetings.follow_up import MeetingFollowUp
@@ -28,7 +29,6 @@ from bot.features.meetings.rules import (
     Meeting,
     MeetingPlan,
     MeetingStatus,
-    Problem,
 )
 from bot.features.meetings.store import MeetingRepository
 from bot.features.meetings.work import (

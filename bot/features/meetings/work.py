@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.members import Member
+from bot.domain.problems import Problem
 from bot.features.meetings.rules import (
     Attendance,
     AttendanceCount,
     Meeting,
-    Problem,
 )
 from bot.storage.committee import CommitteeTeam
 

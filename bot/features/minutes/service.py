@@ -8,7 +8,6 @@ afterwards is a new submission, adopted in turn."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.audit import AuditEvent
+from bot.domain.audit import AuditEvent, fingerprint
 from bot.domain.members import Member
 from bot.domain.problems import Problem
 from bot.features.meetings.rules import Meeting, MeetingStatus
@@ -68,10 +67,6 @@ class AdoptionView:
     corrections: list[tuple[Correction, Member | None]]
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 class MinutesService:
     def __init__(
         self,
@@ -103,16 +98,15 @@ class MinutesService:
         async with self._db.read() as conn:
             meetings = await self._meetings.all(conn)
             latest = await self._minutes.latest_by_meeting(conn)
-            rows = []
-            for meeting in sorted(meetings, key=lambda m: m.starts_at, reverse=True):
-                if meeting.status is not MeetingStatus.SCHEDULED:
-                    continue
-                if meeting.starts_at > self._clock():
-                    continue
-                review = latest.get(meeting.id)
-                count = len(await self._minutes.corrections(conn, review.id)) if review else 0
-                rows.append(MinutesRow(meeting, review, count))
-        return rows
+            counts = await self._minutes.correction_counts(conn)
+        held = [
+            m for m in meetings
+            if m.status is MeetingStatus.SCHEDULED and m.starts_at <= self._clock()
+        ]  # fmt: skip
+        return [
+            MinutesRow(m, latest.get(m.id), counts.get(latest[m.id].id, 0) if m.id in latest else 0)
+            for m in sorted(held, key=lambda m: m.starts_at, reverse=True)
+        ]
 
     async def meeting(self, meeting_id: int) -> Meeting | None:
         async with self._db.read() as conn:
@@ -160,7 +154,7 @@ class MinutesService:
                 conn,
                 AuditEvent(by.email, "minutes.submitted", "meeting", str(meeting_id),
                            {"revision": review.revision, "deadline": deadline.isoformat(),
-                            "sha256": _sha(review.draft_url)}),
+                            "sha256": fingerprint(review.draft_url)}),
             )  # fmt: skip
             reachable = await ConversationReferences().reachable_members(conn)
             told = waiting = 0
@@ -227,7 +221,7 @@ class MinutesService:
                 conn,
                 AuditEvent(by.email, "minutes.adopted", "meeting", str(review.meeting_id),
                            {"revision": review.revision, "adopted_on": adopted_on.isoformat(),
-                            "sha256": _sha(final_url.strip()), "corrections": len(decided),
+                            "sha256": fingerprint(final_url.strip()), "corrections": len(decided),
                             "taken": taken}),
             )  # fmt: skip
             for member in await self._members.all(conn):
@@ -274,6 +268,8 @@ class MinutesService:
             view = await self._view(conn, member, review_id)
             if view is None or member.id is None:
                 return None, []
+            if not member.is_serving(self.today()):
+                return view, [Problem("text", "minutes.error.not_serving")]
             if not view.review.takes_corrections(self.today()):
                 return view, [Problem("text", "minutes.error.closed")]
             found = rules.correction_problems(text)
@@ -286,7 +282,7 @@ class MinutesService:
                 conn,
                 AuditEvent(member.email, "minutes.correction", "meeting",
                            str(view.review.meeting_id),
-                           {"correction": correction.id, "sha256": _sha(correction.text)}),
+                           {"correction": correction.id, "sha256": fingerprint(correction.text)}),
             )  # fmt: skip
             updated = await self._view(conn, member, review_id)
         return updated, []

@@ -63,6 +63,11 @@ class MinutesRepository:
         rows = (await conn.execute(select(_reviews).order_by(_reviews.c.revision))).mappings()
         return {row["meeting_id"]: _review(row) for row in rows}
 
+    async def correction_counts(self, conn: AsyncConnection) -> dict[int, int]:
+        """How many corrections each submission received, in one query."""
+        query = select(_corrections.c.review_id, func.count()).group_by(_corrections.c.review_id)
+        return {int(r[0]): int(r[1]) for r in (await conn.execute(query)).all()}
+
     async def corrections(self, conn: AsyncConnection, review_id: int) -> list[Correction]:
         query = select(_corrections).where(_corrections.c.review_id == review_id)
         rows = (await conn.execute(query.order_by(_corrections.c.id))).mappings()
